@@ -1,0 +1,38 @@
+# gpu-mlaas developer commands. `make test` works on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+GO_PACKAGES := golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev
+
+.PHONY: test plan lab-deps lab-build lint bench up down clean
+
+$(VENV)/.installed: pyproject.toml requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Debian packages for the vCenter lab; installed only when missing.
+lab-deps:
+	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/vmware/govmomi ] \
+	    || [ ! -d /usr/share/gocode/src/github.com/google/uuid ]; then \
+	  echo "installing $(GO_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES); \
+	fi
+
+lab-build: lab-deps $(VENV)/.installed
+	$(PY) -m lab build
+
+test: lab-build
+	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+plan: $(VENV)/.installed
+	$(PY) -m mlaas plan --stack $(STACK)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy mlaas components providers lab policy
+
+clean:
+	rm -rf $(VENV) lab/vcsim/bin .lab .pytest_cache
