@@ -1,0 +1,145 @@
+"""The NVIDIA vGPU profile catalog, loaded from `data/vgpu_profiles.yaml`.
+
+A profile name is what vSphere shows: ``grid_`` (or ``nvidia_``) + the lower-case NVIDIA type,
+for example ``grid_p100-4q`` or ``grid_a100-3-20c``. Both prefixes name the same profile; the
+catalog stores the ``grid_`` form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+PREFIXES = ("grid_", "nvidia_")
+# <gpu>-<type>: time-sliced "4q"/"8c", MIG-backed "<slices>-<GB>c" with an optional "me" media flag.
+_NAME = re.compile(r"^(?:grid|nvidia)_(?P<gpu>[a-z0-9]+)-(?P<type>\d+(?:-\d+)?[a-z]+)$")
+_TIME_SLICED = re.compile(r"^(?P<gb>\d+)(?P<series>[qcab])$")
+_MIG = re.compile(r"^(?P<slices>\d+)-(?P<gb>\d+)(?P<series>c)(?:me)?$")
+
+
+class ProfileError(ValueError):
+    """A vGPU profile name that is malformed or not in the catalog."""
+
+
+@dataclass(frozen=True)
+class VgpuProfile:
+    name: str  # canonical vSphere name, grid_ prefix
+    gpu_type: str  # catalog key of the GPU, e.g. "p100"
+    series: str  # "Q", "C", "A" or "B"
+    framebuffer_gb: int  # frame buffer of one vGPU of this type
+    max_per_gpu: int  # from the vendor table, never computed
+    mig: bool  # MIG-backed (placed by MIG rules, C-series only)
+
+
+@dataclass(frozen=True)
+class GpuType:
+    key: str
+    board: str
+    device_name: str  # what host.config.graphicsInfo[].deviceName shows
+    framebuffer_gb: int  # per physical GPU
+    gpus_per_board: int
+    mig_instances: int  # 0 when the GPU has no MIG mode
+    source: str
+    profiles: tuple[VgpuProfile, ...]
+
+    def profile(self, name: str) -> VgpuProfile:
+        wanted = canonical_name(name)
+        for candidate in self.profiles:
+            if candidate.name == wanted:
+                return candidate
+        raise ProfileError(f"{name!r} is not a {self.key} profile")
+
+
+def canonical_name(name: str) -> str:
+    """Lower-case ``grid_`` form of a profile name; ``nvidia_a40-1q`` -> ``grid_a40-1q``."""
+    lowered = name.strip().lower()
+    for prefix in PREFIXES:
+        if lowered.startswith(prefix):
+            return "grid_" + lowered[len(prefix) :]
+    return lowered
+
+
+def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
+    sliced = _TIME_SLICED.match(type_name)
+    if sliced:
+        return VgpuProfile(
+            name=f"grid_{gpu}-{type_name}",
+            gpu_type=gpu,
+            series=sliced["series"].upper(),
+            framebuffer_gb=int(sliced["gb"]),
+            max_per_gpu=max_per_gpu,
+            mig=False,
+        )
+    mig = _MIG.match(type_name)
+    if mig:
+        return VgpuProfile(
+            name=f"grid_{gpu}-{type_name}",
+            gpu_type=gpu,
+            series="C",
+            framebuffer_gb=int(mig["gb"]),
+            max_per_gpu=max_per_gpu,
+            mig=True,
+        )
+    raise ProfileError(f"catalog entry {gpu}-{type_name} has an unknown type format")
+
+
+def _gpu_type(key: str, raw: dict[str, Any]) -> GpuType:
+    return GpuType(
+        key=key,
+        board=raw["board"],
+        device_name=raw["deviceName"],
+        framebuffer_gb=int(raw["framebufferGb"]),
+        gpus_per_board=int(raw["gpusPerBoard"]),
+        mig_instances=int(raw.get("migInstances", 0)),
+        source=raw["source"],
+        profiles=tuple(
+            _parse_profile(key, str(type_name), int(count))
+            for type_name, count in raw["profiles"].items()
+        ),
+    )
+
+
+@cache
+def catalog() -> dict[str, GpuType]:
+    """Every GPU type in the catalog, by key ("p100", "a100d", ...)."""
+    text = resources.files("mlaas").joinpath("data/vgpu_profiles.yaml").read_text()
+    raw = yaml.safe_load(text)
+    return {key: _gpu_type(key, entry) for key, entry in raw["gpus"].items()}
+
+
+def gpu_type(key: str) -> GpuType:
+    """The GPU type with this catalog key; the error lists the known keys."""
+    known = catalog()
+    try:
+        return known[key.strip().lower()]
+    except KeyError:
+        raise ProfileError(
+            f"unknown GPU type {key!r} (known: {', '.join(sorted(known))})"
+        ) from None
+
+
+def lookup(name: str) -> VgpuProfile:
+    """The catalog entry for a vSphere profile name, with an error a person can act on."""
+    wanted = canonical_name(name)
+    match = _NAME.match(wanted)
+    if not match:
+        raise ProfileError(
+            f"{name!r} is not a vGPU profile name; expected grid_<gpu>-<type>, "
+            "for example grid_p100-4q or grid_a100-3-20c"
+        )
+    gpu = catalog().get(match["gpu"])
+    if gpu is None:
+        raise ProfileError(
+            f"{name!r} names an unknown GPU {match['gpu']!r} "
+            f"(known: {', '.join(sorted(catalog()))})"
+        )
+    for profile in gpu.profiles:
+        if profile.name == wanted:
+            return profile
+    offered = ", ".join(p.name for p in gpu.profiles)
+    raise ProfileError(f"{name!r} is not a {gpu.board} profile (known: {offered})")
