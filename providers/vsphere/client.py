@@ -1,0 +1,543 @@
+"""The one vSphere connection a provider process shares, and the lookups our resources need.
+
+Settings come from the stack config handed to `configure()` (with environment fallbacks) and are
+kept here, at module level, never on a provider instance: providers are pickled into state.
+Connections live in a registry keyed by endpoint, are built lazily under a lock (the provider
+host runs up to four calls at once), log in again once when vCenter has dropped the session, and
+log out when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import logging
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from pulumi.dynamic import Config
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# A managed object with the properties read from it.
+Found = tuple[Any, dict[str, Any]]
+
+# Socket timeout of every SOAP call; pyvmomi otherwise waits forever on a stuck vCenter.
+CALL_TIMEOUT_S = 60.0
+# Default deadline of a vSphere task (a full clone of a large template can take minutes).
+TASK_TIMEOUT_S = 1800.0
+# Read-only calls are retried this often after a dropped connection.
+READ_RETRIES = 2
+
+
+class VsphereError(Exception):
+    """A vSphere call failed; the message names the object and what was being done."""
+
+
+class VsphereConfigError(VsphereError):
+    """A connection setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and as whom we connect; the registry key."""
+
+    host: str
+    port: int
+    user: str
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything needed to open a session. The password never appears in repr or logs."""
+
+    endpoint: Endpoint
+    password: str = field(repr=False)
+    allow_unverified_ssl: bool = False
+    ca_bundle: str | None = None
+
+
+# (config key, environment variable) per setting.
+SERVER = ("vsphere:vsphereServer", "VSPHERE_SERVER")
+USER = ("vsphere:user", "VSPHERE_USER")
+PASSWORD = ("vsphere:password", "VSPHERE_PASSWORD")
+ALLOW_UNVERIFIED = ("vsphere:allowUnverifiedSsl", "VSPHERE_ALLOW_UNVERIFIED_SSL")
+CA_BUNDLE = ("gpu-mlaas:vsphereCaBundle", "VSPHERE_CA_BUNDLE")
+
+
+def _lookup(config: Config | None, keys: tuple[str, str]) -> str | None:
+    key, env = keys
+    value = config.get(key) if config is not None else None
+    if value is None or value == "":
+        value = os.environ.get(env)
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _require(config: Config | None, keys: tuple[str, str], what: str) -> str:
+    value = _lookup(config, keys)
+    if value is None:
+        raise VsphereConfigError(
+            f"vSphere {what} is not set: set config key '{keys[0]}' or env var {keys[1]}"
+        )
+    return value
+
+
+def _parse_bool(raw: str | None, keys: tuple[str, str]) -> bool:
+    if raw is None:
+        return False
+    text = raw.strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    raise VsphereConfigError(f"'{keys[0]}' / {keys[1]} must be true or false, got {raw!r}")
+
+
+def _parse_server(raw: str) -> tuple[str, int]:
+    """Accept "host", "host:port" or a URL such as "https://host:port/sdk"."""
+    parts = urlsplit(raw if "//" in raw else f"//{raw}")
+    try:
+        port = parts.port or 443
+    except ValueError as exc:
+        raise VsphereConfigError(f"'{SERVER[0]}' / {SERVER[1]}: bad port in {raw!r}") from exc
+    if not parts.hostname:
+        raise VsphereConfigError(f"'{SERVER[0]}' / {SERVER[1]}: no host name in {raw!r}")
+    return parts.hostname, port
+
+
+def settings_from_config(config: Config | None) -> Settings:
+    """Build connection settings from stack config, falling back to environment variables."""
+    host, port = _parse_server(_require(config, SERVER, "server"))
+    user = _require(config, USER, "user")
+    password = _require(config, PASSWORD, "password")
+    allow_unverified = _parse_bool(_lookup(config, ALLOW_UNVERIFIED), ALLOW_UNVERIFIED)
+    ca_bundle = _lookup(config, CA_BUNDLE)
+    if ca_bundle is not None:
+        # Relative paths are relative to the project root, the provider host's cwd.
+        ca_bundle = os.path.abspath(ca_bundle)
+        if not os.path.isfile(ca_bundle):
+            raise VsphereConfigError(
+                f"'{CA_BUNDLE[0]}' / {CA_BUNDLE[1]}: CA bundle {ca_bundle} does not exist"
+            )
+    return Settings(Endpoint(host, port, user), password, allow_unverified, ca_bundle)
+
+
+_settings_lock = threading.Lock()
+_configured: Settings | None = None
+
+
+def configure(config: Config | None) -> None:
+    """Remember the settings of this process's stack; called from the providers' `configure()`."""
+    global _configured
+    settings = settings_from_config(config)
+    with _settings_lock:
+        _configured = settings
+
+
+def current_settings() -> Settings:
+    """The configured settings, or the environment's when `configure()` never ran."""
+    with _settings_lock:
+        settings = _configured
+    return settings if settings is not None else settings_from_config(None)
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext:
+    if settings.allow_unverified_ssl:
+        log.warning(
+            "TLS certificate checks are OFF for vSphere %s (allowUnverifiedSsl is true)",
+            settings.endpoint,
+        )
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    return ssl.create_default_context(cafile=settings.ca_bundle)
+
+
+class _Connection:
+    """One session to one endpoint, shared by every thread of this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.si: vim.ServiceInstance | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> vim.ServiceInstance:
+        with self.lock:
+            if self.si is None:
+                self.si = self._login()
+            return self.si
+
+    def relogin(self, stale: vim.ServiceInstance) -> vim.ServiceInstance:
+        """Replace a session vCenter has forgotten, unless another thread already did."""
+        with self.lock:
+            if self.si is stale or self.si is None:
+                log.info(
+                    "vSphere session for %s has expired; logging in again", self.settings.endpoint
+                )
+                self.si = self._login()
+            return self.si
+
+    def close(self) -> None:
+        with self.lock:
+            si, self.si = self.si, None
+        if si is not None:
+            try:
+                Disconnect(si)
+                log.info("logged out of vSphere %s", self.settings.endpoint)
+            except Exception as exc:  # noqa: BLE001 - best effort at exit
+                log.warning("logout from vSphere %s failed: %s", self.settings.endpoint, exc)
+
+    def _login(self) -> vim.ServiceInstance:
+        ep = self.settings.endpoint
+        try:
+            si = SmartConnect(
+                host=ep.host,
+                port=ep.port,
+                user=ep.user,
+                pwd=self.settings.password,
+                sslContext=_ssl_context(self.settings),
+                httpConnectionTimeout=CALL_TIMEOUT_S,
+            )
+        except vim.fault.InvalidLogin as exc:
+            raise VsphereError(f"vSphere {ep} refused the login: {exc.msg}") from exc
+        except ssl.SSLError as exc:
+            raise VsphereError(
+                f"TLS check of vSphere {ep.host}:{ep.port} failed ({exc}); set "
+                f"'{CA_BUNDLE[0]}' / {CA_BUNDLE[1]} to the CA that signed its certificate"
+            ) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise VsphereError(f"cannot reach vSphere {ep.host}:{ep.port}: {exc}") from exc
+        log.info("logged in to vSphere %s", ep)
+        return si
+
+
+_registry_lock = threading.Lock()
+_registry: dict[Endpoint, _Connection] = {}
+
+
+def _connection(settings: Settings) -> _Connection:
+    with _registry_lock:
+        conn = _registry.get(settings.endpoint)
+        if conn is None:
+            conn = _registry[settings.endpoint] = _Connection(settings)
+        elif conn.settings != settings:
+            # Same endpoint, new password or TLS settings: the next login uses them.
+            conn.settings = settings
+        return conn
+
+
+@atexit.register
+def disconnect_all() -> None:
+    """Log out of every endpoint this process used (also run at interpreter exit)."""
+    with _registry_lock:
+        conns = list(_registry.values())
+        _registry.clear()
+    for conn in conns:
+        conn.close()
+
+
+def run(op: Callable[[vim.ServiceInstance], T], *, read_only: bool = False) -> T:
+    """Run `op` with this process's session; log in again once if vCenter dropped the session.
+
+    Read-only operations are also retried, with backoff, after a dropped connection. Changes
+    are not, since the first attempt may have reached vCenter.
+    """
+    conn = _connection(current_settings())
+    si = conn.get()
+    relogged = False
+    attempt = 0
+    while True:
+        try:
+            return op(si)
+        except vim.fault.NotAuthenticated:
+            if relogged:
+                raise
+            relogged = True
+            si = conn.relogin(si)
+        except (ConnectionError, http.client.HTTPException) as exc:
+            if not read_only or attempt >= READ_RETRIES:
+                raise VsphereError(
+                    f"connection to vSphere {conn.settings.endpoint} lost: {exc}"
+                ) from exc
+            attempt += 1
+            log.warning("vSphere read failed (%s); retry %d of %d", exc, attempt, READ_RETRIES)
+            time.sleep(0.2 * 2**attempt)
+
+
+def describe_fault(exc: BaseException) -> str:
+    """A vSphere fault as one line: its type and the server's message."""
+    if isinstance(exc, vmodl.MethodFault):
+        name = type(exc).__name__
+        message = exc.msg or "; ".join(m.message for m in (exc.faultMessage or []) if m.message)
+        return f"{name}: {message}" if message else name
+    return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def explain(action: str) -> Iterator[None]:
+    """Turn a vSphere fault raised in the block into a VsphereError saying what we did."""
+    try:
+        yield
+    except vim.fault.NotAuthenticated:
+        raise  # `run` logs in again
+    except vmodl.MethodFault as exc:
+        raise VsphereError(f"{action} failed: {describe_fault(exc)}") from exc
+
+
+def moref(si: vim.ServiceInstance, vim_type: type, moid: str) -> Any:
+    """A reference to an object by its managed object id, bound to this session."""
+    return vim_type(moid, si._stub)
+
+
+def _collect(si: vim.ServiceInstance, spec: Any) -> list[Any]:
+    pc = si.content.propertyCollector
+    result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+    objects: list[Any] = []
+    while result is not None:
+        objects.extend(result.objects or [])
+        result = pc.ContinueRetrievePropertiesEx(result.token) if result.token else None
+    return objects
+
+
+def _as_dict(obj_content: Any) -> dict[str, Any]:
+    return {prop.name: prop.val for prop in (obj_content.propSet or [])}
+
+
+def properties(si: vim.ServiceInstance, obj: Any, paths: Sequence[str]) -> dict[str, Any] | None:
+    """Read `paths` of one object with the property collector; None when the object is gone.
+
+    The property collector leaves unset properties out instead of failing, unlike attribute
+    access, which makes vcsim drop the connection on unset properties.
+    """
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=obj, skip=False)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(obj), pathSet=list(paths))],
+    )
+    try:
+        found = _collect(si, spec)
+    except vmodl.fault.ManagedObjectNotFound:
+        return None
+    if not found:
+        return None
+    for missing in found[0].missingSet or []:
+        if isinstance(missing.fault, vmodl.fault.ManagedObjectNotFound):
+            return None
+    return _as_dict(found[0])
+
+
+def inventory(
+    si: vim.ServiceInstance, vim_type: type, paths: Sequence[str], root: Any = None
+) -> list[Found]:
+    """Every object of `vim_type` under `root` (default: the whole inventory) with `paths` read."""
+    content = si.content
+    view = content.viewManager.CreateContainerView(root or content.rootFolder, [vim_type], True)
+    try:
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[
+                vmodl.query.PropertyCollector.ObjectSpec(
+                    obj=view,
+                    skip=True,
+                    selectSet=[
+                        vmodl.query.PropertyCollector.TraversalSpec(
+                            name="view", path="view", skip=False, type=vim.view.ContainerView
+                        )
+                    ],
+                )
+            ],
+            propSet=[
+                vmodl.query.PropertyCollector.PropertySpec(
+                    type=vim_type, pathSet=sorted({"name", *paths})
+                )
+            ],
+        )
+        return [(oc.obj, _as_dict(oc)) for oc in _collect(si, spec)]
+    finally:
+        view.DestroyView()
+
+
+def find_by_name(
+    si: vim.ServiceInstance,
+    vim_type: type,
+    name: str,
+    paths: Sequence[str] = (),
+    root: Any = None,
+    *,
+    kind: str,
+    scope: str = "",
+) -> Found | None:
+    """The one object of `vim_type` called `name` (None if there is none; error if several)."""
+    matches = [
+        (obj, props) for obj, props in inventory(si, vim_type, paths, root) if props["name"] == name
+    ]
+    if len(matches) > 1:
+        ids = ", ".join(obj._moId for obj, _ in matches)
+        raise VsphereError(
+            f"{kind} name '{name}'{scope} is ambiguous: {len(matches)} match ({ids})"
+        )
+    return matches[0] if matches else None
+
+
+def require_by_name(
+    si: vim.ServiceInstance,
+    vim_type: type,
+    name: str,
+    paths: Sequence[str] = (),
+    root: Any = None,
+    *,
+    kind: str,
+    scope: str = "",
+) -> Found:
+    """Like `find_by_name`, but a missing object is an error naming it."""
+    found = find_by_name(si, vim_type, name, paths, root, kind=kind, scope=scope)
+    if found is None:
+        raise VsphereError(f"{kind} '{name}' not found{scope}")
+    return found
+
+
+def find_host(si: vim.ServiceInstance, name: str, paths: Sequence[str] = ()) -> Found:
+    """An ESXi host by its inventory name."""
+    return require_by_name(si, vim.HostSystem, name, paths, kind="host")
+
+
+def find_datacenter(si: vim.ServiceInstance, name: str) -> Found:
+    """A datacenter by name, with its VM folder."""
+    return require_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+
+
+def find_cluster(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
+    """A cluster (or standalone compute resource) in a datacenter, with its root resource pool."""
+    return require_by_name(
+        si,
+        vim.ComputeResource,
+        name,
+        ["resourcePool"],
+        datacenter,
+        kind="cluster",
+        scope=f" in datacenter '{dc_name}'",
+    )
+
+
+def find_datastore(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
+    """A datastore in a datacenter."""
+    return require_by_name(
+        si,
+        vim.Datastore,
+        name,
+        (),
+        datacenter,
+        kind="datastore",
+        scope=f" in datacenter '{dc_name}'",
+    )
+
+
+def find_vm(
+    si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str, paths: Sequence[str] = ()
+) -> Found | None:
+    """A VM or template in a datacenter, or None."""
+    return find_by_name(
+        si,
+        vim.VirtualMachine,
+        name,
+        paths,
+        datacenter,
+        kind="VM",
+        scope=f" in datacenter '{dc_name}'",
+    )
+
+
+def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str) -> Any:
+    """A VM folder given as "a/b/c" below the datacenter's VM folder."""
+    folder = vm_folder
+    walked: list[str] = []
+    for part in [p for p in path.strip("/").split("/") if p]:
+        walked.append(part)
+        children = properties(si, folder, ["childEntity"]) or {}
+        names = [
+            (child, (properties(si, child, ["name"]) or {}).get("name"))
+            for child in children.get("childEntity", [])
+            if isinstance(child, vim.Folder)
+        ]
+        match = [child for child, child_name in names if child_name == part]
+        if not match:
+            raise VsphereError(
+                f"VM folder '{'/'.join(walked)}' not found in datacenter '{dc_name}'"
+            )
+        folder = match[0]
+    return folder
+
+
+def wait_for_task(
+    si: vim.ServiceInstance, task: Any, action: str, timeout: float = TASK_TIMEOUT_S
+) -> Any:
+    """Wait for a task by polling with backoff; return its result or raise naming `action`.
+
+    Polling instead of pyVim's WaitForTask: that helper has no deadline, and its property
+    filter lives on the shared session, where concurrent waits from other threads would take
+    each other's updates.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        info = (properties(si, task, ["info"]) or {}).get("info")
+        if info is None:
+            raise VsphereError(f"{action}: task {task._moId} disappeared")
+        if info.state == vim.TaskInfo.State.success:
+            return info.result
+        if info.state == vim.TaskInfo.State.error:
+            raise VsphereError(f"{action} failed: {describe_fault(info.error)}")
+        if time.monotonic() >= deadline:
+            try:
+                task.CancelTask()
+            except vmodl.MethodFault:
+                pass  # not cancelable; report the timeout anyway
+            raise VsphereError(f"{action} did not finish within {timeout:.0f}s (task {task._moId})")
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 1.6, 2.0)
+
+
+def open_sessions() -> int:
+    """How many endpoints this process holds a session to (for tests and logs)."""
+    with _registry_lock:
+        return sum(1 for conn in _registry.values() if conn.si is not None)
+
+
+__all__ = [
+    "CALL_TIMEOUT_S",
+    "Endpoint",
+    "Settings",
+    "VsphereConfigError",
+    "VsphereError",
+    "configure",
+    "current_settings",
+    "describe_fault",
+    "disconnect_all",
+    "explain",
+    "find_cluster",
+    "find_datacenter",
+    "find_datastore",
+    "find_folder",
+    "find_host",
+    "find_vm",
+    "inventory",
+    "moref",
+    "properties",
+    "run",
+    "settings_from_config",
+    "wait_for_task",
+]
