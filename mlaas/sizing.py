@@ -1,0 +1,244 @@
+"""vGPU slot capacity and VM sizing, the white paper's sections 4.4 and 4.5 as functions.
+
+Pure Python: the plan command, the components and the policy pack all call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from mlaas import profiles
+from mlaas.config import (
+    DEFAULT_CPU_ONLY_MEMORY_GB,
+    DEFAULT_CPU_ONLY_VCPUS,
+    PROJECT,
+    Issue,
+    Pool,
+    StackConfig,
+)
+
+
+@dataclass(frozen=True)
+class PoolCapacity:
+    slots_per_gpu: int
+    slots_per_host: int
+    slots_total: int
+    vcpus_per_vm: int  # 0 when the host has fewer cores than vGPU slots
+    cores_per_socket: int
+
+
+def vcpus_per_vm(host_cores: int, slots_per_host: int) -> int:
+    """Physical cores shared evenly by the vGPU VMs of a host (hyper-threads not counted)."""
+    return host_cores // slots_per_host
+
+
+def cores_per_socket(vcpus: int, host_cores: int, host_sockets: int) -> int:
+    """Largest divisor of `vcpus` that fits in one physical socket, so vNUMA maps onto it."""
+    if vcpus < 1:
+        return 0
+    per_socket = max(1, host_cores // host_sockets)
+    return max(d for d in range(1, vcpus + 1) if vcpus % d == 0 and d <= per_socket)
+
+
+def pool_capacity(
+    *, max_per_gpu: int, gpus_per_host: int, hosts: int, host_cores: int, host_sockets: int
+) -> PoolCapacity:
+    slots_per_host = max_per_gpu * gpus_per_host
+    vcpus = vcpus_per_vm(host_cores, slots_per_host)
+    return PoolCapacity(
+        slots_per_gpu=max_per_gpu,
+        slots_per_host=slots_per_host,
+        slots_total=slots_per_host * hosts,
+        vcpus_per_vm=vcpus,
+        cores_per_socket=cores_per_socket(vcpus, host_cores, host_sockets),
+    )
+
+
+def usable_memory_gb(pool: Pool) -> int:
+    return pool.host_memory_gb - pool.hypervisor_reserve_gb
+
+
+def default_memory_gb(pool: Pool, slots_per_host: int) -> int:
+    """When an offering names no memory: an equal share of the host's usable memory per slot."""
+    return usable_memory_gb(pool) // slots_per_host
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    name: str
+    hosts: int
+    vgpu_profile: str
+    gpu_type: str
+    framebuffer_gb: int  # of one vGPU of the pool's profile
+    capacity: PoolCapacity
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "hosts": self.hosts,
+            "vgpuProfile": self.vgpu_profile,
+            "gpuType": self.gpu_type,
+            "framebufferGb": self.framebuffer_gb,
+            "slotsPerGpu": self.capacity.slots_per_gpu,
+            "slotsPerHost": self.capacity.slots_per_host,
+            "slotsTotal": self.capacity.slots_total,
+            "vcpusPerVm": self.capacity.vcpus_per_vm,
+            "coresPerSocket": self.capacity.cores_per_socket,
+        }
+
+
+@dataclass(frozen=True)
+class OfferingPlan:
+    name: str
+    pool: str | None
+    max_instances: int
+    vcpus: int
+    cores_per_socket: int
+    memory_gb: int
+    disk_gb: int
+    vgpu_profile: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "pool": self.pool,
+            "maxInstances": self.max_instances,
+            "vcpus": self.vcpus,
+            "coresPerSocket": self.cores_per_socket,
+            "memoryGb": self.memory_gb,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    pools: list[PoolPlan] = field(default_factory=list)
+    offerings: list[OfferingPlan] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.problems
+
+    def pool(self, name: str) -> PoolPlan:
+        return next(pool for pool in self.pools if pool.name == name)
+
+    def offering(self, name: str) -> OfferingPlan:
+        return next(offering for offering in self.offerings if offering.name == name)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "feasible": self.feasible,
+            "problems": [asdict(problem) for problem in self.problems],
+            "pools": [pool.as_json() for pool in self.pools],
+            "offerings": [offering.as_json() for offering in self.offerings],
+        }
+
+
+def _plan_pool(index: int, pool: Pool, problems: list[Issue]) -> PoolPlan:
+    profile = profiles.lookup(pool.vgpu_profile)
+    capacity = pool_capacity(
+        max_per_gpu=profile.max_per_gpu,
+        gpus_per_host=pool.gpus_per_host,
+        hosts=len(pool.hosts),
+        host_cores=pool.host_cores,
+        host_sockets=pool.host_sockets,
+    )
+    if capacity.vcpus_per_vm < 1:
+        problems.append(
+            Issue(
+                f"{PROJECT}:pools[{index}].hostCores",
+                f"{pool.host_cores} physical cores cannot give each of the "
+                f"{capacity.slots_per_host} vGPU VMs per host one vCPU; use a larger profile "
+                "or hosts with more cores",
+            )
+        )
+    return PoolPlan(
+        name=pool.name,
+        hosts=len(pool.hosts),
+        vgpu_profile=profile.name,
+        gpu_type=profile.gpu_type,
+        framebuffer_gb=profile.framebuffer_gb,
+        capacity=capacity,
+    )
+
+
+def plan(config: StackConfig) -> Plan:
+    """Size every pool and offering; capacity problems are listed, not raised."""
+    problems: list[Issue] = []
+    pools = {
+        pool.name: (index, pool, _plan_pool(index, pool, problems))
+        for index, pool in enumerate(config.pools)
+    }
+    offerings: list[OfferingPlan] = []
+    largest_memory: dict[str, tuple[int, int]] = {}  # pool -> (memory, offering index)
+    for index, offering in enumerate(config.offerings):
+        path = f"{PROJECT}:offerings[{index}]"
+        if offering.pool is None:
+            vcpus = offering.vcpus or DEFAULT_CPU_ONLY_VCPUS
+            offerings.append(
+                OfferingPlan(
+                    name=offering.name,
+                    pool=None,
+                    max_instances=offering.max_instances,
+                    vcpus=vcpus,
+                    cores_per_socket=vcpus,
+                    memory_gb=offering.memory_gb or DEFAULT_CPU_ONLY_MEMORY_GB,
+                    disk_gb=offering.disk_gb,
+                    vgpu_profile=None,
+                )
+            )
+            continue
+        _, pool, pool_plan = pools[offering.pool]
+        capacity = pool_plan.capacity
+        vcpus = offering.vcpus or capacity.vcpus_per_vm
+        if offering.vcpus is not None and offering.vcpus > capacity.vcpus_per_vm:
+            problems.append(
+                Issue(
+                    f"{path}.vcpus",
+                    f"{offering.vcpus} vCPUs exceed the {capacity.vcpus_per_vm} physical cores "
+                    f"per VM of pool {pool.name!r} ({pool.host_cores} cores / "
+                    f"{capacity.slots_per_host} slots per host)",
+                )
+            )
+        if offering.max_instances > capacity.slots_total:
+            problems.append(
+                Issue(
+                    f"{path}.maxInstances",
+                    f"{offering.max_instances} instances exceed the {capacity.slots_total} "
+                    f"vGPU slots of pool {pool.name!r}",
+                )
+            )
+        memory = offering.memory_gb or default_memory_gb(pool, capacity.slots_per_host)
+        if memory > largest_memory.get(pool.name, (0, -1))[0]:
+            largest_memory[pool.name] = (memory, index)
+        offerings.append(
+            OfferingPlan(
+                name=offering.name,
+                pool=pool.name,
+                max_instances=offering.max_instances,
+                vcpus=vcpus,
+                cores_per_socket=cores_per_socket(vcpus, pool.host_cores, pool.host_sockets),
+                memory_gb=memory,
+                disk_gb=offering.disk_gb,
+                vgpu_profile=pool_plan.vgpu_profile,
+            )
+        )
+    # A vGPU VM reserves all of its memory, so a full host must hold every slot's reservation.
+    for name, (memory, index) in largest_memory.items():
+        _, pool, pool_plan = pools[name]
+        needed = memory * pool_plan.capacity.slots_per_host
+        if needed > usable_memory_gb(pool):
+            problems.append(
+                Issue(
+                    f"{PROJECT}:offerings[{index}].memoryGb",
+                    f"{pool_plan.capacity.slots_per_host} VMs x {memory} GB reserved = {needed} GB "
+                    f"exceeds the {usable_memory_gb(pool)} GB usable on each host of pool "
+                    f"{name!r} ({pool.host_memory_gb} GB - {pool.hypervisor_reserve_gb} GB "
+                    "hypervisorReserveGb)",
+                )
+            )
+    return Plan(
+        pools=[entry[2] for entry in pools.values()],
+        offerings=offerings,
+        problems=problems,
+    )
