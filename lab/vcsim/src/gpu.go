@@ -1,0 +1,227 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+const (
+	nvidiaVendorID   = 0x10DE
+	nvidiaVendorName = "NVIDIA Corporation"
+	nvidiaSubDevice  = 0x118F // any non-zero value: govc counts a GPU only when subDeviceId != 0
+	pci3DController  = 0x0302
+
+	graphicsShared       = "shared"       // vSGA
+	graphicsSharedDirect = "sharedDirect" // vendor vGPU (esxcli "SharedPassthru")
+)
+
+// PCI buses of the GPU slots in a typical 2-socket GPU server, in slot order.
+var gpuBuses = []byte{0x3b, 0x5e, 0x86, 0xaf, 0xd8, 0x18, 0x3c, 0x5f}
+
+var (
+	validHostGraphicsTypes = []string{graphicsShared, graphicsSharedDirect}
+	validAssignmentPolicy  = []string{"performance", "consolidation"}
+)
+
+// gpuInventory holds the GPU model every host carries and each host's graphics manager.
+type gpuInventory struct {
+	device   string
+	deviceID int16
+	perHost  int
+	fbKB     int64
+	profiles []string
+
+	mu       sync.Mutex
+	managers map[types.ManagedObjectReference]*GraphicsManager // by host
+}
+
+func newGpuInventory(o *options) *gpuInventory {
+	return &gpuInventory{
+		device:   o.gpuDevice,
+		deviceID: int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
+		perHost:  o.gpusPerHost,
+		fbKB:     int64(o.gpuFbMB) * 1024,
+		profiles: o.profiles,
+		managers: make(map[types.ManagedObjectReference]*GraphicsManager),
+	}
+}
+
+func pciID(slot int) string { return fmt.Sprintf("0000:%02x:00.0", gpuBuses[slot]) }
+
+// attach gives host h its GPUs (PCI devices) and a HostGraphicsManager.
+func (inv *gpuInventory) attach(h *simulator.HostSystem) {
+	devices := append([]types.HostPciDevice(nil), h.Hardware.PciDevice...)
+	for i := 0; i < inv.perHost; i++ {
+		devices = append(devices, types.HostPciDevice{
+			Id:          pciID(i),
+			ClassId:     pci3DController,
+			Bus:         gpuBuses[i],
+			VendorId:    nvidiaVendorID,
+			SubVendorId: nvidiaVendorID,
+			VendorName:  nvidiaVendorName,
+			DeviceId:    inv.deviceID,
+			SubDeviceId: nvidiaSubDevice,
+			DeviceName:  inv.device,
+		})
+	}
+	h.Hardware.PciDevice = devices
+
+	gm := &GraphicsManager{host: h, inv: inv}
+	gm.Self = types.ManagedObjectReference{Type: "HostGraphicsManager", Value: "graphicsManager-" + h.Self.Value}
+	gm.GraphicsConfig = &types.HostGraphicsConfig{
+		HostDefaultGraphicsType:        graphicsShared, // ESXi's factory default
+		SharedPassthruAssignmentPolicy: "performance",
+	}
+	gm.publish()
+	simulator.Map.Put(gm)
+	h.ConfigManager.GraphicsManager = &gm.Self
+
+	inv.mu.Lock()
+	inv.managers[h.Self] = gm
+	inv.mu.Unlock()
+}
+
+// offered returns the vGPU profiles host currently offers, and whether the host is known.
+func (inv *gpuInventory) offered(host types.ManagedObjectReference) ([]string, bool) {
+	inv.mu.Lock()
+	gm, ok := inv.managers[host]
+	inv.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	var profiles []string
+	simulator.Map.WithLock(gm, func() {
+		profiles = append(profiles, gm.SharedPassthruGpuTypes...)
+	})
+	return profiles, true
+}
+
+// GraphicsManager is a HostGraphicsManager for one simulated GPU host.
+type GraphicsManager struct {
+	mo.HostGraphicsManager
+	host *simulator.HostSystem
+	inv  *gpuInventory
+}
+
+// effectiveType is the graphics type of the GPU at pciId: a per-device override, or the host default.
+func (gm *GraphicsManager) effectiveType(pciId string) string {
+	for _, d := range gm.GraphicsConfig.DeviceType {
+		if d.DeviceId == pciId {
+			return d.GraphicsType
+		}
+	}
+	return gm.GraphicsConfig.HostDefaultGraphicsType
+}
+
+// publish derives graphicsInfo, sharedPassthruGpuTypes and sharedGpuCapabilities from the
+// current config and copies them into the manager and host.config. Callers hold gm's lock.
+//
+// Uncertain (facts/vsphere-vgpu.md §9): whether a real host lists its vGPU profiles while no GPU
+// is in sharedDirect mode. The lab takes the strict reading and lists them only once a GPU is in
+// sharedDirect; the product switches the host first and reads the list afterwards, which works
+// either way. The power-on check in guard.go uses the same list.
+func (gm *GraphicsManager) publish() {
+	var info []types.HostGraphicsInfo
+	vgpuMode := false
+	for i := 0; i < gm.inv.perHost; i++ {
+		t := gm.effectiveType(pciID(i))
+		vgpuMode = vgpuMode || t == graphicsSharedDirect
+		info = append(info, types.HostGraphicsInfo{
+			DeviceName:     gm.inv.device,
+			VendorName:     nvidiaVendorName,
+			PciId:          pciID(i),
+			GraphicsType:   t,
+			MemorySizeInKB: gm.inv.fbKB,
+		})
+	}
+	var profiles []string
+	if vgpuMode {
+		profiles = append(profiles, gm.inv.profiles...)
+	}
+	// sharedGpuCapabilities (API 6.7) stays unset: the lab reports vCenter 6.5, and pyVmomi
+	// cannot parse a property newer than the negotiated version.
+	gm.GraphicsInfo = info
+	gm.SharedPassthruGpuTypes = profiles
+
+	config := *gm.GraphicsConfig
+	config.DeviceType = append([]types.HostGraphicsConfigDeviceType(nil), config.DeviceType...)
+	host := gm.host
+	simulator.Map.WithLock(host, func() {
+		host.Config.GraphicsConfig = &config
+		host.Config.GraphicsInfo = append([]types.HostGraphicsInfo(nil), info...)
+		host.Config.SharedPassthruGpuTypes = append([]string(nil), profiles...)
+	})
+}
+
+func oneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+func invalidArgument(property, msg string) *soap.Fault {
+	return simulator.Fault(msg, &types.InvalidArgument{InvalidProperty: property})
+}
+
+// validate checks a HostGraphicsConfig the way the API documents its enums, before any change.
+func (gm *GraphicsManager) validate(c *types.HostGraphicsConfig) *soap.Fault {
+	if !oneOf(c.HostDefaultGraphicsType, validHostGraphicsTypes) {
+		return invalidArgument("config.hostDefaultGraphicsType", fmt.Sprintf(
+			"hostDefaultGraphicsType %q is not one of %v", c.HostDefaultGraphicsType, validHostGraphicsTypes))
+	}
+	if !oneOf(c.SharedPassthruAssignmentPolicy, validAssignmentPolicy) {
+		return invalidArgument("config.sharedPassthruAssignmentPolicy", fmt.Sprintf(
+			"sharedPassthruAssignmentPolicy %q is not one of %v", c.SharedPassthruAssignmentPolicy, validAssignmentPolicy))
+	}
+	for _, d := range c.DeviceType {
+		known := false
+		for i := 0; i < gm.inv.perHost; i++ {
+			known = known || d.DeviceId == pciID(i)
+		}
+		if !known {
+			return invalidArgument("config.deviceType.deviceId", fmt.Sprintf("no graphics device %q on this host", d.DeviceId))
+		}
+		if !oneOf(d.GraphicsType, validHostGraphicsTypes) {
+			return invalidArgument("config.deviceType.graphicsType", fmt.Sprintf(
+				"graphicsType %q of device %s is not one of %v", d.GraphicsType, d.DeviceId, validHostGraphicsTypes))
+		}
+	}
+	return nil
+}
+
+func (gm *GraphicsManager) UpdateGraphicsConfig(req *types.UpdateGraphicsConfig) soap.HasFault {
+	body := new(methods.UpdateGraphicsConfigBody)
+	if fault := gm.validate(&req.Config); fault != nil {
+		body.Fault_ = fault
+		return body
+	}
+	config := req.Config
+	gm.GraphicsConfig = &config
+	gm.publish()
+	body.Res = new(types.UpdateGraphicsConfigResponse)
+	return body
+}
+
+func (gm *GraphicsManager) RefreshGraphicsManager(req *types.RefreshGraphicsManager) soap.HasFault {
+	gm.publish()
+	return &methods.RefreshGraphicsManagerBody{Res: new(types.RefreshGraphicsManagerResponse)}
+}
+
+// IsSharedGraphicsActive is true when some GPU serves shared graphics (vSGA or vGPU), which on
+// this lab's hosts means: the host has a GPU.
+func (gm *GraphicsManager) IsSharedGraphicsActive(req *types.IsSharedGraphicsActive) soap.HasFault {
+	active := false
+	for _, g := range gm.GraphicsInfo {
+		active = active || g.GraphicsType == graphicsShared || g.GraphicsType == graphicsSharedDirect
+	}
+	return &methods.IsSharedGraphicsActiveBody{Res: &types.IsSharedGraphicsActiveResponse{Returnval: active}}
+}

@@ -1,0 +1,171 @@
+// Command vcsim-gpu is the project's vCenter lab: govmomi's vCenter simulator with GPU hosts
+// (graphics manager, vGPU profiles, PCI devices), a customization-spec manager that can delete,
+// a host power system, and stricter vGPU checks than stock vcsim. It listens on loopback, prints
+// its SDK URL (with credentials) as the first line of stdout and stops cleanly on SIGTERM/SIGINT.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+)
+
+type options struct {
+	listen      string
+	hosts       int
+	cores       int
+	sockets     int
+	memoryGB    int
+	gpuDevice   string
+	gpuDeviceID uint
+	gpusPerHost int
+	gpuFbMB     int
+	profiles    []string
+	user        string
+	password    string
+	tlsCert     string
+	tlsKey      string
+	baseImage   string
+	sessionIdle time.Duration
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := new(options)
+	fs := flag.NewFlagSet("vcsim-gpu", flag.ContinueOnError)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "listen address; port 0 picks a free port")
+	fs.IntVar(&o.hosts, "hosts", 3, "ESXi hosts in the cluster")
+	fs.IntVar(&o.cores, "cores", 16, "physical CPU cores per host (threads = 2 x cores)")
+	fs.IntVar(&o.sockets, "sockets", 2, "CPU packages (sockets) per host")
+	fs.IntVar(&o.memoryGB, "memory-gb", 256, "physical memory per host in GB")
+	fs.StringVar(&o.gpuDevice, "gpu-device", "Tesla P100-PCIE-16GB", "GPU device name")
+	fs.UintVar(&o.gpuDeviceID, "gpu-pci-device-id", 0x15F8, "GPU PCI device id (vendor is NVIDIA 0x10DE)")
+	fs.IntVar(&o.gpusPerHost, "gpus-per-host", 1, "physical GPUs per host")
+	fs.IntVar(&o.gpuFbMB, "gpu-framebuffer-mb", 16384, "framebuffer per physical GPU in MB")
+	profiles := fs.String("gpu-profiles", "grid_p100-1q,grid_p100-2q,grid_p100-4q,grid_p100-8q,grid_p100-16q",
+		"comma-separated vGPU profiles the host driver offers")
+	fs.StringVar(&o.user, "username", "user", "login user name")
+	fs.StringVar(&o.password, "password", "pass", "login password")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve (default: Go's built-in test certificate)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
+	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
+	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for _, p := range strings.Split(*profiles, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			o.profiles = append(o.profiles, p)
+		}
+	}
+	switch {
+	case o.hosts < 1:
+		return nil, fmt.Errorf("-hosts must be at least 1, got %d", o.hosts)
+	case o.sockets < 1 || o.cores < o.sockets || o.cores%o.sockets != 0:
+		return nil, fmt.Errorf("-cores (%d) must be a positive multiple of -sockets (%d)", o.cores, o.sockets)
+	case o.memoryGB < 1:
+		return nil, fmt.Errorf("-memory-gb must be at least 1, got %d", o.memoryGB)
+	case o.gpusPerHost < 0 || o.gpusPerHost > len(gpuBuses):
+		return nil, fmt.Errorf("-gpus-per-host must be between 0 and %d, got %d", len(gpuBuses), o.gpusPerHost)
+	case o.gpuFbMB < 1:
+		return nil, fmt.Errorf("-gpu-framebuffer-mb must be positive, got %d", o.gpuFbMB)
+	case o.gpuDeviceID == 0 || o.gpuDeviceID > 0xFFFF:
+		return nil, fmt.Errorf("-gpu-pci-device-id must be a 16-bit PCI id, got %#x", o.gpuDeviceID)
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return nil, fmt.Errorf("-tls-cert and -tls-key go together")
+	case o.user == "" || o.password == "":
+		return nil, fmt.Errorf("-username and -password must not be empty")
+	case o.baseImage == "":
+		return nil, fmt.Errorf("-base-image must not be empty")
+	}
+	return o, nil
+}
+
+func run(o *options) error {
+	// Registered before anything else: a SIGTERM that arrives while the model is being built
+	// must still end in a clean shutdown instead of the default kill.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+
+	simulator.SessionIdleTimeout = o.sessionIdle
+
+	m := simulator.VPX()
+	m.Datacenter = 1
+	m.Cluster = 1
+	m.ClusterHost = o.hosts
+	m.Host = 0
+	m.Machine = 0   // the lab's only VM is the base image created below
+	m.Portgroup = 0 // one standard "VM Network", like a small lab vCenter
+	if err := m.Create(); err != nil {
+		return fmt.Errorf("create model: %w", err)
+	}
+	defer m.Remove() // deletes the datastore's temporary folder
+
+	gpus := newGpuInventory(o)
+	hosts := clusterHosts()
+	for _, h := range hosts {
+		sizeHost(h, o)
+		addPowerSystem(h)
+		gpus.attach(h)
+	}
+	resumCluster(hosts)
+	replaceCustomizationSpecManager(m)
+
+	ctx := context.Background()
+	client, err := vim25.NewClient(ctx, m.Service) // in-process, no network session
+	if err != nil {
+		return fmt.Errorf("in-process client: %w", err)
+	}
+	if err := createBaseImage(ctx, client, o.baseImage); err != nil {
+		return fmt.Errorf("base image %q: %w", o.baseImage, err)
+	}
+
+	tlsConfig := new(tls.Config)
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("load -tls-cert/-tls-key: %w", err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{cert}
+	}
+	m.Service.TLS = tlsConfig
+	m.Service.Listen = &url.URL{Host: o.listen, User: url.UserPassword(o.user, o.password)}
+
+	server := m.Service.NewServer()
+	defer server.Close()
+	// Swapped in before the URL is printed, so no client can reach the server without it.
+	server.Config.Handler = &guard{next: server.Config.Handler, gpus: gpus}
+
+	fmt.Println(server.URL.String())
+	_ = os.Stdout.Sync()
+
+	sig := <-stop
+	log.Printf("vcsim-gpu: %s, shutting down", sig)
+	return nil
+}
+
+func main() {
+	log.SetFlags(0)
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "vcsim-gpu:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "vcsim-gpu:", err)
+		os.Exit(1)
+	}
+}
