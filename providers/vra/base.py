@@ -1,0 +1,197 @@
+"""What every vRA dynamic provider shares: configure, check, diff, endpoint handling.
+
+`check` and `diff` never call vRA. `diff` compares the resource's input keys only (never
+`__provider` or computed outputs); a different vRA (url or tenant) or a different client-chosen
+id is a replacement, everything else an in-place update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, NotRequired, TypedDict
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+from pydantic import BaseModel, ValidationError
+
+from providers.vra.client import VraClient, client_for, path_segment
+from providers.vra.documents import PUBLISHED, status_body
+from providers.vra.models import VRA_ID, derive_id
+from providers.vra.settings import Endpoint, configure_from_stack
+
+# The engine's placeholder for values not known until apply (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def _domain(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+def _failure_message(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+class EndpointArgs(TypedDict):
+    """Which vRA a resource lives in (no secrets: credentials come from stack config)."""
+
+    url: pulumi.Input[str]
+    """Base URL, e.g. https://vra.example.com"""
+    tenant: pulumi.Input[str]
+    """Tenant URL name, e.g. vsphere.local"""
+    insecure: NotRequired[pulumi.Input[bool]]
+    """Skip TLS verification (logged as a warning)."""
+
+
+def converge_published(
+    client: VraClient,
+    collection: str,
+    object_id: str,
+    desired: dict[str, Any],
+    same: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """Make the object `object_id` match `desired` and be PUBLISHED; write only what differs.
+
+    `same(current) -> bool` compares domain fields. Used by software components and blueprints,
+    whose ids are client-chosen: a lookup by id before the POST makes creates idempotent.
+    """
+    path = f"{collection}/{path_segment(object_id)}"
+    current = client.get(path)
+    if current is None:
+        current = client.create(collection, desired, lambda: client.get(path))
+    if not same(current):
+        client.put(path, {**desired, "publishStatus": current.get("publishStatus")})
+        current = {**desired, "publishStatus": current.get("publishStatus")}
+    if current.get("publishStatus") != PUBLISHED:
+        client.put(f"{path}/status", status_body(PUBLISHED))
+        current = {**current, "publishStatus": PUBLISHED}
+    return current
+
+
+class VraProvider(ResourceProvider):
+    """Base of the vRA providers. Holds no state: dill pickles instances into `__provider`."""
+
+    serialize_as_secret_always = False
+    inputs_model: ClassVar[type[BaseModel]]
+    kind: ClassVar[str]
+    # Input keys whose change means a different object in vRA (besides endpoint url/tenant).
+    identity_keys: ClassVar[tuple[str, ...]] = ()
+
+    # -- engine hooks shared by all resources ---------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        configure_from_stack(req.config)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        raw = _domain(news)
+        unknown = {k for k, v in raw.items() if contains_unknown(v)}
+        known = {k: v for k, v in raw.items() if k not in unknown}
+        failures: list[CheckFailure] = []
+        try:
+            model = self.inputs_model.model_validate(known)
+            inputs: dict[str, Any] = model.model_dump(exclude_none=True)
+        except ValidationError as exc:
+            inputs = dict(known)
+            for err in exc.errors():
+                key = str(err["loc"][0]) if err.get("loc") else ""
+                # A required value that is merely unknown during preview is not a failure.
+                if key in unknown:
+                    continue
+                failures.append(CheckFailure(key, f"{self.kind}: {_failure_message(dict(err))}"))
+            self._fill_defaults(inputs)
+        inputs.update({k: raw[k] for k in unknown})
+        if not failures:
+            failures = self.complete_inputs(inputs, _domain(olds or {}))
+        return CheckResult(inputs, failures)
+
+    def _fill_defaults(self, inputs: dict[str, Any]) -> None:
+        for name, info in self.inputs_model.model_fields.items():
+            if name not in inputs and not info.is_required():
+                default = info.get_default(call_default_factory=True)
+                if default is not None:
+                    inputs[name] = default
+
+    def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[CheckFailure]:
+        """Fill derived inputs (e.g. ids from names) in place; known values only."""
+        return []
+
+    def complete_id(
+        self, inputs: dict[str, Any], olds: dict[str, Any], key: str
+    ) -> list[CheckFailure]:
+        """Fill the client-chosen id `key` when absent: keep the one already in state (a
+        rename must not move the object), else derive it from `name`."""
+        if key in inputs or contains_unknown(inputs.get("name")) or "name" not in inputs:
+            return []
+        same_vra = not _endpoint_moved(olds.get("endpoint"), inputs.get("endpoint"))
+        derived = olds.get(key) if olds.get(key) and same_vra else derive_id(inputs["name"])
+        if not VRA_ID.match(derived or ""):
+            return [
+                CheckFailure(
+                    key,
+                    f"{self.kind}: cannot derive a vRA id from name {inputs['name']!r}; "
+                    f"set '{key}' (a letter, then letters, digits, '_', '.', '-')",
+                )
+            ]
+        inputs[key] = derived
+        return []
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = list(self.inputs_model.model_fields)
+        changes: list[str] = []
+        replaces: list[str] = []
+        for key in keys:
+            old, new = olds.get(key), news.get(key)
+            if key == "endpoint":
+                if contains_unknown(new) or _endpoint_moved(old, new):
+                    changes.append(key)
+                    replaces.append(key)
+                elif bool((old or {}).get("insecure")) != bool((new or {}).get("insecure")):
+                    changes.append(key)  # same vRA, different trust setting: nothing to replace
+                continue
+            if contains_unknown(new) or old != new:
+                changes.append(key)
+                if key in self.identity_keys:
+                    replaces.append(key)
+        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
+
+    # -- helpers for subclasses -----------------------------------------------------------
+
+    def parse(self, props: dict[str, Any]) -> Any:
+        """Validated inputs from checked props; refuses bad input naming the key."""
+        fields = set(self.inputs_model.model_fields)
+        try:
+            return self.inputs_model.model_validate({k: v for k, v in props.items() if k in fields})
+        except ValidationError as exc:
+            details = "; ".join(_failure_message(dict(e)) for e in exc.errors())
+            raise ValueError(f"{self.kind}: invalid inputs: {details}") from None
+
+    @staticmethod
+    def endpoint_of(props: dict[str, Any]) -> Endpoint:
+        return Endpoint.from_input(props.get("endpoint"))
+
+    def client(self, props: dict[str, Any]) -> VraClient:
+        return client_for(self.endpoint_of(props))
+
+    def inputs_of(self, outs: dict[str, Any]) -> dict[str, Any]:
+        """The input keys of a set of outputs (for `ReadResult.inputs`)."""
+        fields = set(self.inputs_model.model_fields)
+        return {k: v for k, v in outs.items() if k in fields and v is not None}
+
+
+def _endpoint_moved(old: Any, new: Any) -> bool:
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    return (str(old.get("url", "")).rstrip("/"), old.get("tenant")) != (
+        str(new.get("url", "")).rstrip("/"),
+        new.get("tenant"),
+    )

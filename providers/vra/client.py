@@ -1,0 +1,349 @@
+"""vRA 7.3 REST client shared by the vRA dynamic resources.
+
+One client (one requests Session, one bearer token) per process per endpoint + user, kept in a
+module-level registry guarded by a lock: the provider host runs up to four calls at once on one
+provider instance, and nothing network-related may sit on that instance (dill pickles it into
+state). Tokens are renewed shortly before `expires`, and once on a 401; all are revoked at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from providers.vra.settings import Credentials, Endpoint, credentials_for
+
+log = logging.getLogger(__name__)
+
+# (connect, read) seconds for every call; a dynamic provider gets no deadline from the engine.
+TIMEOUT = (10.0, 60.0)
+PAGE_LIMIT = 100
+# Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
+RENEW_MARGIN_SECONDS = 60.0
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+class VraError(RuntimeError):
+    """A vRA call failed; carries vRA's own error code and message plus method and path."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        code: int | None = None,
+    ) -> None:
+        self.method, self.path, self.status, self.code, self.message = (
+            method,
+            path,
+            status,
+            code,
+            message,
+        )
+        where = f"vRA {method} {path}"
+        what = f"HTTP {status}" if status is not None else "no response"
+        code_part = f" (code {code})" if code is not None else ""
+        super().__init__(f"{where} failed: {what}{code_part}: {message}")
+
+    @classmethod
+    def from_response(cls, method: str, path: str, resp: requests.Response) -> VraError:
+        code: int | None = None
+        message = resp.reason or "error"
+        try:
+            errors = resp.json().get("errors") or []
+        except ValueError:
+            errors = []
+        if errors and isinstance(errors[0], dict):
+            first = errors[0]
+            code = first.get("code")
+            message = first.get("message") or first.get("systemMessage") or message
+        return cls(method, path, resp.status_code, message, code)
+
+
+class _VraRetry(Retry):
+    """urllib3 Retry that also resends a POST when vRA refused it outright (429, 503).
+
+    Those answers mean the request was not processed; a POST that failed in other ways is
+    not resent here (it may have been stored): callers re-read and adopt instead.
+    """
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() == "POST":
+            return bool(self.total) and status_code in (429, 503)
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        # A server asking for minutes would stall `pulumi up`; wait at most a bounded time.
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+
+def _retry() -> Retry:
+    return _VraRetry(
+        total=5,
+        connect=3,
+        read=2,
+        status=4,
+        backoff_factor=0.3,
+        backoff_max=10.0,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+def odata_quote(value: str) -> str:
+    """An OData string literal: single quotes, embedded quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def eq_filter(field: str, value: str) -> str:
+    """`$filter` expression `<field> eq '<value>'`."""
+    return f"{field} eq {odata_quote(value)}"
+
+
+def startswith_filter(field: str, prefix: str) -> str:
+    """`$filter` expression `startswith(<field>,'<prefix>')`."""
+    return f"startswith({field},{odata_quote(prefix)})"
+
+
+def path_segment(value: str) -> str:
+    """Quote one path segment (ids chosen by clients may hold spaces or '@')."""
+    return quote(value, safe="@")
+
+
+def _parse_expires(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+class VraClient:
+    """Authenticated access to one vRA endpoint as one user. Thread-safe."""
+
+    def __init__(self, endpoint: Endpoint, credentials: Credentials) -> None:
+        self.endpoint = endpoint
+        self._username = credentials.username
+        self._password = credentials.password
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._renew_at = 0.0
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=_retry())
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers.update(
+            {"Accept": "application/json", "Content-Type": "application/json"}
+        )
+        if credentials.insecure:
+            log.warning("TLS verification is OFF for vRA %s (insecure flag set)", endpoint.url)
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            self.session.verify = False
+        else:
+            self.session.verify = credentials.ca_bundle or True
+
+    # -- token life cycle -------------------------------------------------------------
+
+    def _bearer(self) -> str:
+        with self._lock:
+            if self._token is None or time.time() >= self._renew_at:
+                self._login()
+            assert self._token is not None
+            return self._token
+
+    def _login(self) -> None:
+        path = "/identity/api/tokens"
+        body = {
+            "username": self._username,
+            "password": self._password,
+            "tenant": self.endpoint.tenant,
+        }
+        resp = self._send("POST", path, json=body, headers={})
+        if resp.status_code != 200:
+            raise VraError.from_response("POST", path, resp)
+        data = resp.json()
+        now = time.time()
+        expires = _parse_expires(data.get("expires")) or now + 3600.0
+        margin = min(RENEW_MARGIN_SECONDS, max(0.0, (expires - now) / 10.0))
+        self._token = str(data["id"])
+        self._renew_at = expires - margin
+        log.info("vRA %s: new token for %s", self.endpoint.url, self._username)
+
+    def _forget(self, token: str) -> None:
+        # Another thread may already have renewed; only drop the token that failed.
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+    def revoke(self) -> None:
+        """Revoke the current token (process exit); failures are only logged."""
+        with self._lock:
+            token, self._token = self._token, None
+        if token is None:
+            return
+        path = f"/identity/api/tokens/{path_segment(token)}"
+        try:
+            self._send("DELETE", path, headers={"Authorization": f"Bearer {token}"})
+        except VraError as exc:
+            log.debug("token revoke failed: %s", exc)
+
+    # -- HTTP -------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        try:
+            return self.session.request(
+                method,
+                self.endpoint.url + path,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise VraError(method, path, None, f"{type(exc).__name__}: {exc}") from exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> requests.Response:
+        """Send one call with a valid token; one re-login on 401; non-`ok` status -> VraError."""
+        token = self._bearer()
+        resp = self._send(
+            method, path, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+        )
+        if resp.status_code == 401:
+            self._forget(token)
+            token = self._bearer()
+            resp = self._send(
+                method,
+                path,
+                params=params,
+                json=json,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        if resp.status_code not in ok:
+            raise VraError.from_response(method, path, resp)
+        return resp
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """GET a JSON object; None when vRA answers 404."""
+        resp = self.request("GET", path, params=params, ok=(200, 404))
+        return None if resp.status_code == 404 else resp.json()
+
+    def put(self, path: str, body: Any) -> None:
+        self.request("PUT", path, json=body, ok=(200, 201, 204))
+
+    def delete(self, path: str) -> bool:
+        """DELETE; True if vRA removed it, False if it was already gone."""
+        resp = self.request("DELETE", path, ok=(200, 204, 404))
+        return resp.status_code != 404
+
+    def iter_list(
+        self, path: str, *, filter_: str | None = None, params: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every `content` element of a paged list (pages are 1-based)."""
+        page, total_pages = 1, 1
+        while page <= total_pages:
+            query: dict[str, Any] = {**(params or {}), "page": page, "limit": PAGE_LIMIT}
+            if filter_:
+                query["$filter"] = filter_
+            data = self.request("GET", path, params=query, ok=(200,)).json()
+            yield from data.get("content") or []
+            total_pages = int((data.get("metadata") or {}).get("totalPages") or 0)
+            page += 1
+
+    def list(
+        self, path: str, *, filter_: str | None = None, params: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        return list(self.iter_list(path, filter_=filter_, params=params))
+
+    def find_one(self, path: str, field: str, value: str) -> dict[str, Any] | None:
+        """The element whose `field` equals `value` exactly (filter server side, check here)."""
+        for item in self.iter_list(path, filter_=eq_filter(field, value)):
+            if item.get(field) == value:
+                return item
+        return None
+
+    def create(
+        self, path: str, body: Any, reread: Callable[[], dict[str, Any] | None]
+    ) -> dict[str, Any]:
+        """POST `body`, then return the stored object as read back by `reread`.
+
+        vRA's POST body is not relied on (contract). If the POST's outcome is unknown
+        (connection lost, 5xx) or vRA says it already exists (409), `reread` decides: an object
+        that is there is adopted, so a retried create leaves no duplicate.
+        """
+        try:
+            self.request("POST", path, json=body, ok=(200, 201))
+        except VraError as exc:
+            ambiguous = exc.status is None or exc.status == 409 or exc.status >= 500
+            found = reread() if ambiguous else None
+            if found is None:
+                raise
+            log.info("vRA POST %s: %s; adopting the stored object", path, exc.message)
+            return found
+        found = reread()
+        if found is None:
+            raise VraError("POST", path, None, "created, but the object cannot be read back")
+        return found
+
+
+_registry_lock = threading.Lock()
+_registry: dict[tuple[str, str, str], VraClient] = {}
+
+
+def client_for(endpoint: Endpoint) -> VraClient:
+    """The process-wide client for `endpoint` (built lazily, once per url+tenant+user)."""
+    credentials = credentials_for(endpoint)
+    key = (endpoint.url, endpoint.tenant, credentials.username)
+    with _registry_lock:
+        client = _registry.get(key)
+        if client is None:
+            client = VraClient(endpoint, credentials)
+            _registry[key] = client
+        return client
+
+
+def close_all() -> None:
+    """Revoke every token and drop every client (runs at process exit)."""
+    with _registry_lock:
+        clients = list(_registry.values())
+        _registry.clear()
+    for client in clients:
+        client.revoke()
+        client.session.close()
+
+
+atexit.register(close_all)

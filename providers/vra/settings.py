@@ -1,0 +1,134 @@
+"""Where the vRA providers get their connection settings from.
+
+The endpoint identity (url, tenant, insecure) is a resource input, so a resource keeps talking to
+the vRA it was created in. Credentials and the CA bundle are never inputs: they come from the stack
+config handed to `configure()` (project key `gpu-mlaas:vra`, a JSON object) or from environment
+variables, and live in this module only, never on a provider instance (dill would pickle them
+into state).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+CONFIG_KEY = "gpu-mlaas:vra"
+ENV_USERNAME = "VRA_USERNAME"
+ENV_PASSWORD = "VRA_PASSWORD"
+ENV_CA_BUNDLE = "VRA_CA_BUNDLE"
+ENV_INSECURE = "VRA_INSECURE"
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class VraSettingsError(ValueError):
+    """A connection setting is missing or malformed; the message names the key and env var."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Which vRA a resource lives in: base URL and tenant. No secrets."""
+
+    url: str
+    tenant: str
+    insecure: bool = False
+
+    @classmethod
+    def from_input(cls, value: Any) -> Endpoint:
+        if not isinstance(value, dict):
+            raise VraSettingsError("input 'endpoint' must be an object {url, tenant, insecure}")
+        url, tenant = value.get("url"), value.get("tenant")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise VraSettingsError(f"input 'endpoint.url' must be an http(s) URL, got {url!r}")
+        if not isinstance(tenant, str) or not tenant:
+            raise VraSettingsError("input 'endpoint.tenant' must be a non-empty string")
+        return cls(url=url.rstrip("/"), tenant=tenant, insecure=bool(value.get("insecure", False)))
+
+    def to_input(self) -> dict[str, Any]:
+        return {"url": self.url, "tenant": self.tenant, "insecure": self.insecure}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who to log in as and how to trust the server. `password` stays out of repr()."""
+
+    username: str
+    password: str = field(repr=False)
+    ca_bundle: str | None = None
+    insecure: bool = False
+
+
+_lock = threading.Lock()
+_stack_vra: dict[str, Any] = {}
+
+
+def configure_from_stack(config: Any) -> None:
+    """Remember the `gpu-mlaas:vra` object from the stack config given to `configure()`.
+
+    `config` is a `pulumi.dynamic.Config` (anything with `.get(key)`). The engine sends the
+    whole stack config; structured values arrive as JSON strings.
+    """
+    raw = config.get(CONFIG_KEY)
+    parsed = parse_vra_config(raw)
+    with _lock:
+        _stack_vra.clear()
+        _stack_vra.update(parsed)
+
+
+def parse_vra_config(raw: Any) -> dict[str, Any]:
+    """Parse the `gpu-mlaas:vra` value (JSON string or object); absent -> empty."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise VraSettingsError(f"config '{CONFIG_KEY}' is not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise VraSettingsError(f"config '{CONFIG_KEY}' must be a JSON object")
+    return dict(raw)
+
+
+def reset_stack_settings() -> None:
+    """Forget what `configure()` stored (tests use this to isolate cases)."""
+    with _lock:
+        _stack_vra.clear()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in _TRUE
+
+
+def credentials_for(endpoint: Endpoint) -> Credentials:
+    """Credentials for `endpoint`: stack config first, then the VRA_* environment variables."""
+    with _lock:
+        cfg = dict(_stack_vra)
+    username = cfg.get("username") or os.environ.get(ENV_USERNAME)
+    password = cfg.get("password") or os.environ.get(ENV_PASSWORD)
+    if not username:
+        raise VraSettingsError(
+            f"no vRA username for {endpoint.url}: set 'username' in config '{CONFIG_KEY}' "
+            f"or the {ENV_USERNAME} environment variable"
+        )
+    if not password:
+        raise VraSettingsError(
+            f"no vRA password for {endpoint.url}: set 'password' in config '{CONFIG_KEY}' "
+            f"(pulumi config set --secret) or the {ENV_PASSWORD} environment variable"
+        )
+    ca_bundle = cfg.get("caBundle") or os.environ.get(ENV_CA_BUNDLE) or None
+    if ca_bundle and not os.path.isfile(ca_bundle):
+        raise VraSettingsError(
+            f"CA bundle {ca_bundle!r} (config '{CONFIG_KEY}'.caBundle or {ENV_CA_BUNDLE}) "
+            "does not exist"
+        )
+    insecure = (
+        endpoint.insecure or _flag(cfg.get("insecure")) or _flag(os.environ.get(ENV_INSECURE))
+    )
+    return Credentials(
+        username=str(username), password=str(password), ca_bundle=ca_bundle, insecure=insecure
+    )
