@@ -1,0 +1,1 @@
+"""The gpu-mlaas CrossGuard policy pack: rules in `policy.rules`, the pack in `__main__.py`."""

@@ -1,0 +1,107 @@
+"""Reading resource properties the way the analyzer hands them over.
+
+The analyzer wraps props in pulumi-policy's unknown-checking proxy: reading a value that is not
+known yet (during preview) raises `UnknownValueError`. Rules here must skip such a check, not fail
+it, so every read goes through `known()` and compares against `UNKNOWN`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+
+class _Unknown:
+    """Marker for a value the engine does not know yet."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+
+# Remediation props are not wrapped in the unknown-checking proxy, so raw sentinels show up there.
+_SENTINELS = frozenset(
+    {
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
+
+
+def is_unknown(value: Any) -> bool:
+    """True for `UNKNOWN` and for a raw unknown sentinel string."""
+    return value is UNKNOWN or (isinstance(value, str) and value in _SENTINELS)
+
+
+def known(props: Any, key: str, default: Any = None) -> Any:
+    """`props[key]`, `default` when absent or `props` is not a mapping, `UNKNOWN` when unknown."""
+    if is_unknown(props):
+        return UNKNOWN
+    if not isinstance(props, Mapping):
+        return default
+    try:
+        value = props.get(key, default)
+    except UnknownValueError:
+        return UNKNOWN
+    return UNKNOWN if is_unknown(value) else value
+
+
+def known_list(value: Any) -> list[Any] | _Unknown:
+    """A list (or list proxy) as a plain list; `UNKNOWN` if it or any element is unknown."""
+    if is_unknown(value):
+        return UNKNOWN
+    if value is None:
+        return []
+    try:
+        items = list(value)
+    except UnknownValueError:
+        return UNKNOWN
+    return UNKNOWN if any(is_unknown(item) for item in items) else items
+
+
+def as_int(value: Any) -> int | None:
+    """Whole numbers as int: gRPC Structs carry every number as a float, vRA custom properties
+    carry them as strings. None for anything else (booleans included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def is_true(value: Any) -> bool:
+    """A switch that is on: `True`, or the string "true" as provider config often arrives."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
+def stack_of(urn: str) -> str:
+    """The stack name of a URN: `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    head = urn.split("::", 1)[0]
+    prefix = "urn:pulumi:"
+    return head[len(prefix) :] if head.startswith(prefix) else ""

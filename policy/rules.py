@@ -1,0 +1,475 @@
+"""The gpu-mlaas CrossGuard rules: validators first, then the policy objects, then `POLICIES`.
+
+Importing this module has no side effects; `policy/__main__.py` builds the `PolicyPack` (which
+starts the analyzer's gRPC server). Every rule tolerates values that are unknown during preview:
+it skips the check that needs them (see `policy.props`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi.runtime
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Secret,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from mlaas import profiles, sizing
+from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
+
+HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
+VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
+BLUEPRINT = "pulumi-python:dynamic/vra:Blueprint"
+VRA_TYPES = "pulumi-python:dynamic/vra:"
+VSPHERE_DYNAMIC_TYPES = "pulumi-python:dynamic/vsphere:"
+VSPHERE_VM = "vsphere:index/virtualMachine:VirtualMachine"
+VSPHERE_PROVIDER = "pulumi:providers:vsphere"
+
+FULL_CLONE = "FullClone"
+RESERVATION_PROPERTY = "VMware.Memory.Reservation"
+# pulumi-vsphere's documented default when a VirtualMachine names no `memory` (MB).
+VSPHERE_DEFAULT_MEMORY_MB = 1024
+# The VMX key that carries a vGPU profile: pciPassthru<N>.vgpu = "grid_p100-4q".
+_VGPU_EXTRA_CONFIG = re.compile(r"^pciPassthru\d+\.vgpu$", re.IGNORECASE)
+_PASSWORD_KEY = re.compile(r"passw(or)?d|passphrase", re.IGNORECASE)
+DEFAULT_LAB_STACKS = ["dev"]
+
+
+# --- vgpu-memory-reservation-locked -------------------------------------------------------------
+
+
+def _vm_vgpu_evidence(props: Mapping[str, Any]) -> str | None:
+    """What makes a pulumi-vsphere VirtualMachine a vGPU VM, or None (also when unknown)."""
+    devices = known_list(known(props, "pciDeviceIds"))
+    if isinstance(devices, list) and devices:
+        return f"pciDeviceIds {list(devices)}"
+    extra = known(props, "extraConfig", {})
+    if extra is UNKNOWN or not isinstance(extra, Mapping):
+        return None
+    for key in extra:
+        value = known(extra, key)
+        if _VGPU_EXTRA_CONFIG.match(key) and value is not UNKNOWN:
+            return f"extraConfig {key}={value}"
+    return None
+
+
+def vgpu_memory_reservation_locked_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    props = args.props
+    if args.resource_type == VGPU_TEMPLATE:
+        locked = known(props, "memoryReservationLockedToMax")
+        if locked is UNKNOWN or locked is True:
+            return
+        report_violation(
+            f"Set memoryReservationLockedToMax to true on vGPU template {args.name!r} "
+            f"(profile {known(props, 'vgpuProfile')!r}): a VM with a vGPU powers on only when all "
+            "of its memory is reserved.",
+            None,
+        )
+    elif args.resource_type == VSPHERE_VM:
+        evidence = _vm_vgpu_evidence(props)
+        if evidence is None:
+            return
+        memory = known(props, "memory", VSPHERE_DEFAULT_MEMORY_MB)
+        reservation = known(props, "memoryReservation", 0)
+        if memory is UNKNOWN or reservation is UNKNOWN:
+            return
+        if as_int(reservation) == as_int(memory):
+            return
+        # pulumi-vsphere applies memoryReservationLockedToMax only when memoryReservation equals
+        # memory, so the flag alone does not reserve anything.
+        report_violation(
+            f"Set memoryReservation to memory ({memory} MB) on virtual machine {args.name!r}, "
+            f"which carries a vGPU ({evidence}); it reserves {reservation} MB. "
+            "memoryReservationLockedToMax alone is ignored unless the two are equal.",
+            None,
+        )
+
+
+# --- blueprint rules -----------------------------------------------------------------------------
+
+
+def _vgpu_blueprint(args: ResourceValidationArgs) -> bool:
+    """A blueprint that clones a vGPU template: one that names a GPU pool."""
+    if args.resource_type != BLUEPRINT:
+        return False
+    pool = known(args.props, "pool")
+    return pool is not UNKNOWN and bool(pool)
+
+
+def blueprint_full_clone_only_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if not _vgpu_blueprint(args):
+        return
+    clone_type = known(args.props, "cloneType")
+    if clone_type is UNKNOWN or clone_type == FULL_CLONE:
+        return
+    report_violation(
+        f"Set cloneType to {FULL_CLONE!r} on blueprint {args.name!r} (pool "
+        f"{known(args.props, 'pool')!r}); it is {clone_type!r}. Machines cloned from a vGPU "
+        "template must be full clones.",
+        None,
+    )
+
+
+def blueprint_memory_reservation_matches_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    if not _vgpu_blueprint(args):
+        return
+    memory = known(args.props, "memoryMb")
+    custom = known(args.props, "customProperties", {})
+    reservation = known(custom, RESERVATION_PROPERTY)
+    if memory is UNKNOWN or reservation is UNKNOWN:
+        return
+    if reservation is not None and as_int(reservation) is not None:
+        if as_int(reservation) == as_int(memory):
+            return
+    report_violation(
+        f"Set customProperties[{RESERVATION_PROPERTY!r}] to {str(as_int(memory) or memory)!r} "
+        f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a vGPU "
+        "blueprint reserves all of its memory.",
+        None,
+    )
+
+
+# --- stack rules over the pool's hosts -----------------------------------------------------------
+
+# What must be the same on every host of a pool, with the words used in messages.
+_HOST_ATTRIBUTES = {
+    "gpuModel": "GPU model",
+    "gpuCount": "GPU count",
+    "physicalCores": "physical cores",
+    "sockets": "sockets",
+    "memoryGb": "memory (GB)",
+}
+
+
+def _hosts_by_pool(resources: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
+    pools: dict[str, list[PolicyResource]] = defaultdict(list)
+    for resource in resources:
+        if resource.resource_type != HOST_GRAPHICS:
+            continue
+        pool = known(resource.props, "pool")
+        if pool is not UNKNOWN and pool:
+            pools[str(pool)].append(resource)
+    return pools
+
+
+def _host_label(host: PolicyResource) -> str:
+    name = known(host.props, "hostName")
+    return str(name) if name not in (None, UNKNOWN) else host.name
+
+
+def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolation) -> None:
+    profile = known(host.props, "vgpuProfile")
+    offered = known_list(known(host.props, "offeredProfiles"))
+    if profile is UNKNOWN or not isinstance(offered, list) or not profile:
+        return
+    if profiles.canonical_name(str(profile)) in {profiles.canonical_name(str(p)) for p in offered}:
+        return
+    report(
+        f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
+        f"(it offers {sorted(map(str, offered))}); put its GPU in shared-direct mode with the "
+        "NVIDIA host driver loaded, or move it out of the pool.",
+        host.urn,
+    )
+
+
+def _check_alike(pool: str, hosts: list[PolicyResource], report: ReportViolation) -> None:
+    attributes = {"vgpuProfile": "vGPU profile", **_HOST_ATTRIBUTES}
+    for key, label in attributes.items():
+        values: dict[str, Any] = {}
+        for host in hosts:
+            value = known(host.props, key)
+            if value is UNKNOWN or value is None:
+                continue
+            if key == "vgpuProfile":
+                value = profiles.canonical_name(str(value))
+            values[_host_label(host)] = as_int(value) if as_int(value) is not None else value
+        if len(set(map(str, values.values()))) > 1:
+            listing = ", ".join(f"{host}={value}" for host, value in sorted(values.items()))
+            report(
+                f"Make every host of pool {pool!r} alike: their {label} differ ({listing}).",
+                None,
+            )
+
+
+def gpu_pool_homogeneous_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    for pool, hosts in sorted(_hosts_by_pool(list(args.resources)).items()):
+        for host in hosts:
+            _check_profile_offered(pool, host, report_violation)
+        _check_alike(pool, hosts, report_violation)
+
+
+def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
+    """The pool's capacity from its hosts' outputs with the sizing core; a message when it cannot
+    be sized; None while outputs are unknown. A mixed pool is sized by its smallest host."""
+    profile_name = known(hosts[0].props, "vgpuProfile")
+    figures: dict[str, list[int]] = {"gpuCount": [], "physicalCores": [], "sockets": []}
+    for host in hosts:
+        for key, seen in figures.items():
+            value = known(host.props, key)
+            if value is UNKNOWN:
+                return None
+            number = as_int(value)
+            if number is None or number < 1:
+                return f"host {_host_label(host)!r} reports {key}={value!r}"
+            seen.append(number)
+    if profile_name is UNKNOWN:
+        return None
+    try:
+        profile = profiles.lookup(str(profile_name))
+    except profiles.ProfileError as error:
+        return str(error)
+    return sizing.pool_capacity(
+        max_per_gpu=profile.max_per_gpu,
+        gpus_per_host=min(figures["gpuCount"]),
+        hosts=len(hosts),
+        host_cores=min(figures["physicalCores"]),
+        host_sockets=min(figures["sockets"]),
+    )
+
+
+def blueprint_within_pool_capacity_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    resources = list(args.resources)
+    pools = _hosts_by_pool(resources)
+    for blueprint in resources:
+        if blueprint.resource_type != BLUEPRINT:
+            continue
+        pool = known(blueprint.props, "pool")
+        if pool is UNKNOWN or not pool:
+            continue
+        hosts = pools.get(str(pool))
+        if not hosts:
+            report_violation(
+                f"Blueprint {blueprint.name!r} names pool {pool!r}, but no HostGraphics resource "
+                "of this stack belongs to that pool; its capacity cannot be checked.",
+                blueprint.urn,
+            )
+            continue
+        capacity = _pool_capacity(hosts)
+        if capacity is None:
+            continue
+        if isinstance(capacity, str):
+            report_violation(
+                f"Pool {pool!r} of blueprint {blueprint.name!r} cannot be sized: {capacity}.",
+                blueprint.urn,
+            )
+            continue
+        _check_blueprint_fits(blueprint, str(pool), capacity, report_violation)
+
+
+def _check_blueprint_fits(
+    blueprint: PolicyResource,
+    pool: str,
+    capacity: sizing.PoolCapacity,
+    report: ReportViolation,
+) -> None:
+    cpu = as_int(known(blueprint.props, "cpu"))
+    if cpu is not None and cpu > capacity.vcpus_per_vm:
+        report(
+            f"Lower cpu on blueprint {blueprint.name!r} to at most {capacity.vcpus_per_vm}: pool "
+            f"{pool!r} has {capacity.vcpus_per_vm} physical cores per VM "
+            f"({capacity.slots_per_host} vGPU slots per host); it asks for {cpu}.",
+            blueprint.urn,
+        )
+    instances = as_int(known(blueprint.props, "maxInstances"))
+    if instances is not None and instances > capacity.slots_total:
+        report(
+            f"Lower maxInstances on blueprint {blueprint.name!r} to at most "
+            f"{capacity.slots_total}: pool {pool!r} has {capacity.slots_total} vGPU slots in all; "
+            f"it allows {instances}.",
+            blueprint.urn,
+        )
+
+
+# --- tls-verification-required -------------------------------------------------------------------
+
+
+def _tls_off(args: ResourceValidationArgs) -> str | None:
+    """Which setting turns TLS verification off for this resource, or None."""
+    kind = args.resource_type
+    if kind == VSPHERE_PROVIDER:
+        if is_true(known(args.props, "allowUnverifiedSsl")):
+            return "allowUnverifiedSsl=true"
+    elif kind.startswith(VRA_TYPES):
+        if is_true(known(known(args.props, "endpoint"), "insecure")):
+            return "endpoint.insecure=true"
+    elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
+        # These providers read vSphere settings from the stack config; the engine passes the
+        # stack config to the pack in PULUMI_CONFIG, which pulumi-policy loads before each call.
+        if is_true(pulumi.runtime.get_config("vsphere:allowUnverifiedSsl")):
+            return "stack config vsphere:allowUnverifiedSsl=true"
+    elif kind.startswith("vsphere:") and args.provider is not None:
+        # The default vsphere provider is built from the same stack config.
+        if "::default" in args.provider.urn and is_true(
+            known(args.provider.props, "allowUnverifiedSsl")
+        ):
+            return "allowUnverifiedSsl=true on the default vsphere provider"
+    return None
+
+
+def tls_verification_required_validator(
+    args: ResourceValidationArgs, report_violation: ReportViolation
+) -> None:
+    stack = stack_of(args.urn)
+    lab_stacks = args.get_config().get("labStacks", DEFAULT_LAB_STACKS)
+    if stack in lab_stacks:
+        return
+    setting = _tls_off(args)
+    if setting is None:
+        return
+    report_violation(
+        f"Turn TLS verification back on for {args.name!r} ({setting}); only the lab stacks "
+        f"{sorted(lab_stacks)} may skip it, and this is stack {stack!r}.",
+        None,
+    )
+
+
+# --- passwords-are-secrets -----------------------------------------------------------------------
+# pulumi-policy 1.21 cannot tell a validator whether a value is secret: the engine sends secrets
+# marked, but `Analyze` and `AnalyzeStack` call `deserialize_properties(...)` without
+# `proxy_secrets`, which unwraps every secret to its plain value (pulumi_policy/deserialize.py;
+# pulumi/pulumi-policy#241). Only `Remediate` keeps the marks: there a secret arrives as a
+# `pulumi_policy.Secret`, reachable under the `"__target"` key of the secrets-preserving proxy
+# (pulumi_policy/secret.py). So this rule is a remediation: it hands the engine the resource's
+# inputs with every plain password wrapped in `Secret`, which the engine then stores encrypted.
+
+
+def _raw(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The marked mapping behind pulumi-policy's secrets-preserving proxy (or the mapping)."""
+    try:
+        target = mapping["__target"]
+    except KeyError:
+        return mapping
+    return target if isinstance(target, Mapping) else mapping
+
+
+def secret_passwords(props: Mapping[str, Any], path: str = "") -> tuple[dict[str, Any], list[str]]:
+    """A copy of `props` with every plain, known password value wrapped in `Secret`, and the
+    paths of the values it wrapped."""
+    fixed: dict[str, Any] = {}
+    wrapped: list[str] = []
+    for key, value in _raw(props).items():
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, Secret) or is_unknown(value):
+            fixed[key] = value
+        elif isinstance(value, Mapping):
+            fixed[key], inner = secret_passwords(value, where)
+            wrapped += inner
+        elif _PASSWORD_KEY.search(key) and value not in (None, ""):
+            fixed[key] = Secret(value)
+            wrapped.append(where)
+        else:
+            fixed[key] = value
+    return fixed, wrapped
+
+
+def passwords_are_secrets_remediation(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    fixed, wrapped = secret_passwords(args.props)
+    return fixed if wrapped else None
+
+
+# --- the policies --------------------------------------------------------------------------------
+
+vgpu_memory_reservation_locked = ResourceValidationPolicy(
+    name="vgpu-memory-reservation-locked",
+    description=(
+        "A VM or template that carries a vGPU reserves all of its memory (white paper 4.3.2: "
+        "'Reserve all guest memory')."
+    ),
+    validate=vgpu_memory_reservation_locked_validator,
+)
+
+blueprint_full_clone_only = ResourceValidationPolicy(
+    name="blueprint-full-clone-only",
+    description="Blueprints that clone a vGPU template use full clones (white paper 4.3.6).",
+    validate=blueprint_full_clone_only_validator,
+)
+
+blueprint_memory_reservation_matches = ResourceValidationPolicy(
+    name="blueprint-memory-reservation-matches",
+    description=(
+        f"A vGPU blueprint's {RESERVATION_PROPERTY} custom property equals its memory in MB "
+        "(white paper 4.3.6)."
+    ),
+    validate=blueprint_memory_reservation_matches_validator,
+)
+
+gpu_pool_homogeneous = StackValidationPolicy(
+    name="gpu-pool-homogeneous",
+    description=(
+        "Every host of a GPU pool offers the pool's vGPU profile, and the hosts of a pool are "
+        "alike: GPU model and count, sockets, cores and memory (white paper 4.4)."
+    ),
+    validate=gpu_pool_homogeneous_validator,
+)
+
+blueprint_within_pool_capacity = StackValidationPolicy(
+    name="blueprint-within-pool-capacity",
+    description=(
+        "A vGPU blueprint asks for no more vCPUs than its pool's physical cores per VM and allows "
+        "no more instances than the pool's vGPU slots (white paper 4.4 and 4.5)."
+    ),
+    validate=blueprint_within_pool_capacity_validator,
+)
+
+tls_verification_required = ResourceValidationPolicy(
+    name="tls-verification-required",
+    description=(
+        "vSphere and vRA connections verify TLS certificates, except on the lab stacks."
+    ),
+    validate=tls_verification_required_validator,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "labStacks": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": DEFAULT_LAB_STACKS,
+                "description": "Stacks that may turn TLS verification off (local labs).",
+            }
+        }
+    ),
+)
+
+passwords_are_secrets = ResourceValidationPolicy(
+    name="passwords-are-secrets",
+    description=(
+        "Password inputs are Pulumi secrets, never plain values in state; plain ones are turned "
+        "into secrets by remediation."
+    ),
+    # pulumi-policy types `remediate` as returning an Awaitable, but its Remediate handler also
+    # takes a plain mapping (policy.py, `elif result is not None`).
+    remediate=passwords_are_secrets_remediation,  # type: ignore[arg-type]
+    # A remediation runs only at this level; see the note above secret_passwords().
+    enforcement_level=EnforcementLevel.REMEDIATE,
+)
+
+POLICIES: list[Policy] = [
+    vgpu_memory_reservation_locked,
+    blueprint_full_clone_only,
+    blueprint_memory_reservation_matches,
+    gpu_pool_homogeneous,
+    blueprint_within_pool_capacity,
+    tls_verification_required,
+    passwords_are_secrets,
+]
