@@ -180,7 +180,8 @@ class Vra(_Model):
     url: Annotated[str, Field(pattern=r"^https://[^/\s]+(/.*)?$")]
     tenant: NonEmpty = "vsphere.local"
     username: Annotated[str, Field(pattern=r"^[^@\s\\]+@[^@\s]+$")]
-    password: SecretStr
+    # Optional here: the providers fall back to VRA_PASSWORD. When set, it must be a secret.
+    password: SecretStr | None = None
     business_group: NonEmpty
     ca_bundle: NonEmpty | None = None
     insecure: bool = False

@@ -1,0 +1,90 @@
+"""gpu-mlaas: GPU machine-learning VMs as a vRA self-service catalog on vSphere.
+
+Only wiring: config -> sizing plan -> components -> stack outputs.
+"""
+
+import pulumi
+import pulumi_vsphere as vsphere
+
+from components.gpu_host_pool import GpuHostPool, GpuHostPoolArgs
+from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingArgs
+from components.stack import load, vsphere_settings
+from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
+from mlaas.sizing import plan
+from providers.vra.catalog_service import CatalogService
+
+config = load()
+sizing = plan(config)
+if not sizing.feasible:
+    raise pulumi.RunError(
+        "the sizing plan has problems (run `make plan`):\n"
+        + "\n".join(f"  {problem}" for problem in sizing.problems)
+    )
+assert config.datacenter and config.template and config.vra and config.catalog  # checked by load()
+
+vsphere_provider = vsphere.Provider("vsphere", **vsphere_settings())  # type: ignore[arg-type]
+
+pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool)) for pool in config.pools}
+
+used_pools = sorted({offering.pool for offering in sizing.offerings if offering.pool})
+templates = VgpuVmTemplates(
+    "templates",
+    VgpuVmTemplatesArgs(
+        datacenter=config.datacenter,
+        template=config.template,
+        sizes=[
+            TemplateSize(
+                pool=name,
+                cluster=config.pool(name).cluster,
+                vgpu_profile=sizing.pool(name).vgpu_profile,
+                num_cpus=sizing.pool(name).capacity.vcpus_per_vm,
+                cores_per_socket=sizing.pool(name).capacity.cores_per_socket,
+                memory_mb=1024 * max(o.memory_gb for o in sizing.offerings if o.pool == name),
+            )
+            for name in used_pools
+        ],
+        provider=vsphere_provider,
+    ),
+    # The templates need their hosts in vGPU mode first.
+    opts=pulumi.ResourceOptions(depends_on=list(pools.values())),
+)
+
+endpoint = {"url": config.vra.url, "tenant": config.vra.tenant, "insecure": config.vra.insecure}
+service = CatalogService(
+    "catalog-service",
+    endpoint=endpoint,
+    name=config.catalog.service,
+    description=config.catalog.description,
+)
+
+offerings = {}
+for planned, wanted in zip(sizing.offerings, config.offerings, strict=True):
+    offerings[planned.name] = MlCatalogOffering(
+        planned.name,
+        MlCatalogOfferingArgs(
+            endpoint=endpoint,
+            offering=planned,
+            source_machine=(
+                templates.template_names[planned.pool]
+                if planned.pool
+                else config.template.base_image
+            ),
+            customization_spec=templates.customization_spec_name,
+            service_id=service.serviceId,
+            business_group=config.vra.business_group,
+            principals=config.catalog.entitled_principals,
+            image=wanted.image,
+            description=wanted.description,
+            network=config.template.network,
+        ),
+    )
+
+pulumi.export("catalogItemIds", {name: o.catalog_item_id for name, o in offerings.items()})
+pulumi.export("slotCapacity", {
+    "pools": {name: pool.capacity for name, pool in pools.items()},
+    "offerings": {o.name: {"pool": o.pool, "maxInstances": o.max_instances}
+                  for o in sizing.offerings},
+})
+pulumi.export("gpuHosts", {name: pool.hosts for name, pool in pools.items()})
+pulumi.export("templateNames", templates.template_names)
+pulumi.export("customizationSpecName", templates.customization_spec_name)

@@ -1,0 +1,62 @@
+"""GpuHostPool: every host of a pool in vGPU mode, its facts, and the slot capacity it gives."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pulumi
+
+from mlaas.config import Pool
+from mlaas.host_facts import capacity_from_hosts
+from providers.vsphere.host_graphics import HostGraphics
+
+# Per-host outputs the component passes on (the rest stays on the host resources).
+HOST_FACTS = ("hostName", "graphicsType", "assignmentPolicy", "gpuModel", "gpuCount",
+              "physicalCores", "sockets", "memoryGb", "powerPolicy", "sharedGraphicsActive",
+              "offeredProfiles")
+
+
+@dataclass(frozen=True)
+class GpuHostPoolArgs:
+    pool: Pool
+    """The validated pool config: hosts, vGPU profile, the hardware each host should have."""
+
+
+def _camel_capacity(capacity: Any) -> dict[str, int]:
+    names = {"slots_per_gpu": "slotsPerGpu", "slots_per_host": "slotsPerHost",
+             "slots_total": "slotsTotal", "vcpus_per_vm": "vcpusPerVm",
+             "cores_per_socket": "coresPerSocket"}
+    return {names[key]: value for key, value in asdict(capacity).items()}
+
+
+class GpuHostPool(pulumi.ComponentResource):
+    hosts: pulumi.Output[list[dict[str, Any]]]
+    capacity: pulumi.Output[dict[str, int]]
+
+    def __init__(
+        self, name: str, args: GpuHostPoolArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpu-mlaas:index:GpuHostPool", name, None, opts)
+        pool = args.pool
+        self.graphics = [
+            HostGraphics(
+                f"{name}-{host}",
+                host_name=host,
+                pool=pool.name,
+                vgpu_profile=pool.vgpu_profile,
+                assignment_policy=pool.assignment_policy,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for host in pool.hosts
+        ]
+        self.hosts = pulumi.Output.all(*[self._facts(graphics) for graphics in self.graphics])
+        # Sized from what vSphere reports, so a pool config that overstates its hosts fails here.
+        self.capacity = self.hosts.apply(
+            lambda hosts: _camel_capacity(capacity_from_hosts(pool, hosts))
+        )
+        self.register_outputs({"hosts": self.hosts, "capacity": self.capacity})
+
+    @staticmethod
+    def _facts(graphics: HostGraphics) -> pulumi.Output[dict[str, Any]]:
+        return pulumi.Output.all(**{key: getattr(graphics, key) for key in HOST_FACTS})

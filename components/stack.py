@@ -1,0 +1,53 @@
+"""The stack config as the Pulumi runtime hands it to the program, validated by the core."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+
+from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
+
+# Sections `plan` can do without but a deployment needs.
+DEPLOY_KEYS = ("datacenter", "template", "vra", "catalog")
+
+
+def load() -> StackConfig:
+    """Validate every `gpu-mlaas:*` key before any resource is declared; a bad config stops the
+    program with one message listing each bad key path (no traceback)."""
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
+    try:
+        config = from_runtime(raw, secret_keys)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+    missing = [f"{PROJECT}:{key}" for key in DEPLOY_KEYS if getattr(config, key) is None]
+    if missing:
+        raise pulumi.RunError(
+            "invalid stack configuration: a deployment needs "
+            + ", ".join(missing)
+            + " (see README, Configuration)"
+        )
+    return config
+
+
+def vsphere_settings() -> dict[str, object]:
+    """The `vsphere:*` provider settings; the password must be a secret."""
+    settings = pulumi.Config("vsphere")
+    server = settings.get("vsphereServer")
+    user = settings.get("user")
+    password = settings.get_secret("password")
+    missing = [key for key, value in (("vsphere:vsphereServer", server), ("vsphere:user", user),
+                                      ("vsphere:password", password)) if value is None]
+    if missing:
+        raise pulumi.RunError(f"invalid stack configuration: {', '.join(missing)} must be set")
+    if not runtime_config.is_config_secret("vsphere:password"):
+        raise pulumi.RunError(
+            "invalid stack configuration: vsphere:password must be a secret; set it with "
+            "`pulumi config set --secret vsphere:password ...`"
+        )
+    return {
+        "vsphere_server": server,
+        "user": user,
+        "password": password,
+        "allow_unverified_ssl": settings.get_bool("allowUnverifiedSsl") or False,
+    }

@@ -1,0 +1,56 @@
+"""Compare what vSphere reports about a pool's hosts with the pool's config, and size the pool
+from the reported facts (the config may be optimistic; the hosts are not)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mlaas import profiles
+from mlaas.config import Pool
+from mlaas.sizing import PoolCapacity, pool_capacity
+
+# Hosts report slightly less memory than the DIMMs add up to (firmware, ESXi carve-outs).
+MEMORY_TOLERANCE = 0.03
+
+
+class HostMismatch(ValueError):
+    """A host's real hardware contradicts the pool config."""
+
+
+def mismatches(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per contradiction, naming the host, the config key and both values."""
+    lines = []
+    for host in hosts:
+        name = host.get("hostName", "?")
+        checks = [
+            ("gpusPerHost", pool.gpus_per_host, int(host["gpuCount"])),
+            ("hostCores", pool.host_cores, int(host["physicalCores"])),
+            ("hostSockets", pool.host_sockets, int(host["sockets"])),
+        ]
+        for key, expected, actual in checks:
+            if expected != actual:
+                lines.append(f"host {name}: pool {pool.name!r} sets {key} {expected}, "
+                             f"vSphere reports {actual}")
+        memory = float(host["memoryGb"])
+        if abs(memory - pool.host_memory_gb) > pool.host_memory_gb * MEMORY_TOLERANCE:
+            lines.append(f"host {name}: pool {pool.name!r} sets hostMemoryGb "
+                         f"{pool.host_memory_gb}, vSphere reports {memory:g}")
+    return lines
+
+
+def capacity_from_hosts(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
+    """Slot capacity computed from the reported hardware; raises HostMismatch on contradictions."""
+    problems = mismatches(pool, hosts)
+    if problems:
+        raise HostMismatch(
+            f"GPU pool {pool.name!r} does not match its hosts:\n  " + "\n  ".join(problems)
+        )
+    profile = profiles.lookup(pool.vgpu_profile)
+    return pool_capacity(
+        max_per_gpu=profile.max_per_gpu,
+        gpus_per_host=min(int(host["gpuCount"]) for host in hosts),
+        hosts=len(hosts),
+        host_cores=min(int(host["physicalCores"]) for host in hosts),
+        host_sockets=max(int(host["sockets"]) for host in hosts),
+    )
