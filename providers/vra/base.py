@@ -175,6 +175,14 @@ class VraProvider(ResourceProvider):
             details = "; ".join(_failure_message(dict(e)) for e in exc.errors())
             raise ValueError(f"{self.kind}: invalid inputs: {details}") from None
 
+    def gone(self, id_: str) -> RuntimeError:
+        """Error for an update whose object vanished: vRA would give a re-made one a new id,
+        which an update cannot report, so the user refreshes and Pulumi creates it again."""
+        return RuntimeError(
+            f"{self.kind} {id_!r} no longer exists in vRA (deleted outside Pulumi); "
+            "run `pulumi refresh`, then `pulumi up` creates it again"
+        )
+
     @staticmethod
     def endpoint_of(props: dict[str, Any]) -> Endpoint:
         return Endpoint.from_input(props.get("endpoint"))

@@ -1,0 +1,147 @@
+"""vRA catalog item placement: put the item of a published blueprint into a catalog service.
+
+vRA makes the item itself, a moment after the blueprint is published; this resource waits for
+it (deadline + backoff; the engine's custom timeouts never reach a dynamic provider) and sets its
+`serviceRef`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+
+from providers.vra.base import EndpointArgs, VraProvider
+from providers.vra.catalog_service import get_service
+from providers.vra.client import VraClient, VraError, path_segment
+from providers.vra.models import CatalogItemInputs
+
+COLLECTION = "/catalog-service/api/catalogItems"
+BINDING_SEPARATOR = "!::!"
+
+
+def binding_id(tenant: str, blueprint_id: str) -> str:
+    """`providerBinding.bindingId` of the catalog item made from a blueprint."""
+    return f"{tenant}{BINDING_SEPARATOR}{blueprint_id}"
+
+
+def find_item(client: VraClient, binding: str) -> dict[str, Any] | None:
+    # vRA cannot filter on the binding; the admin list also shows items in no service yet.
+    for item in client.iter_list(COLLECTION):
+        if (item.get("providerBinding") or {}).get("bindingId") == binding:
+            return item
+    return None
+
+
+def wait_for_item(client: VraClient, binding: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    delay = 0.2
+    while True:
+        item = find_item(client, binding)
+        if item is not None:
+            return item
+        if time.monotonic() + delay > deadline:
+            raise VraError(
+                "GET",
+                COLLECTION,
+                None,
+                f"no catalog item bound to {binding!r} after {timeout:g}s; is the blueprint "
+                "published? (raise 'timeoutSeconds' if vRA is slow)",
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.6, 3.0)
+
+
+class CatalogItemProvider(VraProvider):
+    inputs_model = CatalogItemInputs
+    kind = "CatalogItem"
+    identity_keys = ("blueprintId",)
+
+    def _place(self, props: dict[str, Any], item_id: str | None) -> dict[str, Any]:
+        spec: CatalogItemInputs = self.parse(props)
+        client = self.client(props)
+        service = get_service(client, spec.serviceId)
+        if service is None:
+            raise ValueError(
+                f"CatalogItem: catalog service {spec.serviceId!r} (input 'serviceId') "
+                "does not exist"
+            )
+        if item_id:
+            item = client.get(f"{COLLECTION}/{path_segment(item_id)}")
+            if item is None:
+                raise self.gone(item_id)
+        else:
+            binding = binding_id(self.endpoint_of(props).tenant, spec.blueprintId)
+            item = wait_for_item(client, binding, spec.timeoutSeconds)
+        if (item.get("serviceRef") or {}).get("id") != spec.serviceId:
+            item = {**item, "serviceRef": {"id": spec.serviceId, "label": service.get("name")}}
+            client.put(f"{COLLECTION}/{path_segment(str(item['id']))}", item)
+        return self._outputs(spec.model_dump(exclude_none=True), item)
+
+    @staticmethod
+    def _outputs(inputs: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        return {**inputs, "catalogItemId": str(item["id"]), "name": item.get("name")}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._place(props, None)
+        return CreateResult(outs["catalogItemId"], outs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._place(news, id_))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        item = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
+        if item is None:
+            return ReadResult("", {})
+        known = {k: v for k, v in props.items() if not k.startswith("__")}
+        service_id = (item.get("serviceRef") or {}).get("id")
+        if service_id:
+            known["serviceId"] = service_id
+        else:
+            known.pop("serviceId", None)  # taken out of its service: the next diff shows it
+        bound = str((item.get("providerBinding") or {}).get("bindingId") or "")
+        if BINDING_SEPARATOR in bound:
+            known["blueprintId"] = bound.split(BINDING_SEPARATOR, 1)[1]
+        outs = self._outputs(known, item)
+        return ReadResult(id_, outs, self.inputs_of(outs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.client(props)
+        path = f"{COLLECTION}/{path_segment(id_)}"
+        item = client.get(path)
+        if item is None or (item.get("serviceRef") or {}).get("id") != props.get("serviceId"):
+            return  # gone with its blueprint, or no longer ours to clear
+        # The item may vanish between GET and PUT when its blueprint goes first: that is success.
+        client.request("PUT", path, json={**item, "serviceRef": None}, ok=(200, 204, 404))
+
+
+class CatalogItem(Resource, module="vra", name="CatalogItem"):
+    """The catalog item of a published blueprint, placed in a catalog service."""
+
+    endpoint: pulumi.Output[dict]
+    blueprintId: pulumi.Output[str]
+    serviceId: pulumi.Output[str]
+    catalogItemId: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        endpoint: pulumi.Input[EndpointArgs],
+        blueprint_id: pulumi.Input[str],
+        service_id: pulumi.Input[str],
+        timeout_seconds: pulumi.Input[float] = 120,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "endpoint": endpoint,
+            "blueprintId": blueprint_id,
+            "serviceId": service_id,
+            "timeoutSeconds": timeout_seconds,
+            "catalogItemId": None,
+            "name": None,
+        }
+        super().__init__(CatalogItemProvider(), resource_name, props, opts)
