@@ -1,0 +1,224 @@
+"""The GPU vCenter lab: start the extended vCenter simulator on loopback, with verified TLS.
+
+`start_vcsim()` builds the Go binary if needed, makes a throw-away CA with trustme, serves a
+certificate for 127.0.0.1/localhost signed by it, and returns a `VcsimLab` describing the
+inventory. Clients keep TLS verification on by trusting `lab.ca_file`.
+
+The GPU model (device name, framebuffer, offered vGPU profiles) comes from the project's
+profile catalog (`mlaas.profiles`), so the lab and the product agree on names.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urlsplit
+
+import trustme
+
+from lab.vcsim.build import build
+from mlaas.profiles import gpu_type
+
+# Names the simulator's VPX model gives its inventory (one datacenter, one cluster).
+DATACENTER = "DC0"
+CLUSTER = "DC0_C0"
+DATASTORE = "LocalDS_0"
+NETWORK = "VM Network"
+DEFAULT_USER = "administrator@vsphere.local"
+DEFAULT_BASE_IMAGE = "ubuntu-base"
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+CA_FILE_NAME = "vcsim-ca.pem"
+PASSWORD_ENV = "VCSIM_GPU_PASSWORD"  # read by the Go binary when -password is not given
+
+
+class LabError(RuntimeError):
+    """The lab could not be started."""
+
+
+@dataclass
+class VcsimLab:
+    """A running simulator and what a client needs to reach it. Stop it with `stop()`."""
+
+    url: str  # https://USER:PASS@127.0.0.1:PORT/sdk (user and password percent-encoded)
+    host_port: str  # "127.0.0.1:PORT"
+    user: str
+    password: str = field(repr=False)
+    ca_file: Path  # PEM bundle of the CA that signed the served certificate
+    datacenter: str
+    cluster: str
+    host_names: tuple[str, ...]
+    datastore: str
+    network: str
+    base_image: str  # powered-off Linux VM with a disk and a NIC, to clone templates from
+    gpu_device: str  # graphicsInfo[].deviceName of every GPU
+    profiles: tuple[str, ...]  # vGPU profiles the hosts offer once in sharedDirect mode
+    process: subprocess.Popen[str] = field(repr=False)
+    log_file: Path  # the simulator's stderr, removed by stop()
+    _tmp: Path | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        return self.host_port.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.host_port.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """SIGTERM the simulator and wait for its clean exit (kill if it hangs). Idempotent."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> VcsimLab:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _write_tls(ca_dir: Path, key_dir: Path) -> tuple[Path, Path, Path]:
+    """CA bundle into ca_dir; the server's chain and key into key_dir (private, 0700)."""
+    ca = trustme.CA(organization_name="gpu-mlaas vcsim lab")
+    leaf = ca.issue_cert("127.0.0.1", "localhost")
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    ca_file = ca_dir / CA_FILE_NAME
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert_file, key_file = key_dir / "server-chain.pem", key_dir / "server-key.pem"
+    leaf.private_key_pem.write_to_path(str(key_file))
+    os.chmod(key_file, 0o600)
+    with open(cert_file, "wb") as out:
+        for blob in leaf.cert_chain_pems:
+            out.write(blob.bytes())
+    return ca_file, cert_file, key_file
+
+
+def _read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """First stdout line of process, or "" if it exits or stays silent past timeout."""
+    line: list[str] = []
+    reader = threading.Thread(
+        target=lambda: line.append(process.stdout.readline() if process.stdout else ""),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout)
+    return line[0].strip() if line else ""
+
+
+def start_vcsim(
+    *,
+    listen: str = "127.0.0.1:0",
+    hosts: int = 3,
+    gpu: str = "p100",
+    gpus_per_host: int = 1,
+    profiles: Sequence[str] | None = None,
+    cores: int = 16,
+    sockets: int = 2,
+    memory_gb: int = 256,
+    ca_dir: Path | None = None,
+    user: str = DEFAULT_USER,
+    password: str | None = None,
+    base_image: str = DEFAULT_BASE_IMAGE,
+    session_idle_timeout_s: float = 0,
+) -> VcsimLab:
+    """Start a GPU vCenter lab and return it once it accepts connections.
+
+    gpu is a catalog key ("p100", "t4", ...); profiles overrides the profile list the hosts
+    offer (default: every catalog profile of that GPU), e.g. to make a host that lacks one.
+    ca_dir receives the CA bundle (`vcsim-ca.pem`); default: a temporary folder removed by
+    `stop()`. password defaults to a random one. session_idle_timeout_s > 0 makes the simulator
+    expire idle sessions, to exercise re-login.
+    """
+    gpu_model = gpu_type(gpu)
+    offered = tuple(profiles) if profiles is not None else tuple(p.name for p in gpu_model.profiles)
+    if any("," in p or not p.strip() for p in offered):
+        raise LabError(f"profiles must be non-empty names without commas, got {offered!r}")
+    password = password if password is not None else secrets.token_urlsafe(12)
+
+    binary = build()
+    tmp = Path(tempfile.mkdtemp(prefix="vcsim-lab-"))
+    try:
+        ca_file, cert_file, key_file = _write_tls(ca_dir or tmp, tmp)
+        argv = [
+            str(binary),
+            f"-listen={listen}",
+            f"-hosts={hosts}",
+            f"-cores={cores}",
+            f"-sockets={sockets}",
+            f"-memory-gb={memory_gb}",
+            f"-gpu-device={gpu_model.device_name}",
+            f"-gpus-per-host={gpus_per_host}",
+            f"-gpu-framebuffer-mb={gpu_model.framebuffer_gb * 1024}",
+            f"-gpu-profiles={','.join(offered)}",
+            f"-username={user}",
+            f"-tls-cert={cert_file}",
+            f"-tls-key={key_file}",
+            f"-base-image={base_image}",
+            f"-session-idle-timeout={session_idle_timeout_s}s",
+        ]
+        log_file = tmp / "vcsim.log"
+        with open(log_file, "w") as log:
+            # The password goes through the environment, not argv, so `ps` does not show it.
+            process = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=log,  # a file, not a pipe: nobody has to drain it
+                text=True,
+                env={**os.environ, PASSWORD_ENV: password},
+            )
+        first = _read_first_line(process, START_TIMEOUT_S)
+        key_file.unlink()  # loaded at startup; no need to keep a private key on disk
+        if not first.startswith("https://"):
+            process.kill()
+            process.wait()
+            err = log_file.read_text().strip()
+            raise LabError(f"vcsim-gpu did not start (exit {process.returncode}): {err or first}")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    parts = urlsplit(first)
+    if unquote(parts.username or "") != user or unquote(parts.password or "") != password:
+        raise LabError("vcsim-gpu printed a URL with unexpected credentials")
+    return VcsimLab(
+        url=first,
+        host_port=f"{parts.hostname}:{parts.port}",
+        user=user,
+        password=password,
+        ca_file=ca_file,
+        datacenter=DATACENTER,
+        cluster=CLUSTER,
+        host_names=tuple(f"{CLUSTER}_H{i}" for i in range(hosts)),
+        datastore=DATASTORE,
+        network=NETWORK,
+        base_image=base_image,
+        gpu_device=gpu_model.device_name,
+        profiles=offered,
+        process=process,
+        log_file=log_file,
+        _tmp=tmp,
+    )

@@ -21,6 +21,9 @@ import (
 	"github.com/vmware/govmomi/vim25"
 )
 
+// passwordEnv lets callers keep the password out of the process's argv.
+const passwordEnv = "VCSIM_GPU_PASSWORD"
+
 type options struct {
 	listen      string
 	hosts       int
@@ -55,13 +58,19 @@ func parseFlags(args []string) (*options, error) {
 	profiles := fs.String("gpu-profiles", "grid_p100-1q,grid_p100-2q,grid_p100-4q,grid_p100-8q,grid_p100-16q",
 		"comma-separated vGPU profiles the host driver offers")
 	fs.StringVar(&o.user, "username", "user", "login user name")
-	fs.StringVar(&o.password, "password", "pass", "login password")
+	fs.StringVar(&o.password, "password", "", "login password (default: $"+passwordEnv+", else \"pass\")")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve (default: Go's built-in test certificate)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.password == "" {
+		o.password = os.Getenv(passwordEnv)
+	}
+	if o.password == "" {
+		o.password = "pass"
 	}
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {

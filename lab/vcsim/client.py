@@ -1,0 +1,39 @@
+"""pyVmomi helpers for tests against a running lab: verified-TLS login and session counting."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim
+
+if TYPE_CHECKING:
+    from lab.vcsim import VcsimLab
+
+
+def ssl_context(lab: VcsimLab) -> ssl.SSLContext:
+    """A client context that verifies the lab's certificate against its CA (hostname too)."""
+    return ssl.create_default_context(cafile=str(lab.ca_file))
+
+
+@contextmanager
+def connect(lab: VcsimLab) -> Iterator[vim.ServiceInstance]:
+    """Log in with TLS verification on; log out at the end so no session is left behind."""
+    si = SmartConnect(
+        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, sslContext=ssl_context(lab)
+    )
+    try:
+        yield si
+    finally:
+        Disconnect(si)
+
+
+def open_sessions(lab: VcsimLab) -> list[vim.UserSession]:
+    """Sessions open on the lab right now, not counting the one used to ask."""
+    with connect(lab) as si:
+        manager = si.content.sessionManager
+        own = manager.currentSession.key
+        return [s for s in manager.sessionList if s.key != own]
