@@ -1,0 +1,196 @@
+"""The vRA 7.3 API lab: start it in a subprocess and drive its operator endpoints.
+
+with start_vra() as vra:
+    requests.post(f"{vra.url}/identity/api/tokens", verify=vra.ca_file, json={...})
+    vra.inject(status=503, count=2, pathPrefix="/composition-service/")
+    vra.requests()  # what the client sent, for API-call counts
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+OPERATOR_TIMEOUT_S = 10.0
+
+
+class LabError(RuntimeError):
+    """The lab did not start, or an operator call was refused."""
+
+
+class VraLab:
+    """A running lab process. Operator calls verify TLS against the lab's own CA."""
+
+    def __init__(
+        self, proc: subprocess.Popen[str], url: str, ca_file: Path, cleanup: Path | None
+    ) -> None:
+        self._proc = proc
+        self.url = url
+        self.ca_file = ca_file
+        self._cleanup = cleanup
+        self._http = requests.Session()
+        self._seed: dict[str, Any] = self._call("GET", "/__lab/seed")
+        self.returncode: int | None = None
+
+    # -- credentials of the current seed --------------------------------------------------------
+
+    @property
+    def tenant(self) -> str:
+        return str(self._seed["tenant"])
+
+    @property
+    def username(self) -> str:
+        return str(self._seed["users"][0]["username"])
+
+    @property
+    def password(self) -> str:
+        return str(self._seed["users"][0]["password"])
+
+    @property
+    def business_group(self) -> str:
+        """Name of the first business group (what a stack's config names)."""
+        return str(self._seed["businessGroups"][0]["name"])
+
+    @property
+    def business_group_id(self) -> str:
+        return str(self._seed["businessGroups"][0]["id"])
+
+    @property
+    def seed(self) -> dict[str, Any]:
+        return dict(self._seed)
+
+    # -- operator calls -------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        response = self._http.request(
+            method,
+            self.url + path,
+            json=body,
+            timeout=OPERATOR_TIMEOUT_S,
+            # Per request: a session-level verify loses to REQUESTS_CA_BUNDLE from the environment.
+            verify=str(self.ca_file),
+        )
+        if response.status_code >= 400:
+            raise LabError(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def reset(self) -> None:
+        """Back to the current seed: no objects, tokens, faults or logged requests."""
+        self._call("POST", "/__lab/reset")
+
+    def set_seed(self, **parts: Any) -> dict[str, Any]:
+        """Replace seed parts (wire names: tenant, users, businessGroups, principals,
+        sourceMachines, catalogItemDelaySeconds, tokenLifetimeSeconds), then reset."""
+        self._seed = self._call("PUT", "/__lab/seed", parts)
+        return self.seed
+
+    def restore_seed(self) -> dict[str, Any]:
+        """Back to the seed the lab started with, then reset."""
+        self._seed = self._call("DELETE", "/__lab/seed")
+        return self.seed
+
+    def add_source_machine(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/__lab/source-machines", {"name": name})
+        return result
+
+    def inject(self, **fault: Any) -> None:
+        """Fault the next matching vRA calls: method, pathPrefix, count, status, retryAfter,
+        latencyMs, drop, expireToken (see the wire contract)."""
+        self._call("POST", "/__lab/faults", fault)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/__lab/faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/__lab/requests")
+        return result
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/__lab/requests")
+
+    def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/__lab/state")
+        return result
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def stop(self) -> int:
+        """SIGTERM the lab and wait; returns its exit code (0 on a clean stop)."""
+        if self.returncode is None:
+            self._http.close()
+            self._proc.terminate()
+            try:
+                self.returncode = self._proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self.returncode = self._proc.wait()
+            if self._proc.stdout:
+                self._proc.stdout.close()
+            if self._cleanup:
+                shutil.rmtree(self._cleanup, ignore_errors=True)
+        return self.returncode
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout).strip()
+    except queue.Empty:
+        return ""
+
+
+def start_vra(
+    *,
+    listen: str = "127.0.0.1:0",
+    ca_file: Path | None = None,
+    seed: dict[str, Any] | None = None,
+) -> VraLab:
+    """Start `python -m lab vra` and wait for its URL; use as a context manager or call stop()."""
+    cleanup = None
+    if ca_file is None:
+        cleanup = Path(tempfile.mkdtemp(prefix="vra-lab-ca-"))
+        ca_file = cleanup / "ca.pem"
+    log = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "vra", "--listen", listen, "--ca-file", str(ca_file)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    url = _first_line(proc, START_TIMEOUT_S)
+    if not url.startswith("https://"):
+        proc.kill()
+        proc.wait()
+        log.seek(0)
+        raise LabError(f"vRA lab did not start (first line {url!r}):\n{log.read()[-4000:]}")
+    lab = VraLab(proc, url, ca_file, cleanup)
+    if seed:
+        lab.set_seed(**seed)
+    return lab

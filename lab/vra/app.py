@@ -1,0 +1,60 @@
+"""Assemble the vRA lab: one router per vRA service, the operator routes, vRA-style errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
+
+from lab.vra import catalog, composition, entitlements, iaas, identity, operator, software
+from lab.vra.errors import INTERNAL, INVALID, NOT_FOUND, VraError, error_response
+from lab.vra.faults import FaultsAndLog
+from lab.vra.seed import Seed
+from lab.vra.store import Store
+
+
+async def _vra_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VraError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return error_response(400, INVALID, f"Invalid request: {where}: {first['msg']}")
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = NOT_FOUND if exc.status_code == 404 else INVALID
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+async def _crash(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(500, INTERNAL, f"Internal lab error: {type(exc).__name__}: {exc}")
+
+
+def create_app(seed: Seed | None = None) -> tuple[ASGIApp, Store]:
+    store = Store(seed or Seed())
+    api = FastAPI(title="vRA 7.3 lab", docs_url=None, redoc_url=None, openapi_url=None)
+    api.state.store = store
+    routers = (
+        identity.tokens,
+        identity.tenants,
+        iaas.router,
+        software.router,
+        composition.router,
+        catalog.router,
+        entitlements.router,
+        operator.router,
+    )
+    for router in routers:
+        api.include_router(router)
+    api.add_exception_handler(VraError, _vra_error)
+    api.add_exception_handler(RequestValidationError, _bad_request)
+    api.add_exception_handler(HTTPException, _http_error)
+    api.add_exception_handler(Exception, _crash)
+    return FaultsAndLog(api, store), store

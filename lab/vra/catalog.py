@@ -1,0 +1,336 @@
+"""catalog-service: services and the catalog items that published blueprints yield (facts §5).
+
+A blueprint's catalog item appears `catalogItemDelaySeconds` after it is published (vRA's delay is
+not documented, facts §14.7) and goes away when the blueprint is unpublished or deleted, taking its
+entitlement entries with it (contract).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from lab.vra.documents import Document, JsonBody, location, now_iso
+from lab.vra.errors import already_exists, invalid, not_found, parse_body
+from lab.vra.identity import require_token
+from lab.vra.query import ListQuery
+from lab.vra.store import Store, StoreDep
+
+SERVICES = "/catalog-service/api/services"
+ITEMS = "/catalog-service/api/catalogItems"
+BLUEPRINT_ITEM_TYPE = "com.vmware.csp.component.cafe.composition.blueprint"
+BLUEPRINT_PROVIDER_ID = "2a3b2d5c-0d0b-4d4b-9b5f-6f0a6c1e9c10"
+# Keys of a catalog item that a PUT may change; the rest come from the blueprint.
+_ITEM_MUTABLE = {"description", "status", "serviceRef", "iconId", "isNoteworthy", "quota"}
+_ITEM_FIXED = ("name", "providerBinding", "catalogItemTypeRef", "outputResourceTypeRef")
+
+
+def binding_id(store: Store, bp_id: str) -> str:
+    return f"{store.seed.tenant}!::!{bp_id}"
+
+
+def _organization(store: Store) -> dict[str, Any]:
+    tenant = store.seed.tenant
+    return {
+        "tenantRef": tenant,
+        "tenantLabel": tenant,
+        "subtenantRef": None,
+        "subtenantLabel": None,
+    }
+
+
+# -- catalog items driven by blueprints ------------------------------------------------------------
+
+
+def _item_of(store: Store, bp_id: str) -> dict[str, Any] | None:
+    wanted = binding_id(store, bp_id)
+    for item in store.objects.catalog_items.values():
+        if item["providerBinding"]["bindingId"] == wanted:
+            return item
+    return None
+
+
+def publish_blueprint(store: Store, bp: dict[str, Any]) -> None:
+    """Create the blueprint's catalog item (visible after the delay) or refresh its name."""
+    item = _item_of(store, bp["id"])
+    if item is not None:
+        item.update(name=bp["name"], description=bp.get("description"), lastUpdatedDate=now_iso())
+        return
+    now = now_iso()
+    item = {
+        "@type": "CatalogItem",
+        "id": str(uuid.uuid4()),
+        "version": 1,
+        "name": bp["name"],
+        "description": bp.get("description"),
+        "status": "PUBLISHED",
+        "statusName": "Published",
+        "organization": _organization(store),
+        "providerBinding": {
+            "bindingId": binding_id(store, bp["id"]),
+            "providerRef": {"id": BLUEPRINT_PROVIDER_ID, "label": "Blueprint Service"},
+        },
+        "catalogItemTypeRef": {"id": BLUEPRINT_ITEM_TYPE, "label": "Composite Blueprint"},
+        "outputResourceTypeRef": {
+            "id": "composition.resource.type.deployment",
+            "label": "Deployment",
+        },
+        "serviceRef": None,
+        "iconId": "composition.blueprint.png",
+        "isNoteworthy": False,
+        "quota": 0,
+        "requestable": True,
+        "dateCreated": now,
+        "lastUpdatedDate": now,
+        "forms": None,
+        "callbacks": None,
+    }
+    store.objects.catalog_items[item["id"]] = item
+    delay = store.seed.catalogItemDelaySeconds
+    store.objects.catalog_visible_at[item["id"]] = time.monotonic() + delay
+
+
+def withdraw_blueprint(store: Store, bp_id: str) -> None:
+    """Remove the blueprint's catalog item and every entitlement entry for it."""
+    item = _item_of(store, bp_id)
+    if item is None:
+        return
+    del store.objects.catalog_items[item["id"]]
+    del store.objects.catalog_visible_at[item["id"]]
+    for entitlement in store.objects.entitlements.values():
+        kept = [
+            entry
+            for entry in entitlement.get("entitledCatalogItems") or []
+            if (entry.get("catalogItemRef") or {}).get("id") != item["id"]
+        ]
+        if len(kept) != len(entitlement.get("entitledCatalogItems") or []):
+            entitlement["entitledCatalogItems"] = kept
+            entitlement["version"] += 1
+
+
+def visible_items(store: Store) -> list[dict[str, Any]]:
+    now = time.monotonic()
+    return [
+        item
+        for item_id, item in store.objects.catalog_items.items()
+        if store.objects.catalog_visible_at[item_id] <= now
+    ]
+
+
+def visible_item(store: Store, item_id: str) -> dict[str, Any]:
+    visible_at = store.objects.catalog_visible_at.get(item_id)
+    if visible_at is None or visible_at > time.monotonic():
+        raise not_found("catalog item", item_id)
+    return store.objects.catalog_items[item_id]
+
+
+def _service_ref(store: Store, ref: Any, owner: str) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or not ref.get("id"):
+        raise invalid(f"{owner}: serviceRef must be null or an object with an id")
+    service = store.objects.services.get(ref["id"])
+    if service is None:
+        raise invalid(f"{owner}: service {ref['id']!r} does not exist")
+    return {"id": service["id"], "label": service["name"]}
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+class ServiceBody(Document):
+    id: str | None = None
+    name: str = Field(min_length=1)
+    status: Literal["ACTIVE", "INACTIVE", "DELETED"] = "ACTIVE"
+    organization: dict[str, Any] | None = None
+
+
+def _service_doc(store: Store, body: dict[str, Any], checked: ServiceBody) -> dict[str, Any]:
+    org = checked.organization or {}
+    if org.get("tenantRef") not in (None, store.seed.tenant):
+        raise invalid(
+            f"Service {checked.name}: organization.tenantRef {org['tenantRef']!r} is unknown"
+        )
+    groups = {group.id: group.name for group in store.seed.businessGroups}
+    subtenant = org.get("subtenantRef")
+    if subtenant is not None and subtenant not in groups:
+        raise invalid(f"Service {checked.name}: business group {subtenant!r} does not exist")
+    doc = dict(body)
+    doc.update(
+        status=checked.status,
+        statusName=checked.status.capitalize(),
+        organization={
+            **_organization(store),
+            "subtenantRef": subtenant,
+            "subtenantLabel": groups.get(subtenant) if subtenant else None,
+        },
+        lastUpdatedDate=now_iso(),
+    )
+    return doc
+
+
+def _service(store: Store, service_id: str) -> dict[str, Any]:
+    service = store.objects.services.get(service_id)
+    if service is None:
+        raise not_found("service", service_id)
+    return service
+
+
+def _delete_service(store: Store, service_id: str) -> None:
+    """Items of the service go back to "no service"; entitlements lose the service entry."""
+    del store.objects.services[service_id]
+    for item in store.objects.catalog_items.values():
+        if (item.get("serviceRef") or {}).get("id") == service_id:
+            item["serviceRef"] = None
+    for entitlement in store.objects.entitlements.values():
+        services = entitlement.get("entitledServices") or []
+        kept = [e for e in services if (e.get("serviceRef") or {}).get("id") != service_id]
+        if len(kept) != len(services):
+            entitlement["entitledServices"] = kept
+            entitlement["version"] += 1
+
+
+router = APIRouter(dependencies=[Depends(require_token)])
+
+
+@router.get(SERVICES)
+def list_services(request: Request, store: StoreDep) -> dict[str, Any]:
+    query = ListQuery.from_request(request)
+    with store.lock:
+        return query.apply(list(store.objects.services.values()))
+
+
+@router.get(SERVICES + "/{service_id}")
+def get_service(service_id: str, store: StoreDep) -> dict[str, Any]:
+    with store.lock:
+        return _service(store, service_id)
+
+
+@router.post(SERVICES, status_code=201)
+def create_service(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
+    checked = parse_body(ServiceBody, body, "service")
+    if checked.status == "DELETED":
+        raise invalid(f"Service {checked.name}: cannot be created with status DELETED")
+    with store.lock:
+        service_id = checked.id or str(uuid.uuid4())
+        if service_id in store.objects.services:
+            raise already_exists("Service with id", service_id)
+        if any(s["name"] == checked.name for s in store.objects.services.values()):
+            raise already_exists("Service with name", checked.name)
+        doc = _service_doc(store, body, checked)
+        doc.update(id=service_id, version=1, createdDate=doc["lastUpdatedDate"])
+        store.objects.services[service_id] = doc
+    return JSONResponse(doc, status_code=201, headers=location(request, f"{SERVICES}/{service_id}"))
+
+
+@router.put(SERVICES + "/{service_id}")
+def update_service(service_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
+    checked = parse_body(ServiceBody, body, "service")
+    if checked.id not in (None, service_id):
+        raise invalid(f"Service id {checked.id!r} does not match the path {service_id!r}")
+    with store.lock:
+        previous = _service(store, service_id)
+        if any(
+            s["name"] == checked.name and s["id"] != service_id
+            for s in store.objects.services.values()
+        ):
+            raise already_exists("Service with name", checked.name)
+        doc = _service_doc(store, body, checked)
+        doc.update(
+            id=service_id, version=previous["version"] + 1, createdDate=previous["createdDate"]
+        )
+        if checked.status == "DELETED":
+            # PowervRA removes a service this way (facts §5); the lab treats it as a delete.
+            _delete_service(store, service_id)
+        else:
+            store.objects.services[service_id] = doc
+        return doc
+
+
+@router.delete(SERVICES + "/{service_id}", status_code=204)
+def delete_service(service_id: str, store: StoreDep) -> Response:
+    with store.lock:
+        _service(store, service_id)
+        _delete_service(store, service_id)
+    return Response(status_code=204)
+
+
+@router.get(SERVICES + "/{service_id}/catalogItems")
+def list_service_items(service_id: str, request: Request, store: StoreDep) -> dict[str, Any]:
+    query = ListQuery.from_request(request)
+    with store.lock:
+        _service(store, service_id)
+        items = [
+            item
+            for item in visible_items(store)
+            if (item.get("serviceRef") or {}).get("id") == service_id
+        ]
+        return query.apply(items)
+
+
+# -- catalog items --------------------------------------------------------------------------
+
+
+class ItemBody(Document):
+    id: str | None = None
+    status: Literal["PUBLISHED", "RETIRED", "STAGING"] = "PUBLISHED"
+
+
+@router.get(ITEMS)
+def list_items(request: Request, store: StoreDep) -> dict[str, Any]:
+    query = ListQuery.from_request(request)
+    with store.lock:
+        return query.apply(visible_items(store))
+
+
+@router.get(ITEMS + "/available")
+def list_items_without_service(request: Request, store: StoreDep) -> dict[str, Any]:
+    query = ListQuery.from_request(request)
+    with store.lock:
+        return query.apply([i for i in visible_items(store) if i.get("serviceRef") is None])
+
+
+@router.get(ITEMS + "/{item_id}")
+def get_item(item_id: str, store: StoreDep) -> dict[str, Any]:
+    with store.lock:
+        return visible_item(store, item_id)
+
+
+@router.put(ITEMS + "/{item_id}")
+def update_item(item_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
+    checked = parse_body(ItemBody, body, "catalog item")
+    if checked.id not in (None, item_id):
+        raise invalid(f"Catalog item id {checked.id!r} does not match the path {item_id!r}")
+    with store.lock:
+        item = visible_item(store, item_id)
+        for key in _ITEM_FIXED:
+            if key in body and body[key] != item[key]:
+                raise invalid(f"Catalog item {item_id}: {key} cannot be changed")
+        changes = {key: body[key] for key in _ITEM_MUTABLE if key in body}
+        changes["serviceRef"] = _service_ref(
+            store, body.get("serviceRef"), f"Catalog item {item_id}"
+        )
+        changes["statusName"] = checked.status.capitalize()
+        item.update(changes, version=item["version"] + 1, lastUpdatedDate=now_iso())
+        return item
+
+
+@router.get(ITEMS + "/{item_id}/entitlements")
+def list_item_entitlements(item_id: str, request: Request, store: StoreDep) -> dict[str, Any]:
+    query = ListQuery.from_request(request)
+    with store.lock:
+        visible_item(store, item_id)
+        found = [
+            e
+            for e in store.objects.entitlements.values()
+            if any(
+                (entry.get("catalogItemRef") or {}).get("id") == item_id
+                for entry in e.get("entitledCatalogItems") or []
+            )
+        ]
+        return query.apply(found)

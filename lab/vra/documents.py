@@ -1,0 +1,74 @@
+"""Helpers shared by the vRA services: server-owned document fields, publish states, Location."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import Body, Request
+from pydantic import BaseModel, ConfigDict
+
+from lab.vra.errors import invalid
+
+PublishStatus = Literal["DRAFT", "PUBLISHED", "RETIRED"]
+PUBLISH_STATUSES: tuple[str, ...] = get_args(PublishStatus)
+# Bodies are taken as plain JSON and checked by the lab, so errors come out in vRA's shape.
+JsonBody = Annotated[Any, Body()]
+
+
+class Document(BaseModel):
+    """Base of the body checks: the lab validates what it relies on and keeps every other key."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def status_name(status: str) -> str:
+    return status.capitalize()
+
+
+def parse_status(body: Any) -> str:
+    """Publish calls send the new state as a bare JSON string (facts §4, contract)."""
+    if not isinstance(body, str) or body not in PUBLISH_STATUSES:
+        raise invalid(f"Publish status must be a JSON string, one of {list(PUBLISH_STATUSES)}")
+    return body
+
+
+def location(request: Request, path: str) -> dict[str, str]:
+    return {"Location": f"{str(request.base_url).rstrip('/')}{path}"}
+
+
+def info(doc: dict[str, Any]) -> dict[str, Any]:
+    """The `...Info` projection used in lists and publish answers."""
+    keys = (
+        "id",
+        "name",
+        "description",
+        "tenantId",
+        "version",
+        "publishStatus",
+        "publishStatusName",
+        "createdDate",
+        "lastUpdated",
+    )
+    return {key: doc.get(key) for key in keys}
+
+
+def stamp(
+    body: dict[str, Any], tenant: str, status: str, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The stored form of a software component or blueprint: the client's keys + server fields."""
+    now = now_iso()
+    doc = dict(body)
+    doc.update(
+        tenantId=tenant,
+        version=body.get("version") or "1.0.0",
+        publishStatus=status,
+        publishStatusName=status_name(status),
+        createdDate=previous["createdDate"] if previous else now,
+        lastUpdated=now,
+    )
+    return doc

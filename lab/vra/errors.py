@@ -1,0 +1,76 @@
+"""vRA error bodies: `{"errors":[{code, source, message, systemMessage, moreInfoUrl}]}` (facts §1).
+
+Only 90135 (bad credentials) and 20116 (not found) are seen in vRA itself; 10101 (already
+exists) and 10120 (in use) are the wire contract's choices; the rest are the lab's own numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+AUTH_FAILED = 90135
+NOT_AUTHENTICATED = 90136
+NOT_FOUND = 20116
+ALREADY_EXISTS = 10101
+IN_USE = 10120
+INVALID = 10000
+INJECTED = 50000
+INTERNAL = 50001
+
+
+class VraError(Exception):
+    """An error the lab answers with vRA's error body and the given HTTP status."""
+
+    def __init__(self, status: int, code: int, message: str, system_message: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.system_message = system_message or message
+
+
+def error_body(code: int, message: str, system_message: str | None = None) -> dict[str, Any]:
+    return {
+        "errors": [
+            {
+                "code": code,
+                "source": None,
+                "message": message,
+                "systemMessage": system_message or message,
+                "moreInfoUrl": None,
+            }
+        ]
+    }
+
+
+def error_response(
+    status: int, code: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def not_found(kind: str, key: str) -> VraError:
+    return VraError(404, NOT_FOUND, f"Unable to find the specified {kind}: {key}")
+
+
+def invalid(message: str) -> VraError:
+    return VraError(400, INVALID, message)
+
+
+def already_exists(kind: str, key: str) -> VraError:
+    return VraError(409, ALREADY_EXISTS, f"{kind} {key!r} already exists")
+
+
+def parse_body(model: type[M], body: Any, what: str) -> M:
+    """Validate a request body, turning pydantic's complaint into a 400 that names the key."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise invalid(f"Invalid {what}: {where}: {first['msg']}") from None
