@@ -34,5 +34,15 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy mlaas components providers lab policy
 
+# Deploy the dev stack against both local labs (needs the Pulumi CLI; see README).
+up: lab-build
+	$(PY) -m lab devstack up
+
+down: $(VENV)/.installed
+	$(PY) -m lab devstack down
+
+bench: lab-build
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) lab/vcsim/bin .lab .pytest_cache

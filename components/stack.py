@@ -31,20 +31,23 @@ def load() -> StackConfig:
 
 
 def vsphere_settings() -> dict[str, object]:
-    """The `vsphere:*` provider settings; the password must be a secret."""
+    """The `vsphere:*` provider settings. The password may come from VSPHERE_PASSWORD instead;
+    in stack config it must be a secret."""
     settings = pulumi.Config("vsphere")
     server = settings.get("vsphereServer")
     user = settings.get("user")
-    password = settings.get_secret("password")
-    missing = [key for key, value in (("vsphere:vsphereServer", server), ("vsphere:user", user),
-                                      ("vsphere:password", password)) if value is None]
+    missing = [key for key, value in (("vsphere:vsphereServer", server), ("vsphere:user", user))
+               if value is None]
     if missing:
         raise pulumi.RunError(f"invalid stack configuration: {', '.join(missing)} must be set")
-    if not runtime_config.is_config_secret("vsphere:password"):
-        raise pulumi.RunError(
-            "invalid stack configuration: vsphere:password must be a secret; set it with "
-            "`pulumi config set --secret vsphere:password ...`"
-        )
+    password = None
+    if settings.get("password") is not None:
+        if not runtime_config.is_config_secret("vsphere:password"):
+            raise pulumi.RunError(
+                "invalid stack configuration: vsphere:password must be a secret; set it with "
+                "`pulumi config set --secret vsphere:password ...`"
+            )
+        password = settings.require_secret("password")
     return {
         "vsphere_server": server,
         "user": user,

@@ -1,4 +1,5 @@
-"""`python -m lab vcsim|vra|build`: start a local lab or build the vCenter simulator."""
+"""`python -m lab vcsim|vra|build|devstack`: start a local lab, build the vCenter simulator, or
+deploy / destroy the dev stack against both labs (`make up` / `make down`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: python -m lab {vcsim|vra|build} [options]  (--help after the command)"
+    usage = "usage: python -m lab {vcsim|vra|build|devstack} [options]  (--help after the command)"
     if not argv or argv[0] in {"-h", "--help"}:
         print(usage)
         return 0 if argv else 2
@@ -17,6 +18,8 @@ def main(argv: list[str]) -> int:
         from lab.vra.cli import main as run
     elif command == "build":
         from lab.vcsim.build import main as run
+    elif command == "devstack":
+        from lab.devstack import main as run
     else:
         print(f"unknown lab command {command!r}; {usage}", file=sys.stderr)
         return 2

@@ -1,0 +1,135 @@
+"""A small stand-in for the Pulumi engine: the real program runs under `set_mocks`, and every
+dynamic resource it declares is sent through the SDK's provider host (gRPC) to the labs.
+
+Per resource it does what the engine does on `pulumi up`: Check, then Create for a new
+resource, or Diff against the last state and then Update / create-before-delete Replace.
+pulumi-vsphere resources (the explicit provider and the customization spec) are answered by
+the mock, since their provider binary needs the Pulumi CLI. `destroy()` deletes in reverse
+creation order, as the engine's dependency graph would.
+"""
+
+from __future__ import annotations
+
+import runpy
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.settings as runtime_settings
+from pulumi.runtime import mocks
+
+from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+PROVIDER_KEY = "__provider"
+
+
+@dataclass
+class Record:
+    type: str
+    name: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+@dataclass
+class LabEngine(mocks.Mocks):
+    host: DynamicHost
+    stack: str = "dev"
+    project: str = "gpu-mlaas"
+    state: dict[str, Record] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # creation order, for destroy
+    operations: list[tuple[str, str]] = field(default_factory=list)  # this run's (op, key)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _urn(self, typ: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::{self.project}::{typ}::{name}"
+
+    @staticmethod
+    def _plain(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs as the engine sends them to a provider that does not accept secrets."""
+        props = dict(inputs)
+        blob = props.get(PROVIDER_KEY)
+        if isinstance(blob, dict) and "value" in blob:
+            props[PROVIDER_KEY] = blob["value"]
+        return props
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.typ.startswith(DYNAMIC_PREFIX):
+            # pulumi-vsphere: echo inputs, as a provider would return them.
+            return f"{args.name}-id", dict(args.inputs)
+        key = f"{args.typ}::{args.name}"
+        urn = self._urn(args.typ, args.name)
+        news = self._plain(args.inputs)
+        with self._lock:
+            old = self.state.get(key)
+        if old is None:
+            inputs = self._check(urn, {}, news)
+            id_, outs = self.host.create(urn, inputs)
+            self._record("create", key, Record(args.typ, args.name, id_, inputs, outs), new=True)
+            return id_, outs
+        inputs = self._check(urn, old.inputs, news)
+        diff = self.host.diff(old.id, urn, old.outputs, inputs)
+        if diff.get("changes") != "DIFF_SOME":
+            self._record("same", key, old)
+            return old.id, old.outputs
+        if diff.get("replaces"):
+            # create-before-delete unless the provider asked otherwise
+            if diff.get("deleteBeforeReplace"):
+                self.host.delete(old.id, urn, old.outputs)
+                id_, outs = self.host.create(urn, inputs)
+            else:
+                id_, outs = self.host.create(urn, inputs)
+                self.host.delete(old.id, urn, old.outputs)
+            self._record("replace", key, Record(args.typ, args.name, id_, inputs, outs))
+            return id_, outs
+        outs = self.host.update(old.id, urn, old.outputs, inputs)
+        self._record("update", key, Record(args.typ, args.name, old.id, inputs, outs))
+        return old.id, outs
+
+    def _check(self, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        inputs, failures = self.host.check(urn, olds, news)
+        if failures:
+            raise AssertionError(f"Check failed for {urn}: {failures}")
+        return inputs
+
+    def _record(self, op: str, key: str, record: Record, new: bool = False) -> None:
+        with self._lock:
+            self.state[key] = record
+            self.operations.append((op, key))
+            if new:
+                self.order.append(key)
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+    # -- running the program ----------------------------------------------------------------
+    def up(self, config: Mapping[str, str], secret_keys: list[str]) -> dict[str, Any]:
+        """Evaluate `__main__.py` once with this config; returns the resolved stack outputs."""
+        self.operations = []
+        runtime_settings.ROOT.set(None)  # a fresh Stack resource for each run
+        pulumi.runtime.set_mocks(self, project=self.project, stack=self.stack, preview=False)
+        pulumi.runtime.set_all_config(dict(config), secret_keys)
+        exports: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def evaluate() -> pulumi.Output[Any]:
+            runpy.run_path(str(Path(PROJECT_ROOT) / "__main__.py"), run_name="__main__")
+            root = runtime_settings.get_root_resource()
+            assert root is not None
+            outputs = root.outputs  # type: ignore[attr-defined]
+            return pulumi.Output.all(**outputs).apply(exports.update)
+
+        evaluate()
+        return exports
+
+    def destroy(self) -> None:
+        for key in reversed(self.order):
+            record = self.state.pop(key)
+            self.host.delete(record.id, self._urn(record.type, record.name), record.outputs)
+            self.operations.append(("delete", key))
+        self.order.clear()
