@@ -157,9 +157,10 @@ class VraClient:
         if credentials.insecure:
             log.warning("TLS verification is OFF for vRA %s (insecure flag set)", endpoint.url)
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            self.session.verify = False
-        else:
-            self.session.verify = credentials.ca_bundle or True
+        # Passed on every call: a Session-level `verify` loses to REQUESTS_CA_BUNDLE in the env.
+        self._verify: bool | str = (
+            False if credentials.insecure else (credentials.ca_bundle or True)
+        )
 
     # -- token life cycle -------------------------------------------------------------
 
@@ -225,6 +226,7 @@ class VraClient:
                 json=json,
                 headers=headers,
                 timeout=TIMEOUT,
+                verify=self._verify,
             )
         except requests.RequestException as exc:
             raise VraError(method, path, None, f"{type(exc).__name__}: {exc}") from exc

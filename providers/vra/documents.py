@@ -78,7 +78,8 @@ def _facet_value(field: Any, *names: str) -> Any:
         if isinstance(facet, dict):
             inner = facet.get("value")
             if isinstance(inner, dict):
-                return inner if inner.get("type") == "entityRef" else inner.get("value")
+                # Scalars carry their payload in `value`; entityRef/multiple are the payload.
+                return inner.get("value") if "value" in inner else inner
     return None
 
 
