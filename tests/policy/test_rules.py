@@ -262,9 +262,9 @@ def test_different_pools_may_differ() -> None:
 
 
 def test_pool_rule_skips_unknown_outputs_in_preview() -> None:
-    first = host_props("esx-01.lab", offeredProfiles=UNKNOWN_ARRAY_VALUE, gpuModel=UNKNOWN_STRING_VALUE)
-    second = host_props("esx-02.lab", offeredProfiles=UNKNOWN_ARRAY_VALUE, gpuCount=UNKNOWN_NUMBER_VALUE)
-    second["gpuModel"] = "Tesla V100-PCIE-16GB"
+    first = host_props(offeredProfiles=UNKNOWN_ARRAY_VALUE, gpuModel=UNKNOWN_STRING_VALUE)
+    second = host_props("esx-02.lab", offeredProfiles=UNKNOWN_ARRAY_VALUE)
+    second.update(gpuCount=UNKNOWN_NUMBER_VALUE, gpuModel="Tesla V100-PCIE-16GB")
     assert check_pool(first, second) == []
 
 
