@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
 
 from lab.vra import VraLab, start_vra
 
@@ -22,3 +24,212 @@ def vra(vra_lab: VraLab) -> VraLab:
     """The session's lab back at its start-up seed: no objects, tokens, faults or request log."""
     vra_lab.restore_seed()
     return vra_lab
+
+
+class VraApi:
+    """A minimal vRA client for lab tests: verified TLS, bearer token, raw responses."""
+
+    def __init__(self, lab: VraLab) -> None:
+        self.lab = lab
+        self.http = requests.Session()
+        self.token: str | None = None
+
+    def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        kwargs.setdefault("timeout", 10)
+        return self.http.request(
+            method,
+            self.lab.url + path,
+            json=body,
+            headers=headers,
+            verify=str(self.lab.ca_file),
+            **kwargs,
+        )
+
+    def login(self) -> str:
+        response = self.call(
+            "POST",
+            "/identity/api/tokens",
+            {
+                "username": self.lab.username,
+                "password": self.lab.password,
+                "tenant": self.lab.tenant,
+            },
+        )
+        assert response.status_code == 200, response.text
+        self.token = response.json()["id"]
+        return self.token
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any) -> requests.Response:
+        return self.call("POST", path, body)
+
+    def put(self, path: str, body: Any) -> requests.Response:
+        return self.call("PUT", path, body)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.call("DELETE", path)
+
+
+@pytest.fixture
+def vra_api(vra: VraLab) -> Iterator[VraApi]:
+    """A logged-in client of the freshly reset lab."""
+    api = VraApi(vra)
+    api.login()
+    yield api
+    api.http.close()
+
+
+# -- sample documents in the wire contract's shapes --------------------------------------------
+
+
+def constant(kind: str, value: Any) -> dict[str, Any]:
+    return {"type": "constant", "value": {"type": kind, "value": value}}
+
+
+def software_component_body(
+    component_id: str = "TFGpuMotd", properties: dict[str, str] | None = None
+) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [
+        {
+            "id": "host",
+            "label": "Container",
+            "isMultiValued": False,
+            "dataType": {
+                "type": "ref",
+                "componentTypeId": "com.vmware.csp.iaas.blueprint.service",
+                "classId": "Infrastructure.Machine.Schema",
+                "label": "Machine",
+            },
+            "state": {
+                "dependencies": [],
+                "facets": [{"type": "mandatory", "value": constant("boolean", True)}],
+            },
+        }
+    ]
+    for key, default in (properties or {"tf_image": "tensorflow/tensorflow:latest-gpu"}).items():
+        fields.append(
+            {
+                "id": key,
+                "label": key,
+                "isMultiValued": False,
+                "dataType": {"type": "primitive", "typeId": "STRING"},
+                "state": {
+                    "dependencies": [],
+                    "facets": [{"type": "defaultValue", "value": constant("string", default)}],
+                },
+            }
+        )
+    return {
+        "id": component_id,
+        "name": component_id,
+        "description": "pull the TensorFlow GPU image, write motd",
+        "publishStatus": "DRAFT",
+        "containerFieldId": "host",
+        "schema": {"fields": fields},
+        "lifecycleTasks": [
+            {
+                "taskDescriptorRef": {"id": "INSTALL", "label": "Install"},
+                "script": {
+                    "scriptTypeId": "bash",
+                    "isRebootAfter": False,
+                    "scriptContent": '#!/bin/bash\nset -e\ndocker pull "$tf_image"\n',
+                },
+            }
+        ],
+    }
+
+
+def blueprint_body(
+    blueprint_id: str,
+    source_machine: dict[str, Any],
+    software_id: str | None = None,
+    *,
+    name: str | None = None,
+    max_instances: int = 4,
+) -> dict[str, Any]:
+    machine = {
+        "type": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
+        "dependson": [],
+        "data": {
+            "action": {"facets": {"fixedValue": constant("string", "FullClone")}},
+            "provisioning_workflow": {
+                "facets": {
+                    "fixedValue": {
+                        "type": "constant",
+                        "value": {
+                            "type": "entityRef",
+                            "classId": "Infrastructure.Compute.ProvisioningWorkflow",
+                            "id": "CloneWorkflow",
+                            "label": "CloneWorkflow",
+                        },
+                    }
+                }
+            },
+            "source_machine": {
+                "facets": {
+                    "fixedValue": {
+                        "type": "constant",
+                        "value": {
+                            "type": "entityRef",
+                            "classId": "Infrastructure.Virtual.Schema",
+                            "id": source_machine["id"],
+                            "label": source_machine["name"],
+                        },
+                    }
+                }
+            },
+            "source_machine_name": {
+                "facets": {"fixedValue": constant("string", source_machine["name"])}
+            },
+            "guest_customization_specification": {
+                "facets": {"fixedValue": constant("string", "ml-linux")}
+            },
+            "cpu": {
+                "facets": {"minValue": constant("integer", 4), "maxValue": constant("integer", 4)}
+            },
+            "memory": {
+                "facets": {
+                    "minValue": constant("integer", 16384),
+                    "maxValue": constant("integer", 16384),
+                }
+            },
+            "_cluster": {
+                "facets": {
+                    "minValue": constant("integer", 1),
+                    "maxValue": constant("integer", max_instances),
+                    "defaultValue": constant("integer", 1),
+                }
+            },
+            "VMware.Memory.Reservation": {"facets": {"defaultValue": constant("string", "16384")}},
+        },
+    }
+    components: dict[str, Any] = {"gpu_vm": machine}
+    if software_id:
+        components["tf_sw"] = {
+            "type": software_id,
+            "dependson": ["gpu_vm"],
+            "data": {"host": {"facets": {"fixedValue": constant("string", "${_resource~gpu_vm}")}}},
+        }
+    return {
+        "id": blueprint_id,
+        "name": name or blueprint_id,
+        "description": "",
+        "publishStatus": "DRAFT",
+        "properties": {},
+        "propertyGroups": [],
+        "components": components,
+    }
+
+
+def vra_error(response: requests.Response) -> dict[str, Any]:
+    """The single error of a vRA error body, after checking the body has vRA's shape."""
+    errors = response.json()["errors"]
+    assert len(errors) == 1, errors
+    assert set(errors[0]) == {"code", "source", "message", "systemMessage", "moreInfoUrl"}
+    error: dict[str, Any] = errors[0]
+    return error
