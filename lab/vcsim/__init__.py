@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import trustme
 
-from lab.vcsim.build import build
+from lab.vcsim.build import build as ensure_binary
 from mlaas.profiles import gpu_type
 
 # Names the simulator's VPX model gives its inventory (one datacenter, one cluster).
@@ -49,7 +49,7 @@ class LabError(RuntimeError):
 class VcsimLab:
     """A running simulator and what a client needs to reach it. Stop it with `stop()`."""
 
-    url: str  # https://USER:PASS@127.0.0.1:PORT/sdk (user and password percent-encoded)
+    url: str = field(repr=False)  # https://USER:PASS@127.0.0.1:PORT/sdk (percent-encoded)
     host_port: str  # "127.0.0.1:PORT"
     user: str
     password: str = field(repr=False)
@@ -159,7 +159,7 @@ def start_vcsim(
         raise LabError(f"profiles must be non-empty names without commas, got {offered!r}")
     password = password if password is not None else secrets.token_urlsafe(12)
 
-    binary = build()
+    binary = ensure_binary()
     tmp = Path(tempfile.mkdtemp(prefix="vcsim-lab-"))
     try:
         ca_file, cert_file, key_file = _write_tls(ca_dir or tmp, tmp)
