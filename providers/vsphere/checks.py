@@ -1,6 +1,7 @@
 """Input checking shared by the vSphere providers' `check()`: typed, with clear failures.
 
-During preview the engine hands `check()` the unknown sentinel for values not yet known; those
+During preview, values not yet known reach `check()` and `diff()` as the engine's unknown
+sentinel string or, once the provider host has decoded them, as `pulumi.output.Unknown`; both
 pass through untouched and are checked again at `up`. Numbers come over gRPC as floats (4.0),
 so whole floats are accepted as integers.
 """
@@ -11,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 
 def is_unknown(value: Any) -> bool:
     """True for the engine's placeholder of a value only known after apply."""
-    return isinstance(value, str) and value == UNKNOWN
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 class InputChecker:

@@ -1,0 +1,172 @@
+"""HostGraphicsProvider called directly against the GPU lab."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from providers.vsphere.client import VsphereError
+from providers.vsphere.host_graphics import HostGraphicsProvider, match_profile
+from tests.providers.vsphere.conftest import Inspector, configure
+from tests.support.dynamic_host import UNKNOWN
+
+
+def inputs(host: str, **extra: Any) -> dict[str, Any]:
+    return {"hostName": host, "pool": "gpu-pool", "vgpuProfile": "grid_p100-4q", **extra}
+
+
+@pytest.fixture
+def provider(lab: Any) -> HostGraphicsProvider:
+    return configure(HostGraphicsProvider(), lab)
+
+
+def test_check_fills_default_policy_and_names_bad_inputs(provider: HostGraphicsProvider) -> None:
+    ok = provider.check({}, inputs("h1"))
+    assert ok.failures == []
+    assert ok.inputs["assignmentPolicy"] == "performance"
+
+    bad = provider.check(
+        {}, {"hostName": " ", "pool": "p", "vgpuProfile": "x", "assignmentPolicy": "fastest"}
+    )
+    reasons = {f.property: f.reason for f in bad.failures}
+    assert set(reasons) == {"hostName", "assignmentPolicy"}
+    assert "consolidation, performance" in reasons["assignmentPolicy"]
+
+    missing = provider.check({}, {"pool": "p"})
+    assert {f.property for f in missing.failures} == {"hostName", "vgpuProfile"}
+
+
+def test_check_lets_unknown_values_through_during_preview(provider: HostGraphicsProvider) -> None:
+    result = provider.check({}, inputs(UNKNOWN, assignmentPolicy=UNKNOWN))
+    assert result.failures == []
+    assert result.inputs["hostName"] == UNKNOWN
+    assert result.inputs["assignmentPolicy"] == UNKNOWN
+
+
+def test_profile_names_match_across_vendor_prefixes() -> None:
+    offered = ["grid_p100-1q", "grid_p100-4q"]
+    assert match_profile("nvidia_p100-4q", offered) == "grid_p100-4q"
+    assert match_profile("P100-4Q", offered) == "grid_p100-4q"
+    assert match_profile("grid_p100-8q", offered) is None
+
+
+def test_create_switches_host_to_vgpu_mode_and_reports_facts(
+    provider: HostGraphicsProvider, lab: Any, inspector: Inspector
+) -> None:
+    host = lab.host_names[0]
+    inspector.set_graphics(host, "shared")
+
+    result = provider.create(provider.check({}, inputs(host, vgpuProfile="nvidia_p100-4q")).inputs)
+
+    assert inspector.graphics(host) == ("sharedDirect", "performance")
+    outs = result.outs
+    assert result.id == inspector.host(host)._moId == outs["hostId"]
+    assert outs["hostName"] == host and outs["pool"] == "gpu-pool"
+    assert outs["vgpuProfile"] == "nvidia_p100-4q"
+    assert outs["hostProfile"] == "grid_p100-4q"
+    assert outs["graphicsType"] == "sharedDirect"
+    assert "grid_p100-4q" in outs["offeredProfiles"]
+    assert outs["gpuCount"] == 1
+    assert outs["gpuModel"].startswith("Tesla P100")
+    assert outs["gpuDevices"][0]["vendorName"] == "NVIDIA Corporation"
+    assert outs["gpuDevices"][0]["memoryMb"] == 16384
+    assert (outs["physicalCores"], outs["sockets"], outs["memoryGb"]) == (16, 2, 256)
+    assert outs["powerPolicy"]
+    assert outs["sharedGraphicsActive"] is True
+
+
+def test_create_on_host_already_in_mode_adopts_without_changing_it(
+    provider: HostGraphicsProvider, lab: Any, inspector: Inspector, caplog: Any
+) -> None:
+    host = lab.host_names[1]
+    inspector.set_graphics(host, "sharedDirect", "consolidation")
+    caplog.set_level(logging.INFO, logger="providers.vsphere.host_graphics")
+
+    result = provider.create(inputs(host, assignmentPolicy="consolidation"))
+
+    assert result.outs["currentAssignmentPolicy"] == "consolidation"
+    assert any("adopting" in r.getMessage() for r in caplog.records)
+    assert not any("setting host" in r.getMessage() for r in caplog.records)
+
+
+def test_update_changes_policy_and_diff_classifies_changes(
+    provider: HostGraphicsProvider, lab: Any, inspector: Inspector
+) -> None:
+    host = lab.host_names[2]
+    created = provider.create(inputs(host, assignmentPolicy="performance"))
+    news = inputs(host, assignmentPolicy="consolidation")
+
+    diff = provider.diff(created.id, created.outs, news)
+    assert diff.changes is True and diff.replaces == []
+
+    outs = provider.update(created.id, created.outs, news).outs
+    assert inspector.graphics(host) == ("sharedDirect", "consolidation")
+    assert outs["assignmentPolicy"] == "consolidation"
+    assert outs["hostId"] == created.id  # update returns every output, not just the changed
+
+    same = provider.diff(created.id, outs, news)
+    assert same.changes is False
+    moved = provider.diff(created.id, outs, {**news, "hostName": lab.host_names[0]})
+    assert moved.changes is True and moved.replaces == ["hostName"]
+    pool_only = provider.diff(created.id, outs, {**news, "pool": "other"})
+    assert pool_only.changes is True and pool_only.replaces == []
+
+
+def test_read_shows_drift_and_update_repairs_it(
+    provider: HostGraphicsProvider, lab: Any, inspector: Inspector
+) -> None:
+    host = lab.host_names[0]
+    wanted = inputs(host)
+    created = provider.create(wanted)
+    inspector.set_graphics(host, "shared")  # someone switched it back by hand
+
+    read = provider.read(created.id, created.outs)
+    assert read.id == created.id
+    assert read.outs["graphicsType"] == "shared"
+    assert read.outs["offeredProfiles"] == []  # the lab lists profiles only in vGPU mode
+    diff = provider.diff(read.id, read.outs, wanted)
+    assert diff.changes is True and diff.replaces == []
+
+    provider.update(read.id, read.outs, wanted)
+    assert inspector.graphics(host)[0] == "sharedDirect"
+
+
+def test_read_of_a_host_that_is_gone_returns_empty_id(provider: HostGraphicsProvider) -> None:
+    result = provider.read("host-does-not-exist", inputs("gone-host"))
+    assert result.id == ""
+
+
+def test_delete_leaves_the_host_in_vgpu_mode(
+    provider: HostGraphicsProvider, lab: Any, inspector: Inspector, caplog: Any
+) -> None:
+    host = lab.host_names[1]
+    created = provider.create(inputs(host))
+    with caplog.at_level(logging.WARNING, logger="providers.vsphere.host_graphics"):
+        provider.delete(created.id, created.outs)
+    assert inspector.graphics(host)[0] == "sharedDirect"
+    assert any("leaving host" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_host_is_named_in_the_error(provider: HostGraphicsProvider) -> None:
+    with pytest.raises(VsphereError, match="host 'no-such-host' not found"):
+        provider.create(inputs("no-such-host"))
+
+
+def test_host_without_the_profile_fails_and_is_put_back(vcsim_factory: Any) -> None:
+    small = vcsim_factory(profiles=["grid_p100-8q", "grid_p100-16q"])
+    provider = configure(HostGraphicsProvider(), small)
+    inspector = Inspector(small)
+    try:
+        host = small.host_names[0]
+        before = inspector.graphics(host)
+        with pytest.raises(VsphereError) as failure:
+            provider.create(inputs(host, vgpuProfile="grid_p100-4q"))
+        assert str(failure.value) == (
+            f"the NVIDIA host driver on {host} does not offer grid_p100-4q "
+            "(offered: grid_p100-8q, grid_p100-16q)"
+        )
+        assert inspector.graphics(host) == before  # no half-made change left behind
+    finally:
+        inspector.close()

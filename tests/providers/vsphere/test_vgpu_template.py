@@ -1,0 +1,216 @@
+"""VgpuTemplateProvider called directly against the GPU lab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pyVmomi import vim
+
+from providers.vsphere.client import VsphereError
+from providers.vsphere.vgpu_template import VgpuTemplateProvider, versioned_name, vgpu_profiles
+from tests.providers.vsphere.conftest import Inspector, configure
+from tests.support.dynamic_host import UNKNOWN
+
+
+def inputs(lab: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "tf-gpu",
+        "datacenter": lab.datacenter,
+        "cluster": lab.cluster,
+        "datastore": lab.datastore,
+        "baseImage": lab.base_image,
+        "vgpuProfile": "grid_p100-4q",
+        "numCpus": 8,
+        "coresPerSocket": 4,
+        "memoryMb": 16384,
+        "extraConfig": {"pciPassthru.use64bitMMIO": "TRUE"},
+        **extra,
+    }
+
+
+@pytest.fixture
+def provider(lab: Any) -> VgpuTemplateProvider:
+    return configure(VgpuTemplateProvider(), lab)
+
+
+def checked(provider: VgpuTemplateProvider, news: dict[str, Any]) -> dict[str, Any]:
+    result = provider.check({}, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def test_check_names_each_bad_input(provider: VgpuTemplateProvider, lab: Any) -> None:
+    result = provider.check(
+        {},
+        inputs(
+            lab,
+            numCpus=6,
+            coresPerSocket=4,
+            memoryMb=1002,
+            baseImage="",
+            memoryReservationLockedToMax="yes",
+            extraConfig={"k": 1},
+        ),
+    )
+    reasons = {f.property: f.reason for f in result.failures}
+    assert set(reasons) == {
+        "coresPerSocket",
+        "memoryMb",
+        "baseImage",
+        "memoryReservationLockedToMax",
+        "extraConfig",
+    }
+    assert "multiple of coresPerSocket" in reasons["coresPerSocket"]
+
+
+def test_check_accepts_floats_from_grpc_and_unknowns(
+    provider: VgpuTemplateProvider, lab: Any
+) -> None:
+    floats = checked(provider, inputs(lab, numCpus=8.0, memoryMb=16384.0))
+    assert floats["numCpus"] == 8 and isinstance(floats["numCpus"], int)
+    assert floats["memoryReservationLockedToMax"] is True
+    unknown = checked(provider, inputs(lab, numCpus=UNKNOWN, vgpuProfile=UNKNOWN))
+    assert unknown["numCpus"] == UNKNOWN
+
+
+def test_versioned_name_depends_on_hardware_not_on_number_types(lab: Any) -> None:
+    name = versioned_name(inputs(lab))
+    assert name.startswith("tf-gpu-") and len(name) == len("tf-gpu-") + 8
+    assert versioned_name(inputs(lab, numCpus=8.0)) == name
+    assert versioned_name(inputs(lab, numCpus=4)) != name
+    assert versioned_name(inputs(lab, vgpuProfile="grid_p100-8q")) != name
+
+
+def test_create_builds_a_vgpu_template_and_adopts_it_again(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    news = checked(provider, inputs(lab))
+    created = provider.create(news)
+    try:
+        name = versioned_name(news)
+        vm = inspector.vm(name)
+        assert vm is not None and vm._moId == created.id
+        config = vm.config
+        assert config.template is True
+        assert vgpu_profiles(config.hardware.device) == ["grid_p100-4q"]
+        assert (config.hardware.numCPU, config.hardware.numCoresPerSocket) == (8, 4)
+        assert config.hardware.memoryMB == 16384
+        assert config.memoryReservationLockedToMax is True
+        extra = {o.key: o.value for o in config.extraConfig}
+        assert extra["pciPassthru.use64bitMMIO"] == "TRUE"
+        outs = created.outs
+        assert outs["templateName"] == name and outs["templateId"] == created.id
+        assert outs["uuid"] == config.uuid
+        assert outs["numCpus"] == 8 and outs["vgpuProfile"] == "grid_p100-4q"
+
+        again = provider.create(news)
+        assert again.id == created.id
+        assert inspector.vm_names().count(name) == 1
+    finally:
+        provider.delete(created.id, created.outs)
+    assert inspector.vm(name) is None
+
+
+def test_half_made_vm_with_the_versioned_name_is_rebuilt(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    news = checked(provider, inputs(lab, numCpus=4, coresPerSocket=2))
+    name = versioned_name(news)
+    # A clone left behind by an interrupted create: same name, no vGPU, not a template.
+    base = inspector.vm(lab.base_image)
+    half = inspector.wait(
+        base.CloneVM_Task(
+            folder=base.parent, name=name, spec=vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+        )
+    )
+
+    created = provider.create(news)
+    try:
+        assert created.id != half._moId
+        assert inspector.vm_names().count(name) == 1
+        assert inspector.vm(name).config.template is True
+    finally:
+        provider.delete(created.id, created.outs)
+
+
+def test_failure_after_the_clone_leaves_no_vm_behind(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    # Bypasses check(): the lab accepts numCPUs=0 but keeps its own count, so the read-back
+    # after MarkAsTemplate fails, after the clone and the reconfigure have both happened.
+    news = {**inputs(lab), "numCpus": 0, "memoryReservationLockedToMax": True}
+    before = inspector.vm_names()
+    with pytest.raises(VsphereError, match="does not read back as built"):
+        provider.create(news)
+    assert inspector.vm_names() == before
+
+
+def test_unknown_datastore_fails_before_any_change(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    before = inspector.vm_names()
+    with pytest.raises(VsphereError, match="datastore 'no-such-ds' not found in datacenter"):
+        provider.create(checked(provider, inputs(lab, datastore="no-such-ds")))
+    with pytest.raises(VsphereError, match="base image 'no-such-image' not found"):
+        provider.create(checked(provider, inputs(lab, baseImage="no-such-image")))
+    assert inspector.vm_names() == before
+
+
+def test_hardware_change_replaces_create_before_delete(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    old = provider.create(checked(provider, inputs(lab)))
+    news = checked(provider, inputs(lab, vgpuProfile="grid_p100-8q", memoryMb=32768))
+
+    diff = provider.diff(old.id, old.outs, news)
+    assert diff.changes is True
+    assert set(diff.replaces) == {"vgpuProfile", "memoryMb"}
+    assert diff.delete_before_replace is False
+    assert provider.diff(old.id, old.outs, checked(provider, inputs(lab))).changes is False
+
+    new = provider.create(news)  # the engine creates the replacement first ...
+    assert {old.outs["templateName"], new.outs["templateName"]} <= set(inspector.vm_names())
+    provider.delete(old.id, old.outs)  # ... then deletes the old one
+    assert old.outs["templateName"] not in inspector.vm_names()
+    provider.delete(old.id, old.outs)  # already gone: still fine
+    provider.delete(new.id, new.outs)
+
+
+def test_read_reports_drift_and_a_missing_template(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    created = provider.create(checked(provider, inputs(lab, name="drift")))
+    vm = inspector.vm(created.outs["templateName"])
+    pool = inspector.host(lab.host_names[0]).parent.resourcePool
+    # Someone turns the template back into a VM and swaps its vGPU and CPU count.
+    vm.MarkAsVirtualMachine(pool=pool)
+    device = next(d for d in vm.config.hardware.device if vgpu_profiles([d]))
+    device.backing.vgpu = "grid_p100-8q"
+    inspector.wait(
+        vm.ReconfigVM_Task(
+            spec=vim.vm.ConfigSpec(
+                numCPUs=2,
+                deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="edit", device=device)],
+            )
+        )
+    )
+
+    read = provider.read(created.id, created.outs)
+    assert read.id == created.id
+    assert read.outs["vgpuProfile"] == "grid_p100-8q"
+    assert read.outs["numCpus"] == 2
+    assert read.outs["isTemplate"] is False
+    assert read.inputs is not None and read.inputs["numCpus"] == 2
+    news = checked(provider, inputs(lab, name="drift"))
+    diff = provider.diff(read.id, read.outs, news)
+    assert set(diff.replaces) >= {"vgpuProfile", "numCpus", "isTemplate"}
+
+    # The replacement has the same versioned name, so create rebuilds the altered copy ...
+    rebuilt = provider.create(news)
+    assert rebuilt.id != created.id
+    assert inspector.vm(created.outs["templateName"]).config.template is True
+    # ... and the engine's delete of the old id finds it gone.
+    assert provider.read(created.id, read.outs).id == ""
+    provider.delete(created.id, read.outs)
+    provider.delete(rebuilt.id, rebuilt.outs)
