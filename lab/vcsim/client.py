@@ -35,5 +35,7 @@ def open_sessions(lab: VcsimLab) -> list[vim.UserSession]:
     """Sessions open on the lab right now, not counting the one used to ask."""
     with connect(lab) as si:
         manager = si.content.sessionManager
-        own = manager.currentSession.key
-        return [s for s in manager.sessionList if s.key != own]
+        current = manager.currentSession if manager else None
+        if manager is None or current is None:
+            raise RuntimeError(f"the lab at {lab.host_port} reports no session manager/session")
+        return [s for s in manager.sessionList if s.key != current.key]
