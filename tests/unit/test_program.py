@@ -1,0 +1,179 @@
+"""The program and its components under `pulumi.runtime.set_mocks`: what gets declared, with
+which inputs, and the stack outputs. Providers are not run here (see tests/e2e)."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import threading
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.settings as runtime_settings
+import pytest
+import yaml
+from pulumi.runtime import mocks
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RecordingMocks(mocks.Mocks):
+    """Answers like the real providers would, with the hosts of the dev stack's lab."""
+
+    def __init__(self, host_cores: int = 16) -> None:
+        self.resources: list[mocks.MockResourceArgs] = []
+        self.host_cores = host_cores
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        with self._lock:
+            self.resources.append(args)
+        outs = dict(args.inputs)
+        kind = args.typ.rsplit(":", 1)[-1]
+        if kind == "HostGraphics":
+            outs |= {"gpuCount": 1, "physicalCores": self.host_cores, "sockets": 2,
+                     "memoryGb": 256, "graphicsType": "sharedDirect", "gpuModel": "Tesla P100",
+                     "powerPolicy": "balanced", "sharedGraphicsActive": True,
+                     "offeredProfiles": ["grid_p100-4q"], "hostId": f"host-{args.name}"}
+        elif kind == "VgpuTemplate":
+            outs |= {"templateName": f"{args.inputs['name']}-abc123", "templateId": "vm-1"}
+        elif kind == "SoftwareComponent":
+            outs |= {"softwareComponentId": f"sc-{args.name}"}
+        elif kind == "Blueprint":
+            outs |= {"blueprintId": f"bp-{args.name}"}
+        elif kind == "CatalogService":
+            outs |= {"serviceId": "svc-1"}
+        elif kind == "CatalogItem":
+            outs |= {"catalogItemId": f"item-{args.name}"}
+        elif kind == "Entitlement":
+            outs |= {"entitlementId": f"ent-{args.name}"}
+        return f"{args.name}-id", outs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        return {}, []
+
+    def of_kind(self, kind: str) -> list[mocks.MockResourceArgs]:
+        return [r for r in self.resources if r.typ.rsplit(":", 1)[-1] == kind]
+
+
+def dev_config(**overrides: Any) -> dict[str, str]:
+    raw = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    raw |= overrides
+    return {key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in raw.items()}
+
+
+def run_program(mock: RecordingMocks, config: dict[str, str],
+                secret_keys: list[str] | None = None) -> dict[str, Any]:
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mock, project="gpu-mlaas", stack="dev", preview=False)
+    pulumi.runtime.set_all_config(config, secret_keys or [])
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def evaluate() -> pulumi.Output[Any]:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        root = runtime_settings.get_root_resource()
+        return pulumi.Output.all(**root.outputs).apply(exports.update)  # type: ignore[union-attr]
+
+    evaluate()
+    return exports
+
+
+def test_dev_stack_declares_every_resource_and_exports_capacity() -> None:
+    mock = RecordingMocks()
+    outputs = run_program(mock, dev_config())
+    assert len(mock.of_kind("HostGraphics")) == 3
+    assert len(mock.of_kind("VgpuTemplate")) == 1
+    assert len(mock.of_kind("Blueprint")) == 2
+    assert len(mock.of_kind("CatalogService")) == 1
+    assert outputs["catalogItemIds"] == {
+        "tensorflow-gpu": "item-tensorflow-gpu-item",
+        "pytorch-gpu": "item-pytorch-gpu-item",
+    }
+    assert outputs["slotCapacity"]["pools"]["p100-pool"] == {
+        "slotsPerGpu": 4, "slotsPerHost": 4, "slotsTotal": 12, "vcpusPerVm": 4,
+        "coresPerSocket": 4,
+    }
+    assert outputs["slotCapacity"]["offerings"]["tensorflow-gpu"] == {
+        "pool": "p100-pool", "maxInstances": 4,
+    }
+    assert outputs["templateNames"] == {"p100-pool": "mlaas-vgpu-p100-pool-abc123"}
+    assert outputs["customizationSpecName"] == "gpu-mlaas-linux"
+
+
+def test_resource_inputs_follow_the_plan() -> None:
+    mock = RecordingMocks()
+    run_program(mock, dev_config())
+    template = mock.of_kind("VgpuTemplate")[0].inputs
+    assert template["vgpuProfile"] == "grid_p100-4q"
+    assert (template["numCpus"], template["coresPerSocket"], template["memoryMb"]) == (4, 4, 32768)
+    assert template["memoryReservationLockedToMax"] is True
+    blueprints = {r.inputs["name"]: r.inputs for r in mock.of_kind("Blueprint")}
+    blueprint = blueprints["tensorflow-gpu"]
+    assert blueprint["cloneType"] == "FullClone"
+    assert (blueprint["cpu"], blueprint["memoryMb"], blueprint["maxInstances"]) == (4, 32768, 4)
+    assert blueprint["customProperties"] == {"VMware.Memory.Reservation": "32768"}
+    assert blueprint["templateName"] == "mlaas-vgpu-p100-pool-abc123"
+    assert blueprint["endpoint"] == {"url": "https://127.0.0.1:18443", "tenant": "vsphere.local",
+                                     "insecure": False}
+    spec = mock.of_kind("GuestOsCustomization")[0].inputs
+    assert spec["type"] == "Linux"
+    assert spec["spec"]["linuxOptions"]["domain"] == "lab.local"
+    hosts = {r.inputs["hostName"] for r in mock.of_kind("HostGraphics")}
+    assert hosts == {"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"}
+
+
+def test_dynamic_providers_are_stored_by_reference_without_secrets() -> None:
+    mock = RecordingMocks()
+    run_program(mock, dev_config())
+    for resource in mock.resources:
+        if resource.typ.startswith("pulumi-python:dynamic"):
+            blob = resource.inputs["__provider"]
+            assert isinstance(blob, str), f"{resource.typ} provider is secret-wrapped"
+            assert len(blob) < 400, f"{resource.typ} provider pickled by value"
+
+
+def test_cpu_only_offering_clones_the_base_image_without_reservation() -> None:
+    offerings = [{"name": "cpu", "maxInstances": 2}]
+    mock = RecordingMocks()
+    outputs = run_program(mock, dev_config(**{"gpu-mlaas:offerings": offerings}))
+    blueprint = mock.of_kind("Blueprint")[0].inputs
+    assert blueprint["templateName"] == "ubuntu-base"
+    assert "pool" not in blueprint
+    assert blueprint.get("customProperties", {}) == {}
+    assert mock.of_kind("VgpuTemplate") == []
+    assert outputs["catalogItemIds"] == {"cpu": "item-cpu-item"}
+
+
+def test_host_contradicting_the_pool_config_fails_clearly() -> None:
+    with pytest.raises(Exception, match="hostCores 16, vSphere reports 8"):
+        run_program(RecordingMocks(host_cores=8), dev_config())
+
+
+def test_invalid_config_stops_before_any_resource() -> None:
+    pools = [{"name": "p", "cluster": "c", "hosts": [], "vgpuProfile": "grid_p100-4q"}]
+    mock = RecordingMocks()
+    with pytest.raises(pulumi.RunError, match=r"gpu-mlaas:pools\[0\]\.hosts"):
+        run_program(mock, dev_config(**{"gpu-mlaas:pools": pools}))
+    assert mock.resources == []
+
+
+def test_plain_vsphere_password_is_refused() -> None:
+    mock = RecordingMocks()
+    with pytest.raises(pulumi.RunError, match="vsphere:password must be a secret"):
+        run_program(mock, dev_config(**{"vsphere:password": "hunter2"}))
+    assert [r for r in mock.resources if r.custom] == []
+
+
+def test_secret_vsphere_password_reaches_the_provider_as_a_secret() -> None:
+    mock = RecordingMocks()
+    run_program(mock, dev_config(**{"vsphere:password": "hunter2"}), ["vsphere:password"])
+    provider = next(r for r in mock.resources if r.typ == "pulumi:providers:vsphere")
+    assert provider.inputs["vsphereServer"] == "127.0.0.1:18989"
+    # the SDK sends provider settings as strings
+    assert provider.inputs["allowUnverifiedSsl"] == "false"
+    # secret-wrapped on the wire: the engine stores it encrypted
+    password = provider.inputs["password"]
+    assert password["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
