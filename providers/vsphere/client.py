@@ -215,7 +215,7 @@ class _Connection:
                 httpConnectionTimeout=CALL_TIMEOUT_S,
             )
         except vim.fault.InvalidLogin as exc:
-            raise VsphereError(f"vSphere {ep} refused the login: {exc.msg}") from exc
+            raise VsphereError(f"vSphere {ep} refused the login: {describe_fault(exc)}") from exc
         except ssl.SSLError as exc:
             raise VsphereError(
                 f"TLS check of vSphere {ep.host}:{ep.port} failed ({exc}); set "
@@ -284,7 +284,9 @@ def describe_fault(exc: BaseException) -> str:
     """A vSphere fault as one line: its type and the server's message."""
     if isinstance(exc, vmodl.MethodFault):
         name = type(exc).__name__
-        message = exc.msg or "; ".join(m.message for m in (exc.faultMessage or []) if m.message)
+        message = getattr(exc, "msg", None) or "; ".join(
+            m.message for m in (exc.faultMessage or []) if m.message
+        )
         return f"{name}: {message}" if message else name
     return str(exc) or type(exc).__name__
 
@@ -346,6 +348,7 @@ def inventory(
 ) -> list[Found]:
     """Every object of `vim_type` under `root` (default: the whole inventory) with `paths` read."""
     content = si.content
+    assert content.viewManager is not None, "vCenter without a view manager"
     view = content.viewManager.CreateContainerView(root or content.rootFolder, [vim_type], True)
     try:
         spec = vmodl.query.PropertyCollector.FilterSpec(

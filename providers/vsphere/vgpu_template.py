@@ -91,14 +91,19 @@ def versioned_name(inputs: Mapping[str, Any]) -> str:
     return f"{values['name']}-{digest}"
 
 
-def vgpu_profiles(devices: list[Any]) -> list[str]:
-    """Profiles of the vGPUs among a VM's devices (passthrough devices with a vmiop backing)."""
+def vgpu_devices(devices: list[Any]) -> list[Any]:
+    """A VM's vGPUs: passthrough devices with a vmiop backing (DirectPath ones are not vGPUs)."""
     return [
-        device.backing.vgpu
+        device
         for device in devices or []
         if isinstance(device, vim.vm.device.VirtualPCIPassthrough)
         and isinstance(device.backing, vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo)
     ]
+
+
+def vgpu_profiles(devices: list[Any]) -> list[str]:
+    """The profile of each vGPU among a VM's devices."""
+    return [str(device.backing.vgpu) for device in vgpu_devices(devices)]
 
 
 def observed(props: Mapping[str, Any], wanted_extra: Mapping[str, str]) -> dict[str, Any]:
@@ -149,13 +154,10 @@ def _outputs(vm: Any, props: Mapping[str, Any], inputs: Mapping[str, Any]) -> di
 
 
 def _reconfigure_spec(props: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
-    devices = props.get("config.hardware.device") or []
     # The base image may carry a vGPU already; the template gets exactly the one asked for.
     old_vgpus = [
         vim.vm.device.VirtualDeviceSpec(operation="remove", device=device)
-        for device in devices
-        if isinstance(device, vim.vm.device.VirtualPCIPassthrough)
-        and isinstance(device.backing, vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo)
+        for device in vgpu_devices(props.get("config.hardware.device") or [])
     ]
     vgpu = vim.vm.device.VirtualPCIPassthrough(
         key=-100,  # temporary negative key, replaced by vSphere
