@@ -1,0 +1,202 @@
+"""vRA lab, composition-service: blueprint CRUD, referential checks, publish and catalog items."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.support.vra_fixture import (
+    VraApi,
+    blueprint_body,
+    software_component_body,
+    vra_error,
+)
+
+BLUEPRINTS = "/composition-service/api/blueprints"
+SOFTWARE = "/software-service/api/softwarecomponenttypes"
+ITEMS = "/catalog-service/api/catalogItems"
+ITEM_TYPE = "com.vmware.csp.component.cafe.composition.blueprint"
+
+
+def template(api: VraApi, name: str = "ubuntu-gpu-template") -> dict[str, Any]:
+    response = api.get(
+        "/iaas-proxy-provider/api/source-machines",
+        params={
+            "actionId": "FullClone",
+            "platformTypeId": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
+            "$filter": f"name eq '{name}'",
+        },
+    )
+    assert response.status_code == 200
+    (machine,) = response.json()["content"]
+    return machine
+
+
+def wait_for_item(api: VraApi, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        content = api.get(ITEMS, params={"$filter": f"name eq '{name}'"}).json()["content"]
+        if content:
+            (item,) = content
+            return item
+        assert time.monotonic() < deadline, f"catalog item {name} never appeared"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def with_software(vra_api: VraApi) -> VraApi:
+    assert vra_api.post(SOFTWARE, software_component_body("TFGpuMotd")).status_code == 201
+    return vra_api
+
+
+def test_source_machine_lookup(vra_api: VraApi) -> None:
+    machine = template(vra_api)
+    assert machine["name"] == "ubuntu-gpu-template"
+    added = vra_api.lab.add_source_machine("pytorch-gpu-template")
+    assert template(vra_api, "pytorch-gpu-template")["id"] == added["id"]
+    other_platform = vra_api.get(
+        "/iaas-proxy-provider/api/source-machines",
+        params={"platformTypeId": "Infrastructure.CatalogItem.Machine.Cloud.AWS"},
+    )
+    assert other_platform.json()["content"] == []
+    bad_action = vra_api.get(
+        "/iaas-proxy-provider/api/source-machines", params={"actionId": "Teleport"}
+    )
+    assert bad_action.status_code == 400
+
+
+def test_blueprint_crud_round_trip(with_software: VraApi) -> None:
+    api = with_software
+    body = blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd", name="ML TensorFlow GPU")
+    created = api.post(BLUEPRINTS, body)
+    assert created.status_code == 201
+    assert created.headers["Location"].endswith(f"{BLUEPRINTS}/MLTensorFlowGPU")
+    stored = api.get(f"{BLUEPRINTS}/MLTensorFlowGPU").json()
+    assert stored["components"] == body["components"]
+    assert stored["publishStatus"] == "DRAFT"
+    listed = api.get(BLUEPRINTS, params={"$filter": "name eq 'ML TensorFlow GPU'"}).json()
+    assert [b["id"] for b in listed["content"]] == ["MLTensorFlowGPU"]
+    assert "components" not in listed["content"][0]
+
+    body["components"]["gpu_vm"]["data"]["_cluster"]["facets"]["maxValue"]["value"]["value"] = 2
+    assert api.put(f"{BLUEPRINTS}/MLTensorFlowGPU", body).status_code == 200
+    stored = api.get(f"{BLUEPRINTS}/MLTensorFlowGPU").json()
+    cluster = stored["components"]["gpu_vm"]["data"]["_cluster"]["facets"]
+    assert cluster["maxValue"]["value"]["value"] == 2
+
+    assert api.post(BLUEPRINTS, body).status_code == 409
+    assert api.delete(f"{BLUEPRINTS}/MLTensorFlowGPU").status_code == 204
+    assert api.get(f"{BLUEPRINTS}/MLTensorFlowGPU").status_code == 404
+    assert api.delete(f"{BLUEPRINTS}/MLTensorFlowGPU").status_code == 404
+
+
+def test_unknown_software_component_or_template_is_400(vra_api: VraApi) -> None:
+    machine = template(vra_api)
+    no_software = vra_api.post(BLUEPRINTS, blueprint_body("BP", machine, "TFGpuMotd"))
+    assert no_software.status_code == 400
+    assert "TFGpuMotd" in vra_error(no_software)["message"]
+    ghost = {"id": "0000-gone", "name": "gone-template"}
+    no_template = vra_api.post(BLUEPRINTS, blueprint_body("BP", ghost))
+    assert no_template.status_code == 400
+    assert "0000-gone" in vra_error(no_template)["message"]
+    assert vra_api.lab.state()["blueprints"]["count"] == 0
+
+
+def test_bad_binding_dependency_or_range_is_400(with_software: VraApi) -> None:
+    api = with_software
+    machine = template(api)
+    body = blueprint_body("BP", machine, "TFGpuMotd")
+    body["components"]["tf_sw"]["data"]["host"]["facets"]["fixedValue"]["value"]["value"] = (
+        "${_resource~elsewhere}"
+    )
+    response = api.post(BLUEPRINTS, body)
+    assert response.status_code == 400
+    assert "host" in vra_error(response)["message"]
+
+    body = blueprint_body("BP", machine, "TFGpuMotd")
+    body["components"]["tf_sw"]["dependson"] = ["nothing"]
+    assert "nothing" in vra_error(api.post(BLUEPRINTS, body))["message"]
+
+    body = blueprint_body("BP", machine, max_instances=0)
+    response = api.post(BLUEPRINTS, body)
+    assert response.status_code == 400
+    assert "_cluster" in vra_error(response)["message"]
+
+    body = blueprint_body("BP", machine)
+    del body["publishStatus"]
+    assert "publishStatus" in vra_error(api.post(BLUEPRINTS, body))["message"]
+
+
+def test_software_component_in_use_cannot_be_deleted(with_software: VraApi) -> None:
+    api = with_software
+    api.post(BLUEPRINTS, blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd"))
+    response = api.delete(f"{SOFTWARE}/TFGpuMotd")
+    assert response.status_code == 409
+    error = vra_error(response)
+    assert error["code"] == 10120
+    assert "is in use by blueprint MLTensorFlowGPU" in error["message"]
+    assert api.delete(f"{BLUEPRINTS}/MLTensorFlowGPU").status_code == 204
+    assert api.delete(f"{SOFTWARE}/TFGpuMotd").status_code == 204
+
+
+def test_publish_makes_catalog_item_after_delay(with_software: VraApi) -> None:
+    api = with_software
+    body = blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd", name="ML TensorFlow GPU")
+    api.post(BLUEPRINTS, body)
+    assert api.get(ITEMS).json()["content"] == []  # nothing while DRAFT
+    info = api.put(f"{BLUEPRINTS}/MLTensorFlowGPU/status", "PUBLISHED")
+    assert info.status_code == 200
+    assert info.json()["publishStatus"] == "PUBLISHED"
+
+    item = wait_for_item(api, "ML TensorFlow GPU")
+    assert item["status"] == "PUBLISHED"
+    assert item["catalogItemTypeRef"]["id"] == ITEM_TYPE
+    assert item["providerBinding"]["bindingId"] == "vsphere.local!::!MLTensorFlowGPU"
+    assert item["providerBinding"]["providerRef"]["label"] == "Blueprint Service"
+    assert item["serviceRef"] is None
+    assert api.get(f"{ITEMS}/{item['id']}").json() == item
+    # Publishing again keeps the same item.
+    api.put(f"{BLUEPRINTS}/MLTensorFlowGPU/status", "PUBLISHED")
+    assert api.lab.state()["catalogItems"]["ids"] == [item["id"]]
+
+
+def test_catalog_item_is_hidden_until_the_delay_passes(with_software: VraApi) -> None:
+    api = with_software
+    api.lab.set_seed(catalogItemDelaySeconds=3600)
+    api.login()  # the seed change reset the lab, tokens included
+    api.post(SOFTWARE, software_component_body("TFGpuMotd"))
+    body = blueprint_body("BP", template(api), "TFGpuMotd") | {"publishStatus": "PUBLISHED"}
+    assert api.post(BLUEPRINTS, body).status_code == 201  # published at create time
+    state = api.lab.state()["catalogItems"]
+    assert state["count"] == 1 and state["pendingIds"] == state["ids"]
+    assert api.get(ITEMS).json()["content"] == []
+    assert api.get(f"{ITEMS}/{state['ids'][0]}").status_code == 404
+
+
+def test_unpublish_or_delete_removes_the_item(with_software: VraApi) -> None:
+    api = with_software
+    api.lab.set_seed(catalogItemDelaySeconds=0)
+    api.login()
+    api.post(SOFTWARE, software_component_body("TFGpuMotd"))
+    api.post(BLUEPRINTS, blueprint_body("BP", template(api), "TFGpuMotd"))
+    api.put(f"{BLUEPRINTS}/BP/status", "PUBLISHED")
+    first = wait_for_item(api, "BP")
+    api.put(f"{BLUEPRINTS}/BP/status", "RETIRED")
+    assert api.get(ITEMS).json()["content"] == []
+    assert api.get(f"{ITEMS}/{first['id']}").status_code == 404
+    api.put(f"{BLUEPRINTS}/BP/status", "PUBLISHED")
+    second = wait_for_item(api, "BP")
+    assert second["id"] != first["id"]
+    assert api.delete(f"{BLUEPRINTS}/BP").status_code == 204
+    assert api.lab.state()["catalogItems"]["count"] == 0
+
+
+def test_renaming_a_published_blueprint_renames_its_item(with_software: VraApi) -> None:
+    api = with_software
+    body = blueprint_body("BP", template(api), "TFGpuMotd", name="Old name")
+    api.post(BLUEPRINTS, body | {"publishStatus": "PUBLISHED"})
+    item = wait_for_item(api, "Old name")
+    api.put(f"{BLUEPRINTS}/BP", body | {"name": "New name", "publishStatus": "PUBLISHED"})
+    assert api.get(f"{ITEMS}/{item['id']}").json()["name"] == "New name"
