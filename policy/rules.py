@@ -365,8 +365,9 @@ def _raw(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def secret_passwords(props: Mapping[str, Any], path: str = "") -> tuple[dict[str, Any], list[str]]:
-    """A copy of `props` with every plain, known password value wrapped in `Secret`, and the
-    paths of the values it wrapped."""
+    """A copy of `props` with every plain, known password string wrapped in `Secret`, and the
+    paths of the values it wrapped. Non-string values under such keys (a `passwordAuth` switch)
+    are left alone."""
     fixed: dict[str, Any] = {}
     wrapped: list[str] = []
     for key, value in _raw(props).items():
@@ -376,7 +377,7 @@ def secret_passwords(props: Mapping[str, Any], path: str = "") -> tuple[dict[str
         elif isinstance(value, Mapping):
             fixed[key], inner = secret_passwords(value, where)
             wrapped += inner
-        elif _PASSWORD_KEY.search(key) and value not in (None, ""):
+        elif _PASSWORD_KEY.search(key) and isinstance(value, str) and value:
             fixed[key] = Secret(value)
             wrapped.append(where)
         else:
@@ -394,15 +395,17 @@ def passwords_are_secrets_remediation(args: ResourceValidationArgs) -> dict[str,
 vgpu_memory_reservation_locked = ResourceValidationPolicy(
     name="vgpu-memory-reservation-locked",
     description=(
-        "A VM or template that carries a vGPU reserves all of its memory (white paper 4.3.2: "
-        "'Reserve all guest memory')."
+        "A VM or template that carries a vGPU reserves all of its memory (white paper 4.3.2-4.3.4, "
+        "the vGPU template)."
     ),
     validate=vgpu_memory_reservation_locked_validator,
 )
 
 blueprint_full_clone_only = ResourceValidationPolicy(
     name="blueprint-full-clone-only",
-    description="Blueprints that clone a vGPU template use full clones (white paper 4.3.6).",
+    description=(
+        "Blueprints that clone a vGPU template use full clones (the white paper's blueprint)."
+    ),
     validate=blueprint_full_clone_only_validator,
 )
 
@@ -410,7 +413,7 @@ blueprint_memory_reservation_matches = ResourceValidationPolicy(
     name="blueprint-memory-reservation-matches",
     description=(
         f"A vGPU blueprint's {RESERVATION_PROPERTY} custom property equals its memory in MB "
-        "(white paper 4.3.6)."
+        "(the white paper's blueprint)."
     ),
     validate=blueprint_memory_reservation_matches_validator,
 )

@@ -471,6 +471,10 @@ def test_unknown_or_empty_password_is_skipped(value: Any) -> None:
     assert remediate({"password": value}) is None
 
 
+def test_password_switches_are_not_passwords() -> None:
+    assert remediate({"passwordAuth": True, "passwordLength": 16.0}) is None
+
+
 def test_secret_passwords_reports_paths() -> None:
     fixed, wrapped = rules.secret_passwords({"password": "a", "nested": {"passwd": "b"}})
     assert wrapped == ["password", "nested.passwd"]
