@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -304,3 +305,28 @@ def test_vgpu_cannot_be_added_to_a_powered_on_vm(vcsim: VcsimLab, si: vim.Servic
     # Other reconfigurations of a running VM still go through to vcsim.
     WaitForTask(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(annotation="running")))
     assert vm.config.annotation == "running"
+
+
+def test_idle_sessions_expire_when_asked(vcsim_factory: LabFactory) -> None:
+    lab = vcsim_factory(hosts=1, session_idle_timeout_s=0.2)
+    with connect(lab) as si:
+        deadline = time.monotonic() + 10  # generous: only bounds a hang, not a speed claim
+        while time.monotonic() < deadline:
+            time.sleep(0.5)  # longer than the timeout: each call would refresh the session
+            try:
+                si.content.sessionManager.currentSession  # noqa: B018 (a remote read)
+            except vim.fault.NotAuthenticated:
+                break
+        else:
+            pytest.fail("the idle session was never expired")
+
+
+def test_stop_ends_the_simulator_cleanly(vcsim_factory: LabFactory) -> None:
+    lab = vcsim_factory(hosts=1)
+    workdir = lab.log_file.parent
+    assert workdir.joinpath("server-chain.pem").exists()
+    assert not workdir.joinpath("server-key.pem").exists()  # removed once the server loaded it
+    lab.stop()
+    assert lab.process.returncode == 0  # exited on SIGTERM by itself, not killed
+    assert not workdir.exists() and lab.ca_file.exists()  # the caller's ca_dir is kept
+    lab.stop()  # idempotent
