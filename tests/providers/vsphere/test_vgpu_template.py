@@ -214,3 +214,33 @@ def test_read_reports_drift_and_a_missing_template(
     assert provider.read(created.id, read.outs).id == ""
     provider.delete(created.id, read.outs)
     provider.delete(rebuilt.id, rebuilt.outs)
+
+
+def test_base_image_with_a_vgpu_yields_exactly_the_requested_one(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    base = inspector.vm(lab.base_image)
+    gpu_base = inspector.wait(
+        base.CloneVM_Task(
+            folder=base.parent,
+            name="base-with-vgpu",
+            spec=vim.vm.CloneSpec(location=vim.vm.RelocateSpec()),
+        )
+    )
+    vgpu = vim.vm.device.VirtualPCIPassthrough(
+        key=-100, backing=vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo(vgpu="grid_p100-1q")
+    )
+    inspector.wait(
+        gpu_base.ReconfigVM_Task(
+            spec=vim.vm.ConfigSpec(
+                deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="add", device=vgpu)]
+            )
+        )
+    )
+    created = provider.create(checked(provider, inputs(lab, baseImage="base-with-vgpu")))
+    try:
+        template = inspector.vm(created.outs["templateName"])
+        assert vgpu_profiles(template.config.hardware.device) == ["grid_p100-4q"]
+    finally:
+        provider.delete(created.id, created.outs)
+        inspector.wait(gpu_base.Destroy_Task())
