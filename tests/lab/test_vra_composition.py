@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 
 from tests.support.vra_fixture import (
@@ -20,31 +17,6 @@ ITEMS = "/catalog-service/api/catalogItems"
 ITEM_TYPE = "com.vmware.csp.component.cafe.composition.blueprint"
 
 
-def template(api: VraApi, name: str = "ubuntu-gpu-template") -> dict[str, Any]:
-    response = api.get(
-        "/iaas-proxy-provider/api/source-machines",
-        params={
-            "actionId": "FullClone",
-            "platformTypeId": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
-            "$filter": f"name eq '{name}'",
-        },
-    )
-    assert response.status_code == 200
-    (machine,) = response.json()["content"]
-    return machine
-
-
-def wait_for_item(api: VraApi, name: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 10
-    while True:
-        content = api.get(ITEMS, params={"$filter": f"name eq '{name}'"}).json()["content"]
-        if content:
-            (item,) = content
-            return item
-        assert time.monotonic() < deadline, f"catalog item {name} never appeared"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def with_software(vra_api: VraApi) -> VraApi:
     assert vra_api.post(SOFTWARE, software_component_body("TFGpuMotd")).status_code == 201
@@ -52,10 +24,10 @@ def with_software(vra_api: VraApi) -> VraApi:
 
 
 def test_source_machine_lookup(vra_api: VraApi) -> None:
-    machine = template(vra_api)
+    machine = vra_api.source_machine()
     assert machine["name"] == "ubuntu-gpu-template"
     added = vra_api.lab.add_source_machine("pytorch-gpu-template")
-    assert template(vra_api, "pytorch-gpu-template")["id"] == added["id"]
+    assert vra_api.source_machine("pytorch-gpu-template")["id"] == added["id"]
     other_platform = vra_api.get(
         "/iaas-proxy-provider/api/source-machines",
         params={"platformTypeId": "Infrastructure.CatalogItem.Machine.Cloud.AWS"},
@@ -69,7 +41,9 @@ def test_source_machine_lookup(vra_api: VraApi) -> None:
 
 def test_blueprint_crud_round_trip(with_software: VraApi) -> None:
     api = with_software
-    body = blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd", name="ML TensorFlow GPU")
+    body = blueprint_body(
+        "MLTensorFlowGPU", api.source_machine(), "TFGpuMotd", name="ML TensorFlow GPU"
+    )
     created = api.post(BLUEPRINTS, body)
     assert created.status_code == 201
     assert created.headers["Location"].endswith(f"{BLUEPRINTS}/MLTensorFlowGPU")
@@ -93,7 +67,7 @@ def test_blueprint_crud_round_trip(with_software: VraApi) -> None:
 
 
 def test_unknown_software_component_or_template_is_400(vra_api: VraApi) -> None:
-    machine = template(vra_api)
+    machine = vra_api.source_machine()
     no_software = vra_api.post(BLUEPRINTS, blueprint_body("BP", machine, "TFGpuMotd"))
     assert no_software.status_code == 400
     assert "TFGpuMotd" in vra_error(no_software)["message"]
@@ -106,7 +80,7 @@ def test_unknown_software_component_or_template_is_400(vra_api: VraApi) -> None:
 
 def test_bad_binding_dependency_or_range_is_400(with_software: VraApi) -> None:
     api = with_software
-    machine = template(api)
+    machine = api.source_machine()
     body = blueprint_body("BP", machine, "TFGpuMotd")
     body["components"]["tf_sw"]["data"]["host"]["facets"]["fixedValue"]["value"]["value"] = (
         "${_resource~elsewhere}"
@@ -131,7 +105,7 @@ def test_bad_binding_dependency_or_range_is_400(with_software: VraApi) -> None:
 
 def test_software_component_in_use_cannot_be_deleted(with_software: VraApi) -> None:
     api = with_software
-    api.post(BLUEPRINTS, blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd"))
+    api.post(BLUEPRINTS, blueprint_body("MLTensorFlowGPU", api.source_machine(), "TFGpuMotd"))
     response = api.delete(f"{SOFTWARE}/TFGpuMotd")
     assert response.status_code == 409
     error = vra_error(response)
@@ -143,14 +117,16 @@ def test_software_component_in_use_cannot_be_deleted(with_software: VraApi) -> N
 
 def test_publish_makes_catalog_item_after_delay(with_software: VraApi) -> None:
     api = with_software
-    body = blueprint_body("MLTensorFlowGPU", template(api), "TFGpuMotd", name="ML TensorFlow GPU")
+    body = blueprint_body(
+        "MLTensorFlowGPU", api.source_machine(), "TFGpuMotd", name="ML TensorFlow GPU"
+    )
     api.post(BLUEPRINTS, body)
     assert api.get(ITEMS).json()["content"] == []  # nothing while DRAFT
     info = api.put(f"{BLUEPRINTS}/MLTensorFlowGPU/status", "PUBLISHED")
     assert info.status_code == 200
     assert info.json()["publishStatus"] == "PUBLISHED"
 
-    item = wait_for_item(api, "ML TensorFlow GPU")
+    item = api.wait_for_catalog_item("ML TensorFlow GPU")
     assert item["status"] == "PUBLISHED"
     assert item["catalogItemTypeRef"]["id"] == ITEM_TYPE
     assert item["providerBinding"]["bindingId"] == "vsphere.local!::!MLTensorFlowGPU"
@@ -167,7 +143,7 @@ def test_catalog_item_is_hidden_until_the_delay_passes(with_software: VraApi) ->
     api.lab.set_seed(catalogItemDelaySeconds=3600)
     api.login()  # the seed change reset the lab, tokens included
     api.post(SOFTWARE, software_component_body("TFGpuMotd"))
-    body = blueprint_body("BP", template(api), "TFGpuMotd") | {"publishStatus": "PUBLISHED"}
+    body = blueprint_body("BP", api.source_machine(), "TFGpuMotd") | {"publishStatus": "PUBLISHED"}
     assert api.post(BLUEPRINTS, body).status_code == 201  # published at create time
     state = api.lab.state()["catalogItems"]
     assert state["count"] == 1 and state["pendingIds"] == state["ids"]
@@ -180,14 +156,14 @@ def test_unpublish_or_delete_removes_the_item(with_software: VraApi) -> None:
     api.lab.set_seed(catalogItemDelaySeconds=0)
     api.login()
     api.post(SOFTWARE, software_component_body("TFGpuMotd"))
-    api.post(BLUEPRINTS, blueprint_body("BP", template(api), "TFGpuMotd"))
+    api.post(BLUEPRINTS, blueprint_body("BP", api.source_machine(), "TFGpuMotd"))
     api.put(f"{BLUEPRINTS}/BP/status", "PUBLISHED")
-    first = wait_for_item(api, "BP")
+    first = api.wait_for_catalog_item("BP")
     api.put(f"{BLUEPRINTS}/BP/status", "RETIRED")
     assert api.get(ITEMS).json()["content"] == []
     assert api.get(f"{ITEMS}/{first['id']}").status_code == 404
     api.put(f"{BLUEPRINTS}/BP/status", "PUBLISHED")
-    second = wait_for_item(api, "BP")
+    second = api.wait_for_catalog_item("BP")
     assert second["id"] != first["id"]
     assert api.delete(f"{BLUEPRINTS}/BP").status_code == 204
     assert api.lab.state()["catalogItems"]["count"] == 0
@@ -195,8 +171,8 @@ def test_unpublish_or_delete_removes_the_item(with_software: VraApi) -> None:
 
 def test_renaming_a_published_blueprint_renames_its_item(with_software: VraApi) -> None:
     api = with_software
-    body = blueprint_body("BP", template(api), "TFGpuMotd", name="Old name")
+    body = blueprint_body("BP", api.source_machine(), "TFGpuMotd", name="Old name")
     api.post(BLUEPRINTS, body | {"publishStatus": "PUBLISHED"})
-    item = wait_for_item(api, "Old name")
+    item = api.wait_for_catalog_item("Old name")
     api.put(f"{BLUEPRINTS}/BP", body | {"name": "New name", "publishStatus": "PUBLISHED"})
     assert api.get(f"{ITEMS}/{item['id']}").json()["name"] == "New name"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,6 +74,36 @@ class VraApi:
 
     def delete(self, path: str) -> requests.Response:
         return self.call("DELETE", path)
+
+    def source_machine(self, name: str = "ubuntu-gpu-template") -> dict[str, Any]:
+        """The template's `{id, name, ...}` as a blueprint client looks it up."""
+        response = self.get(
+            "/iaas-proxy-provider/api/source-machines",
+            params={
+                "actionId": "FullClone",
+                "platformTypeId": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
+                "$filter": f"name eq '{name}'",
+            },
+        )
+        assert response.status_code == 200, response.text
+        (machine,) = response.json()["content"]
+        result: dict[str, Any] = machine
+        return result
+
+    def wait_for_catalog_item(self, name: str, timeout: float = 10) -> dict[str, Any]:
+        """Poll the admin list until the published blueprint's item shows up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(
+                "/catalog-service/api/catalogItems", params={"$filter": f"name eq '{name}'"}
+            )
+            assert response.status_code == 200, response.text
+            if content := response.json()["content"]:
+                (item,) = content
+                result: dict[str, Any] = item
+                return result
+            assert time.monotonic() < deadline, f"catalog item {name!r} never appeared"
+            time.sleep(0.05)
 
 
 @pytest.fixture
