@@ -84,10 +84,14 @@ class _VraRetry(Retry):
             return bool(self.total) and status_code in (429, 503)
         return super().is_retry(method, status_code, has_retry_after)
 
-    def get_retry_after(self, response: Any) -> float | None:
-        # A server asking for minutes would stall `pulumi up`; wait at most a bounded time.
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
+    def parse_retry_after(self, retry_after: str) -> float:
+        # Accept fractional seconds too; a server asking for minutes would stall `pulumi up`,
+        # so wait at most a bounded time.
+        try:
+            seconds = float(retry_after)
+        except ValueError:
+            seconds = super().parse_retry_after(retry_after)
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 def _retry() -> Retry:

@@ -1,0 +1,273 @@
+"""Each vRA resource against the lab: create, read, update, delete, drift, adoption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from providers.vra.blueprint import BlueprintProvider
+from providers.vra.catalog_item import CatalogItemProvider
+from providers.vra.catalog_service import CatalogServiceProvider
+from providers.vra.client import VraClient, VraError, client_for
+from providers.vra.entitlement import EntitlementProvider
+from providers.vra.settings import Endpoint
+from providers.vra.software_component import SoftwareComponentProvider
+from tests.providers.vra.chain import (
+    GROUP,
+    NOTHING,
+    ONE_OF_EACH,
+    Chain,
+    blueprint_inputs,
+    checked,
+    create,
+    entitlement_inputs,
+    item_inputs,
+    object_counts,
+    service_inputs,
+    software_inputs,
+    writes,
+)
+
+SC = "/software-service/api/softwarecomponenttypes"
+BP = "/composition-service/api/blueprints"
+SVC = "/catalog-service/api/services"
+ITEMS = "/catalog-service/api/catalogItems"
+ENT = "/catalog-service/api/entitlements"
+
+
+def vra_api(endpoint: dict[str, Any]) -> VraClient:
+    """Out-of-band changes go through a plain client, as an operator's script would."""
+    return client_for(Endpoint.from_input(endpoint))
+
+
+def test_software_component_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
+    provider = SoftwareComponentProvider()
+    id_, outs = create(provider, software_inputs(endpoint))
+    assert id_ == outs["softwareComponentId"] == "TFGPUcontainer"
+    assert outs["publishStatus"] == "PUBLISHED"
+    assert creds.state()["softwareComponents"]["ids"] == [id_]
+
+    read = provider.read(id_, outs)
+    assert (read.id, read.outs) == (id_, outs)
+
+    news = checked(provider, software_inputs(endpoint, installScript="echo v2"), outs)
+    assert provider.diff(id_, outs, news).changes is True
+    updated = provider.update(id_, outs, news).outs
+    assert updated["installScript"] == "echo v2"
+    assert updated["publishStatus"] == "PUBLISHED"
+    stored = vra_api(endpoint).get(f"{SC}/{id_}")
+    assert stored is not None
+    assert stored["lifecycleTasks"][0]["script"]["scriptContent"] == "echo v2"
+
+    provider.delete(id_, updated)
+    assert creds.state()["softwareComponents"]["count"] == 0
+    provider.delete(id_, updated)  # already gone: still a success
+    assert provider.read(id_, updated).id == ""
+
+
+def test_software_component_drift_is_reported_and_repaired(endpoint: dict, creds: Any) -> None:
+    provider = SoftwareComponentProvider()
+    id_, outs = create(provider, software_inputs(endpoint))
+    api = vra_api(endpoint)
+    doc = api.get(f"{SC}/{id_}")
+    assert doc is not None
+    api.put(f"{SC}/{id_}", {**doc, "description": "edited in the UI"})
+
+    read = provider.read(id_, outs)
+    assert read.outs["description"] == "edited in the UI"
+    assert read.inputs is not None and read.inputs["description"] == "edited in the UI"
+    news = checked(provider, software_inputs(endpoint), read.inputs)
+    assert provider.diff(id_, read.outs, news).changes is True
+    repaired = provider.update(id_, read.outs, news).outs
+    assert repaired["description"] == ""
+    assert (api.get(f"{SC}/{id_}") or {})["description"] == ""
+
+
+def test_create_adopts_what_a_lost_run_left_and_writes_nothing(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    first = Chain(endpoint).up()
+    assert object_counts(creds) == ONE_OF_EACH
+    creds.clear_requests()
+
+    again = Chain(endpoint).up()  # same program, state lost: everything is found and adopted
+    assert object_counts(creds) == ONE_OF_EACH
+    assert writes(creds) == []
+    for name in ("software", "blueprint", "item", "entitlement"):
+        assert again.id(name) == first.id(name)
+    assert again.outs("service")["adopted"] is True  # it was there before this "stack"
+
+
+def test_identical_second_run_makes_no_calls(endpoint: dict[str, Any], creds: Any) -> None:
+    chain = Chain(endpoint).up()
+    creds.clear_requests()
+    for _name, (provider, id_, outs) in chain.created.items():
+        program = {k: v for k, v in outs.items() if k in provider.inputs_model.model_fields}
+        news = checked(provider, program, outs)
+        result = provider.diff(id_, outs, news)
+        assert result.changes is False, _name
+    assert creds.requests() == []
+
+
+def test_blueprint_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
+    software_id, _ = create(SoftwareComponentProvider(), software_inputs(endpoint))
+    provider = BlueprintProvider()
+    id_, outs = create(provider, blueprint_inputs(endpoint, software_id, network="ml-net"))
+    assert id_ == "MLTensorFlowGPU"
+    assert outs["publishStatus"] == "PUBLISHED"
+    assert outs["sourceMachineId"]
+    assert provider.read(id_, outs).outs == outs
+
+    news = checked(provider, blueprint_inputs(endpoint, software_id, cpu=4, maxInstances=2), outs)
+    changed = provider.diff(id_, outs, news)
+    assert changed.changes is True and changed.replaces == []
+    updated = provider.update(id_, outs, news).outs
+    assert (updated["cpu"], updated["maxInstances"]) == (4, 2)
+    assert "network" not in updated
+    reread = provider.read(id_, updated)
+    assert reread.outs["cpu"] == 4 and "network" not in reread.outs
+
+    # The software component is still used by the blueprint: vRA refuses, clearly.
+    with pytest.raises(VraError) as refused:
+        SoftwareComponentProvider().delete(software_id, {"endpoint": endpoint})
+    assert refused.value.status == 409 and "in use" in str(refused.value)
+
+    provider.delete(id_, updated)
+    assert creds.state()["blueprints"]["count"] == 0
+    provider.delete(id_, updated)
+    SoftwareComponentProvider().delete(software_id, {"endpoint": endpoint})
+
+
+def test_blueprint_drift_and_out_of_band_delete(endpoint: dict[str, Any], creds: Any) -> None:
+    provider = BlueprintProvider()
+    id_, outs = create(provider, blueprint_inputs(endpoint, None))
+    api = vra_api(endpoint)
+    doc = api.get(f"{BP}/{id_}")
+    assert doc is not None
+    data = doc["components"]["gpu_vm"]["data"]
+    for bound in ("minValue", "maxValue"):
+        data["cpu"]["facets"][bound]["value"]["value"] = 2
+    api.put(f"{BP}/{id_}", doc)
+    assert provider.read(id_, outs).outs["cpu"] == 2
+
+    api.delete(f"{BP}/{id_}")
+    gone = provider.read(id_, outs)
+    assert gone.id == ""
+    # Ids are client-chosen: an update after an out-of-band delete simply makes it again.
+    again = provider.update(id_, outs, checked(provider, blueprint_inputs(endpoint, None))).outs
+    assert again["publishStatus"] == "PUBLISHED"
+    assert creds.state()["blueprints"]["ids"] == [id_]
+
+
+def test_blueprint_with_unknown_template_fails_before_any_write(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    provider = BlueprintProvider()
+    with pytest.raises(VraError, match="'no-such-template'.*templateName"):
+        create(provider, blueprint_inputs(endpoint, None, templateName="no-such-template"))
+    assert writes(creds) == [("POST", "/identity/api/tokens")]
+
+
+def test_catalog_service_create_rename_delete(endpoint: dict[str, Any], creds: Any) -> None:
+    provider = CatalogServiceProvider()
+    id_, outs = create(provider, service_inputs(endpoint))
+    assert outs["adopted"] is False and outs["serviceId"] == id_
+    news = checked(provider, service_inputs(endpoint, name="Machine Learning (GPU)"), outs)
+    updated = provider.update(id_, outs, news).outs
+    assert updated["name"] == "Machine Learning (GPU)"
+    assert (vra_api(endpoint).get(f"{SVC}/{id_}") or {})["name"] == "Machine Learning (GPU)"
+    assert provider.read(id_, updated).outs == updated
+    provider.delete(id_, updated)
+    assert creds.state()["services"]["count"] == 0
+    assert provider.read(id_, updated).id == ""
+    with pytest.raises(RuntimeError, match="pulumi refresh"):
+        provider.update(id_, updated, news)
+
+
+def test_catalog_service_that_existed_before_is_adopted_and_kept(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    owner = CatalogServiceProvider()
+    original_id, _ = create(owner, service_inputs(endpoint))
+    adopted_id, outs = create(CatalogServiceProvider(), service_inputs(endpoint))
+    assert adopted_id == original_id and outs["adopted"] is True
+    CatalogServiceProvider().delete(adopted_id, outs)
+    assert creds.state()["services"]["ids"] == [original_id]
+
+
+def test_catalog_item_is_placed_read_and_released(endpoint: dict[str, Any], creds: Any) -> None:
+    blueprint_id, blueprint_outs = create(BlueprintProvider(), blueprint_inputs(endpoint, None))
+    service_id, _ = create(CatalogServiceProvider(), service_inputs(endpoint))
+    provider = CatalogItemProvider()
+    id_, outs = create(provider, item_inputs(endpoint, blueprint_id, service_id))
+    assert outs["catalogItemId"] == id_ and outs["name"] == "ML TensorFlow GPU"
+    item = vra_api(endpoint).get(f"{ITEMS}/{id_}")
+    assert item is not None and item["serviceRef"]["id"] == service_id
+    assert provider.read(id_, outs).outs == outs
+
+    # Taken out of its service by hand: read shows it, update puts it back.
+    vra_api(endpoint).put(f"{ITEMS}/{id_}", {**item, "serviceRef": None})
+    drifted = provider.read(id_, outs)
+    assert "serviceId" not in drifted.outs
+    news = checked(provider, item_inputs(endpoint, blueprint_id, service_id), drifted.inputs)
+    assert provider.diff(id_, drifted.outs, news).changes is True
+    provider.update(id_, drifted.outs, news)
+    assert (vra_api(endpoint).get(f"{ITEMS}/{id_}") or {})["serviceRef"]["id"] == service_id
+
+    provider.delete(id_, outs)
+    assert (vra_api(endpoint).get(f"{ITEMS}/{id_}") or {})["serviceRef"] is None
+    # Blueprint deleted first (the item goes with it): the item's delete still succeeds.
+    create(provider, item_inputs(endpoint, blueprint_id, service_id))
+    BlueprintProvider().delete(blueprint_id, blueprint_outs)
+    provider.delete(id_, outs)
+    assert provider.read(id_, outs).id == ""
+
+
+def test_catalog_item_wait_has_a_deadline(endpoint: dict[str, Any], creds: Any) -> None:
+    service_id, _ = create(CatalogServiceProvider(), service_inputs(endpoint))
+    news = {**item_inputs(endpoint, "NeverPublished", service_id), "timeoutSeconds": 0.5}
+    with pytest.raises(VraError, match="vsphere.local!::!NeverPublished.*timeoutSeconds"):
+        create(CatalogItemProvider(), news)
+
+
+def test_entitlement_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
+    chain = Chain(endpoint).up()
+    provider, id_, outs = chain.created["entitlement"]
+    assert outs["entitlementId"] == id_
+    assert outs["businessGroupId"] == creds.business_group_id
+    doc = vra_api(endpoint).get(f"{ENT}/{id_}")
+    assert doc is not None
+    kinds = {p["ref"]: p["type"] for p in doc["principals"]}
+    assert kinds == {GROUP: "GROUP", "dataadmin@vsphere.local": "USER"}
+    assert provider.read(id_, outs).outs == outs
+
+    news = checked(provider, entitlement_inputs(endpoint, [], principals=[GROUP]), outs)
+    updated = provider.update(id_, outs, news).outs
+    assert updated["principals"] == [GROUP] and updated["catalogItemIds"] == []
+    doc = vra_api(endpoint).get(f"{ENT}/{id_}") or {}
+    assert [p["ref"] for p in doc["principals"]] == [GROUP]
+    assert doc["entitledCatalogItems"] == []
+
+    vra_api(endpoint).delete(f"{ENT}/{id_}")
+    assert provider.read(id_, updated).id == ""
+    provider.delete(id_, updated)
+    chain.created.pop("entitlement")
+    chain.down()
+    assert object_counts(creds) == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"principals": ["nobody@vsphere.local"]}, "'nobody@vsphere.local'.*principals"),
+        ({"businessGroup": "No Such Group"}, "'No Such Group'.*businessGroup"),
+    ],
+)
+def test_entitlement_bad_references_fail_before_any_write(
+    endpoint: dict[str, Any], creds: Any, over: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(VraError, match=message):
+        create(EntitlementProvider(), entitlement_inputs(endpoint, [], **over))
+    assert creds.state()["entitlements"]["count"] == 0
+    assert writes(creds) == [("POST", "/identity/api/tokens")]
