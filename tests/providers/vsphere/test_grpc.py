@@ -130,5 +130,8 @@ def test_one_session_per_provider_process_closed_at_exit(vcsim_factory: Any) -> 
             assert len(inspector.session_keys() - before) == 1
         assert host.process is not None and host.process.returncode is not None
         assert inspector.session_keys() == before, host.stderr()
+        log = host.stderr()
+        assert log.count("logged in to vSphere") == 1 and "logged out of vSphere" in log
+        assert lab.password not in log
     finally:
         inspector.close()
