@@ -1,0 +1,246 @@
+"""The whole program against both labs, every dynamic resource through the SDK provider host.
+
+One lifecycle, in order: deploy, a no-change run, a one-key change, destroy. The steps share
+one vCenter lab, one vRA lab and one provider host, like consecutive `pulumi up` runs of a stack.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from pyVmomi import vim, vmodl
+
+from lab.vcsim import VcsimLab
+from lab.vcsim.client import connect
+from lab.vra import VraLab
+from tests.e2e.engine import LabEngine
+from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.vra_fixture import VraApi
+
+WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
+
+
+def stack_config(vcsim: VcsimLab, vra: VraLab) -> tuple[dict[str, str], list[str]]:
+    """The dev stack's config pointed at these labs, as the runtime hands it over (strings)."""
+    raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    raw["vsphere:vsphereServer"] = vcsim.host_port
+    raw["vsphere:user"] = vcsim.user
+    raw["vsphere:password"] = vcsim.password
+    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
+                             "password": vra.password, "businessGroup": vra.business_group}
+    config = {key: value if isinstance(value, str) else json.dumps(value)
+              for key, value in raw.items()}
+    return config, ["vsphere:password", "gpu-mlaas:vra"]
+
+
+class DataCollectingEngine(LabEngine):
+    """vRA learns about new vSphere templates by data collection; the lab is told directly."""
+
+    vra: VraLab | None = None
+
+    def _record(self, op: str, key: str, record: Any, new: bool = False) -> None:
+        super()._record(op, key, record, new)
+        if self.vra is not None and record.type.endswith(":VgpuTemplate") and op != "same":
+            self.vra.add_source_machine(record.outputs["templateName"])
+
+
+@pytest.fixture(scope="module")
+def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
+    from lab.vcsim import start_vcsim
+    from lab.vra import start_vra
+
+    folder = tmp_path_factory.mktemp("e2e")
+    with start_vcsim(ca_dir=folder) as vcsim, start_vra(ca_file=folder / "vra-ca.pem") as vra:
+        yield vcsim, vra
+
+
+@pytest.fixture(scope="module")
+def deployment(labs: tuple[VcsimLab, VraLab]) -> Iterator[dict[str, Any]]:
+    vcsim, vra = labs
+    config, secret_keys = stack_config(vcsim, vra)
+    with DynamicHost(config=config) as host:
+        engine = DataCollectingEngine(host=host)
+        engine.vra = vra
+        state = {"engine": engine, "config": config, "secret_keys": secret_keys,
+                 "vm_names_before": vm_names(vcsim), "vra_seed": vra.state()}
+        state["outputs"] = engine.up(config, secret_keys)
+        state["first_operations"] = list(engine.operations)
+        yield state
+
+
+def vm_names(vcsim: VcsimLab) -> set[str]:
+    with connect(vcsim) as si:
+        view = si.content.viewManager.CreateContainerView(
+            si.content.rootFolder, [vim.VirtualMachine], True
+        )
+        names = set()
+        for vm in view.view:
+            try:
+                names.add(vm.name)
+            except vmodl.fault.ManagedObjectNotFound:  # removed between listing and reading
+                continue
+        view.Destroy()
+        return names
+
+
+def test_deploy_creates_every_resource(deployment: dict[str, Any]) -> None:
+    kinds = [key.split("::")[0].rsplit(":", 1)[-1] for op, key in deployment["first_operations"]]
+    assert all(op == "create" for op, _ in deployment["first_operations"])
+    assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService", "Entitlement",
+                                  "HostGraphics", "SoftwareComponent", "VgpuTemplate"]
+    assert kinds.count("HostGraphics") == 3 and kinds.count("Blueprint") == 2
+
+
+def test_catalog_items_exist_and_are_entitled(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    _, vra = labs
+    item_ids = deployment["outputs"]["catalogItemIds"]
+    assert set(item_ids) == {"tensorflow-gpu", "pytorch-gpu"}
+    api = VraApi(vra)
+    api.login()
+    service = api.get("/catalog-service/api/services",
+                      params={"$filter": "name eq 'Machine Learning'"}).json()["content"][0]
+    entitlements = api.get("/catalog-service/api/entitlements").json()["content"]
+    entitled = {entry["catalogItemRef"]["id"]
+                for entitlement in entitlements for entry in entitlement["entitledCatalogItems"]}
+    principals = {p["ref"] for entitlement in entitlements for p in entitlement["principals"]}
+    for item_id in item_ids.values():
+        item = api.get(f"/catalog-service/api/catalogItems/{item_id}").json()
+        assert item["serviceRef"]["id"] == service["id"]
+        assert item_id in entitled
+    assert principals == {"ml-users@vsphere.local"}
+
+
+def test_hosts_are_in_vgpu_mode_and_templates_carry_the_vgpu(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    vcsim, _ = labs
+    template_name = deployment["outputs"]["templateNames"]["p100-pool"]
+    with connect(vcsim) as si:
+        view = si.content.viewManager.CreateContainerView(
+            si.content.rootFolder, [vim.HostSystem, vim.VirtualMachine], True
+        )
+        objects = list(view.view)
+        view.Destroy()
+        hosts = [o for o in objects if isinstance(o, vim.HostSystem)]
+        assert {h.name for h in hosts} == {"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"}
+        for host in hosts:
+            assert host.config.graphicsConfig.hostDefaultGraphicsType == "sharedDirect"
+        template = next(o for o in objects
+                        if isinstance(o, vim.VirtualMachine) and o.name == template_name)
+        assert template.config.template is True
+        assert template.config.memoryReservationLockedToMax is True
+        assert (template.config.hardware.numCPU, template.config.hardware.memoryMB) == (4, 32768)
+        vgpus = [d.backing.vgpu for d in template.config.hardware.device
+                 if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+        assert vgpus == ["grid_p100-4q"]
+
+
+def test_capacity_outputs_equal_the_offline_plan(deployment: dict[str, Any]) -> None:
+    plan = json.loads(subprocess.run(
+        [sys.executable, "-m", "mlaas", "plan", "--json"], cwd=PROJECT_ROOT,
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout)
+    capacity = deployment["outputs"]["slotCapacity"]
+    for pool in plan["pools"]:
+        reported = capacity["pools"][pool["name"]]
+        for key in ("slotsPerGpu", "slotsPerHost", "slotsTotal", "vcpusPerVm", "coresPerSocket"):
+            assert reported[key] == pool[key], key
+    for offering in plan["offerings"]:
+        assert capacity["offerings"][offering["name"]] == {
+            "pool": offering["pool"], "maxInstances": offering["maxInstances"]}
+
+
+def test_second_run_changes_nothing(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    _, vra = labs
+    engine: LabEngine = deployment["engine"]
+    vra.clear_requests()
+    outputs = engine.up(deployment["config"], deployment["secret_keys"])
+    assert {op for op, _ in engine.operations} == {"same"}
+    writes = [r for r in vra.requests() if r["method"] in WRITE_METHODS]
+    assert writes == []
+    assert outputs["catalogItemIds"] == deployment["outputs"]["catalogItemIds"]
+
+
+def test_changing_max_instances_updates_exactly_that_blueprint(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    _, vra = labs
+    engine: LabEngine = deployment["engine"]
+    config = dict(deployment["config"])
+    offerings = json.loads(config["gpu-mlaas:offerings"])
+    offerings[1]["maxInstances"] = 2
+    config["gpu-mlaas:offerings"] = json.dumps(offerings)
+    engine.up(config, deployment["secret_keys"])
+    changed = [(op, key) for op, key in engine.operations if op != "same"]
+    assert changed == [("update", "pulumi-python:dynamic/vra:Blueprint::pytorch-gpu-blueprint")]
+    api = VraApi(vra)
+    api.login()
+    blueprint_id = engine.state["pulumi-python:dynamic/vra:Blueprint::pytorch-gpu-blueprint"].id
+    document = api.get(f"/composition-service/api/blueprints/{blueprint_id}").json()
+    machine = next(c for c in document["components"].values()
+                   if c["type"] == "Infrastructure.CatalogItem.Machine.Virtual.vSphere")
+    cluster = machine["data"]["_cluster"]["facets"]["maxValue"]["value"]["value"]
+    assert cluster == 2
+
+
+def test_destroy_returns_both_labs_to_their_seed(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    vcsim, vra = labs
+    engine: LabEngine = deployment["engine"]
+    engine.destroy()
+    state = vra.state()
+    for kind in ("softwareComponents", "blueprints", "catalogItems", "services", "entitlements"):
+        assert state[kind]["count"] == 0, (kind, state[kind])
+    assert vm_names(vcsim) == deployment["vm_names_before"]
+
+
+def test_provider_host_left_no_vcenter_session(labs: tuple[VcsimLab, VraLab]) -> None:
+    # Runs after the module's provider host has stopped (fixture teardown order is not enough
+    # here, so this test owns a host of its own): one process, one session, none left behind.
+    from lab.vcsim.client import open_sessions
+
+    vcsim, vra = labs
+    config, _ = stack_config(vcsim, vra)
+    before = len(open_sessions(vcsim))
+    with DynamicHost(config=config) as host:
+        from providers.vsphere.host_graphics import HostGraphicsProvider
+        from tests.support.dynamic_host import provider_blob, urn
+
+        blob = provider_blob(HostGraphicsProvider())
+        for name in ("DC0_C0_H0", "DC0_C0_H1"):
+            props = {"__provider": blob, "hostName": name, "pool": "p",
+                     "vgpuProfile": "grid_p100-4q", "assignmentPolicy": "performance"}
+            token = urn("pulumi-python:dynamic/vsphere:HostGraphics", name)
+            inputs, _ = host.check(token, {}, props)
+            host.create(token, inputs)
+        assert len(open_sessions(vcsim)) == before + 1
+    assert len(open_sessions(vcsim)) == before
+
+
+def test_committed_stack_files_hold_no_plain_password() -> None:
+    def walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                yield from walk(child, f"{path}.{key}")
+                if "password" in str(key).lower():
+                    yield f"{path}.{key}", child
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                yield from walk(child, f"{path}[{index}]")
+
+    for stack_file in PROJECT_ROOT.glob("Pulumi.*.yaml"):
+        config = yaml.safe_load(stack_file.read_text()).get("config", {})
+        for path, value in walk(config, stack_file.name):
+            assert isinstance(value, dict) and set(value) == {"secure"}, path
