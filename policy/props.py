@@ -93,11 +93,16 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+# Every spelling of "on" that one of the providers accepts (ours take true/1/yes/on, the
+# Terraform-bridged vsphere provider also t), so the policy never misses a switch they honour.
+_ON = frozenset({"true", "1", "yes", "on", "t"})
+
+
 def is_true(value: Any) -> bool:
-    """A switch that is on: `True`, or the string "true" as provider config often arrives."""
+    """A switch that is on: `True`, or a string that a provider reads as true."""
     if isinstance(value, bool):
         return value
-    return isinstance(value, str) and value.strip().lower() == "true"
+    return isinstance(value, str) and value.strip().lower() in _ON
 
 
 def stack_of(urn: str) -> str:

@@ -7,6 +7,7 @@ it skips the check that needs them (see `policy.props`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ from pulumi_policy import (
 
 from mlaas import profiles, sizing
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
+from providers.vra import settings as vra_settings
+from providers.vsphere.client import ALLOW_UNVERIFIED
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
@@ -305,6 +308,31 @@ def _check_blueprint_fits(
 # --- tls-verification-required -------------------------------------------------------------------
 
 
+def _stack_switch(value: Any, env: str, what: str) -> str | None:
+    """Which of a stack-config value or its environment fallback turns TLS checks off. The
+    engine passes the stack config to the pack (PULUMI_CONFIG, loaded by pulumi-policy before
+    each call) and its own environment, which the provider host inherits too."""
+    if is_true(value):
+        return f"stack config {what}=true"
+    if is_true(os.environ.get(env)):
+        return f"environment {env}={os.environ[env]}"
+    return None
+
+
+def _vsphere_switch() -> str | None:
+    key, env = ALLOW_UNVERIFIED
+    return _stack_switch(pulumi.runtime.get_config(key), env, key)
+
+
+def _vra_switch() -> str | None:
+    try:
+        config = vra_settings.parse_vra_config(pulumi.runtime.get_config(vra_settings.CONFIG_KEY))
+    except vra_settings.VraSettingsError:
+        config = {}  # the providers reject it before connecting anywhere
+    what = f"{vra_settings.CONFIG_KEY}.insecure"
+    return _stack_switch(config.get("insecure"), vra_settings.ENV_INSECURE, what)
+
+
 def _tls_off(args: ResourceValidationArgs) -> str | None:
     """Which setting turns TLS verification off for this resource, or None."""
     kind = args.resource_type
@@ -314,17 +342,15 @@ def _tls_off(args: ResourceValidationArgs) -> str | None:
     elif kind.startswith(VRA_TYPES):
         if is_true(known(known(args.props, "endpoint"), "insecure")):
             return "endpoint.insecure=true"
+        return _vra_switch()
     elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
-        # These providers read vSphere settings from the stack config; the engine passes the
-        # stack config to the pack in PULUMI_CONFIG, which pulumi-policy loads before each call.
-        if is_true(pulumi.runtime.get_config("vsphere:allowUnverifiedSsl")):
-            return "stack config vsphere:allowUnverifiedSsl=true"
+        return _vsphere_switch()
     elif kind.startswith("vsphere:") and args.provider is not None:
-        # The default vsphere provider is built from the same stack config.
-        if "::default" in args.provider.urn and is_true(
-            known(args.provider.props, "allowUnverifiedSsl")
-        ):
-            return "allowUnverifiedSsl=true on the default vsphere provider"
+        # The default vsphere provider is built from the same stack config and environment.
+        if "::default" in args.provider.urn:
+            if is_true(known(args.provider.props, "allowUnverifiedSsl")):
+                return "allowUnverifiedSsl=true on the default vsphere provider"
+            return _vsphere_switch()
     return None
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,17 @@ ALL_POLICIES = {policy.name for policy in rules.POLICIES}
 STARTUP_DEADLINE_S = 30  # generous: a cold interpreter on a busy 2-core machine
 
 
+def _without_tls_switches(environ: Mapping[str, str]) -> dict[str, str]:
+    """The test environment minus the variables that would turn TLS checks off in the pack."""
+    dropped = {"VSPHERE_ALLOW_UNVERIFIED_SSL", "VRA_INSECURE"}
+    return {key: value for key, value in environ.items() if key not in dropped}
+
+
 def _serve(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Any]:
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**_without_tls_switches(os.environ), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi.runtime
@@ -390,21 +389,46 @@ def test_vra_endpoint_unknown_is_skipped(endpoint: Any) -> None:
     assert check_tls(rules.BLUEPRINT, {"endpoint": endpoint}) == []
 
 
-@pytest.fixture
-def unverified_stack_config() -> Iterator[None]:
-    config = pulumi.runtime.config.CONFIG.get()
-    config["vsphere:allowUnverifiedSsl"] = "true"
-    try:
-        yield
-    finally:
-        del config["vsphere:allowUnverifiedSsl"]
+@pytest.fixture(autouse=True)
+def clean_tls_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither TLS switch from the developer's environment leaks into these cases."""
+    for name in ("VSPHERE_ALLOW_UNVERIFIED_SSL", "VRA_INSECURE"):
+        monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.usefixtures("unverified_stack_config")
-def test_vsphere_dynamic_resources_follow_the_stack_config() -> None:
+def set_stack_config(monkeypatch: pytest.MonkeyPatch, key: str, value: str) -> None:
+    """Stack config as the pack sees it (pulumi-policy loads PULUMI_CONFIG into this dict)."""
+    monkeypatch.setitem(pulumi.runtime.config.CONFIG.get(), key, value)
+
+
+def test_vsphere_dynamic_resources_follow_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_stack_config(monkeypatch, "vsphere:allowUnverifiedSsl", "true")
     found = check_tls(rules.HOST_GRAPHICS, host_props())
     assert len(found) == 1 and "vsphere:allowUnverifiedSsl" in found[0]
     assert check_tls(rules.HOST_GRAPHICS, host_props(), stack_name="dev") == []
+
+
+def test_vsphere_dynamic_resources_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VSPHERE_ALLOW_UNVERIFIED_SSL", "yes")
+    found = check_tls(rules.VGPU_TEMPLATE, template_props())
+    assert len(found) == 1 and "VSPHERE_ALLOW_UNVERIFIED_SSL" in found[0]
+
+
+def test_vra_resources_follow_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_stack_config(monkeypatch, "gpu-mlaas:vra", '{"username": "svc", "insecure": true}')
+    found = check_tls(rules.BLUEPRINT, blueprint_props())
+    assert len(found) == 1 and "gpu-mlaas:vra.insecure" in found[0]
+
+
+def test_vra_resources_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VRA_INSECURE", "1")
+    found = check_tls("pulumi-python:dynamic/vra:Entitlement", {"endpoint": dict(ENDPOINT)})
+    assert len(found) == 1 and "VRA_INSECURE" in found[0]
+
+
+def test_malformed_vra_config_is_left_to_the_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_stack_config(monkeypatch, "gpu-mlaas:vra", "{not json")
+    assert check_tls(rules.BLUEPRINT, blueprint_props()) == []
 
 
 def test_vsphere_dynamic_resources_pass_without_the_stack_setting() -> None:
