@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -119,13 +120,21 @@ def test_one_session_per_provider_process_closed_at_exit(vcsim_factory: Any) -> 
     try:
         before = inspector.session_keys()
         with DynamicHost(config=stack_config(lab)) as host:
-            for index, name in enumerate(lab.host_names):
-                res = urn(HOST_TYPE, f"gpu-{index}")
-                inputs, _ = host.check(res, {}, host_inputs(name))
-                host.create(res, inputs)
-            res = urn(TEMPLATE_TYPE, "tf")
-            inputs, _ = host.check(res, {}, template_inputs(lab))
-            id_, outs = host.create(res, inputs)
+
+            def create(index: int) -> tuple[str, str, dict[str, Any]]:
+                # Three hosts and one template at once, as the engine's parallel steps do.
+                if index < len(lab.host_names):
+                    res, news = urn(HOST_TYPE, f"gpu-{index}"), host_inputs(lab.host_names[index])
+                else:
+                    res, news = urn(TEMPLATE_TYPE, "tf"), template_inputs(lab)
+                inputs, failures = host.check(res, {}, news)
+                assert failures == []
+                id_, outs = host.create(res, inputs)
+                return res, id_, outs
+
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                created = list(pool.map(create, range(len(lab.host_names) + 1)))
+            res, id_, outs = created[-1]
             host.delete(id_, res, outs)
             assert len(inspector.session_keys() - before) == 1
         assert host.process is not None and host.process.returncode is not None

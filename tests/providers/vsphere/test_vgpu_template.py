@@ -244,3 +244,21 @@ def test_base_image_with_a_vgpu_yields_exactly_the_requested_one(
     finally:
         provider.delete(created.id, created.outs)
         inspector.wait(gpu_base.Destroy_Task())
+
+
+def test_template_goes_into_the_named_folder(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    vm_folder = inspector.vm(lab.base_image).parent
+    gpu = vm_folder.CreateFolder("gpu")
+    gpu.CreateFolder("templates")
+    with pytest.raises(VsphereError, match="VM folder 'gpu/missing' not found"):
+        provider.create(checked(provider, inputs(lab, folder="gpu/missing")))
+
+    created = provider.create(checked(provider, inputs(lab, folder="gpu/templates")))
+    try:
+        template = inspector.vm(created.outs["templateName"])
+        assert template.parent.name == "templates"
+        assert template.parent.parent.name == "gpu"
+    finally:
+        provider.delete(created.id, created.outs)
