@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,7 +41,7 @@ class FaultsAndLog:
             return
         method, path = scope["method"], scope["path"]
         fault = self.store.take_fault(method, path)
-        entry = self.store.record(method, path, unquote(scope["query_string"].decode()), fault)
+        entry = self.store.record(method, path, unquote_plus(scope["query_string"].decode()), fault)
 
         async def send_and_log(message: Message) -> None:
             if message["type"] == "http.response.start":
