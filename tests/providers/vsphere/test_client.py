@@ -119,3 +119,24 @@ def test_bad_password_is_reported_without_the_password(lab: Any) -> None:
     with pytest.raises(client.VsphereError, match="refused the login") as failure:
         client.run(host_count)
     assert "wrong-secret" not in str(failure.value)
+
+
+def test_vsphere_faults_become_messages_naming_the_object(lab: Any, inspector: Inspector) -> None:
+    client.configure(config(stack_config(lab)))
+
+    def mark_running_vm_as_template(si: vim.ServiceInstance) -> None:
+        datacenter, _ = client.find_datacenter(si, lab.datacenter)
+        vm, _ = client.find_vm(si, datacenter, lab.datacenter, lab.base_image) or (None, None)
+        task = vm.PowerOnVM_Task()
+        client.wait_for_task(si, task, f"powering on VM {lab.base_image}")
+        try:
+            with client.explain(f"marking VM {lab.base_image} as a template"):
+                vm.MarkAsTemplate()  # refused: the VM is powered on
+        finally:
+            client.wait_for_task(si, vm.PowerOffVM_Task(), f"powering off VM {lab.base_image}")
+
+    with pytest.raises(client.VsphereError) as failure:
+        client.run(mark_running_vm_as_template)
+    message = str(failure.value)
+    assert message.startswith(f"marking VM {lab.base_image} as a template failed: ")
+    assert "InvalidPowerState" in message or "InvalidState" in message, message
