@@ -298,15 +298,27 @@ def run(op: Callable[[vim.ServiceInstance], T], *, read_only: bool = False) -> T
             time.sleep(0.2 * 2**attempt)
 
 
+_FAULT_BASE_FIELDS = {"msg", "faultCause", "faultMessage", "dynamicType", "dynamicProperty"}
+
+
 def describe_fault(exc: BaseException) -> str:
-    """A vSphere fault as one line: its type and the server's message."""
-    if isinstance(exc, vmodl.MethodFault):
-        name = type(exc).__name__
-        message = getattr(exc, "msg", None) or "; ".join(
-            m.message for m in (exc.faultMessage or []) if m.message
-        )
-        return f"{name}: {message}" if message else name
-    return str(exc) or type(exc).__name__
+    """A vSphere fault as one line: its type, the server's message, else its simple fields."""
+    if not isinstance(exc, vmodl.MethodFault):
+        return str(exc) or type(exc).__name__
+    name = type(exc).__name__
+    message = getattr(exc, "msg", None) or "; ".join(
+        m.message for m in (exc.faultMessage or []) if m.message
+    )
+    if not message:
+        # Faults such as InvalidPowerState carry their story in fields, not in msg.
+        fields = [
+            f"{prop.name}={getattr(exc, prop.name)}"
+            for prop in exc._GetPropertyList()
+            if prop.name not in _FAULT_BASE_FIELDS
+            and isinstance(getattr(exc, prop.name, None), str | int | float)
+        ]
+        message = ", ".join(fields)
+    return f"{name}: {message}" if message else name
 
 
 @contextmanager

@@ -139,4 +139,4 @@ def test_vsphere_faults_become_messages_naming_the_object(lab: Any, inspector: I
         client.run(mark_running_vm_as_template)
     message = str(failure.value)
     assert message.startswith(f"marking VM {lab.base_image} as a template failed: ")
-    assert "InvalidPowerState" in message or "InvalidState" in message, message
+    assert "InvalidPowerState" in message and "existingState=poweredOn" in message, message
