@@ -544,12 +544,6 @@ def wait_for_task(
         delay = min(delay * 1.6, 2.0)
 
 
-def open_sessions() -> int:
-    """How many endpoints this process holds a session to (for tests and logs)."""
-    with _registry_lock:
-        return sum(1 for conn in _registry.values() if conn.si is not None)
-
-
 __all__ = [
     "CALL_TIMEOUT_S",
     "Endpoint",
