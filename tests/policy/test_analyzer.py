@@ -8,85 +8,28 @@ The pack is started the way the engine starts a Python pack (`python -u -m pulum
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-import grpc
 import pytest
-from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE
 
 from policy import rules
 from tests.policy.cases import blueprint_props, host_props, template_props, urn
+from tests.policy.pack import ENGINE_COMMAND, PACK, ROOT, analyze, by_policy, serve, struct
 
-ROOT = Path(__file__).resolve().parents[2]
-PACK = ROOT / "policy"
 ALL_POLICIES = {policy.name for policy in rules.POLICIES}
-STARTUP_DEADLINE_S = 30  # generous: a cold interpreter on a busy 2-core machine
-
-
-def _without_tls_switches(environ: Mapping[str, str]) -> dict[str, str]:
-    """The test environment minus the variables that would turn TLS checks off in the pack."""
-    dropped = {"VSPHERE_ALLOW_UNVERIFIED_SSL", "VRA_INSECURE"}
-    return {key: value for key, value in environ.items() if key not in dropped}
-
-
-def _serve(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Any]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**_without_tls_switches(os.environ), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = process.stdout.readline().strip() if process.stdout else ""
-        if not port.isdigit():
-            process.kill()
-            _, err = process.communicate(timeout=STARTUP_DEADLINE_S)
-            pytest.fail(f"policy pack did not print its port: {port!r}\n{err}")
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=STARTUP_DEADLINE_S)
-        yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        channel.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=STARTUP_DEADLINE_S)
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[Any]:
     """The pack as the engine runs it, with a stack config that turns vSphere TLS checks off."""
     env = {"PULUMI_CONFIG": json.dumps({"vsphere:allowUnverifiedSsl": "true"})}
-    command = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."]
-    yield from _serve(command, PACK, env)
-
-
-def struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    message = struct_pb2.Struct()
-    json_format.ParseDict(props, message)
-    return message
-
-
-def analyze(stub: Any, kind: str, name: str, props: dict[str, Any], stack: str = "prod") -> Any:
-    request = analyzer_pb2.AnalyzeRequest(
-        type=kind, name=name, urn=urn(kind, name, stack), properties=struct(props)
-    )
-    return stub.Analyze(request)
-
-
-def by_policy(response: Any) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {}
-    for diagnostic in response.diagnostics:
-        found.setdefault(diagnostic.policyName, []).append(diagnostic)
-    return found
+    yield from serve(ENGINE_COMMAND, PACK, env)
 
 
 def test_analyzer_info_lists_every_rule(analyzer: Any) -> None:
@@ -182,6 +125,6 @@ def test_remediate_turns_a_plain_password_into_a_secret(analyzer: Any) -> None:
 
 def test_pack_entry_point_serves_from_the_project_root() -> None:
     command = [sys.executable, "-u", str(PACK / "__main__.py")]
-    for stub in _serve(command, ROOT, {}):
+    for stub in serve(command, ROOT, {}):
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         assert {policy.name for policy in info.policies} == ALL_POLICIES
