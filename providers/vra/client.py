@@ -100,6 +100,7 @@ def _retry() -> Retry:
         connect=3,
         read=2,
         status=4,
+        other=0,  # certificate and other TLS errors do not heal by retrying
         backoff_factor=0.3,
         backoff_max=10.0,
         status_forcelist=(429, 500, 502, 503, 504),

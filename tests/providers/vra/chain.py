@@ -35,7 +35,7 @@ def software_inputs(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
         "endpoint": endpoint,
         "name": "TF GPU container",
         "properties": {"image": "tensorflow/tensorflow:latest-gpu"},
-        "installScript": "#!/bin/bash\ndocker pull \"$image\"\n",
+        "installScript": '#!/bin/bash\ndocker pull "$image"\n',
         **over,
     }
 
