@@ -92,12 +92,12 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
             }
         )
     services = []
-    for entry, raw in zip(
+    for granted, raw in zip(
         checked.entitledServices, body.get("entitledServices") or [], strict=True
     ):
-        service = store.objects.services.get(entry.serviceRef.id)
+        service = store.objects.services.get(granted.serviceRef.id)
         if service is None:
-            raise invalid(f"Entitlement {name}: service {entry.serviceRef.id!r} does not exist")
+            raise invalid(f"Entitlement {name}: service {granted.serviceRef.id!r} does not exist")
         services.append(
             {
                 "approvalPolicyId": None,

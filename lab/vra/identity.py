@@ -98,7 +98,7 @@ def list_business_groups(tenant: str, request: Request, store: StoreDep) -> dict
     query = ListQuery.from_request(request)
     with store.lock:
         _check_tenant(store, tenant)
-        groups = [
+        groups: list[dict[str, Any]] = [
             {
                 "id": group.id,
                 "name": group.name,
