@@ -19,36 +19,11 @@ from pyVmomi import vim, vmodl
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect
 from lab.vra import VraLab
-from tests.e2e.engine import LabEngine
+from tests.e2e.engine import DataCollectingEngine, LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
 from tests.support.vra_fixture import VraApi
 
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
-
-
-def stack_config(vcsim: VcsimLab, vra: VraLab) -> tuple[dict[str, str], list[str]]:
-    """The dev stack's config pointed at these labs, as the runtime hands it over (strings)."""
-    raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
-    raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
-                             "password": vra.password, "businessGroup": vra.business_group}
-    config = {key: value if isinstance(value, str) else json.dumps(value)
-              for key, value in raw.items()}
-    return config, ["vsphere:password", "gpu-mlaas:vra"]
-
-
-class DataCollectingEngine(LabEngine):
-    """vRA learns about new vSphere templates by data collection; the lab is told directly."""
-
-    vra: VraLab | None = None
-
-    def _record(self, op: str, key: str, record: Any, new: bool = False) -> None:
-        super()._record(op, key, record, new)
-        if self.vra is not None and record.type.endswith(":VgpuTemplate") and op != "same":
-            self.vra.add_source_machine(record.outputs["templateName"])
 
 
 @pytest.fixture(scope="module")

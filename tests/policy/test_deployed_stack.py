@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from tests.e2e.engine import Record
-from tests.e2e.test_end_to_end import DataCollectingEngine, stack_config
+from tests.e2e.engine import DataCollectingEngine, Record, stack_config
 from tests.policy.cases import urn
 from tests.policy.pack import ENGINE_COMMAND, PACK, by_policy, serve, struct
 from tests.support.dynamic_host import DynamicHost
