@@ -14,7 +14,6 @@ import http.client
 import logging
 import os
 import ssl
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,22 +28,6 @@ from pyVmomi import vim, vmodl
 
 log = logging.getLogger(__name__)
 
-
-def _log_to_stderr_in_provider_host() -> None:
-    """Inside `python -m pulumi.dynamic` nobody sets up logging; send ours to stderr there,
-    which the engine passes through (`pulumi.log` cannot be used from provider code)."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is None or spec.name != "pulumi.dynamic.__main__" or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    package = logging.getLogger("providers")
-    package.addHandler(handler)
-    package.setLevel(logging.INFO)
-
-
-_log_to_stderr_in_provider_host()
 
 T = TypeVar("T")
 # A managed object with the properties read from it.

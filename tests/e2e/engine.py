@@ -48,6 +48,7 @@ class LabEngine(mocks.Mocks):
     state: dict[str, Record] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # creation order, for destroy
     operations: list[tuple[str, str]] = field(default_factory=list)  # this run's (op, key)
+    mocked: dict[str, dict[str, Any]] = field(default_factory=dict)  # non-dynamic inputs by key
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _urn(self, typ: str, name: str) -> str:
@@ -65,6 +66,8 @@ class LabEngine(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
             # pulumi-vsphere: echo inputs, as a provider would return them.
+            with self._lock:
+                self.mocked[f"{args.typ}::{args.name}"] = dict(args.inputs)
             return f"{args.name}-id", dict(args.inputs)
         key = f"{args.typ}::{args.name}"
         urn = self._urn(args.typ, args.name)
