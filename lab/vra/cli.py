@@ -94,7 +94,10 @@ def main(argv: list[str]) -> int:
         overrides["tokenLifetimeSeconds"] = args.token_lifetime
     seed = Seed.model_validate(overrides)
     host, port = args.listen
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must say TCP: asyncio only sets TCP_NODELAY on such sockets, and without it every
+    # TLS response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
@@ -110,7 +113,8 @@ def main(argv: list[str]) -> int:
             access_log=False,
             ssl_certfile=str(files.cert_file),
             ssl_keyfile=str(files.key_file),
-            timeout_graceful_shutdown=2,
+            # Idle TLS keep-alive clients would otherwise hold the stop up (close_notify wait).
+            timeout_graceful_shutdown=1,
         )
         asyncio.run(_serve(_Server(config), sock, f"https://{url_host}:{bound_port}"))
     return 0
