@@ -11,6 +11,7 @@ from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingA
 from components.stack import load, vsphere_settings
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
 from mlaas.sizing import plan
+from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
 
 config = load()
@@ -22,7 +23,7 @@ if not sizing.feasible:
     )
 assert config.datacenter and config.template and config.vra and config.catalog  # checked by load()
 
-vsphere_provider = vsphere.Provider("vsphere", **vsphere_settings())  # type: ignore[arg-type]
+vsphere_provider = vsphere.Provider("vsphere", vsphere_settings())
 
 pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool)) for pool in config.pools}
 
@@ -49,7 +50,7 @@ templates = VgpuVmTemplates(
     opts=pulumi.ResourceOptions(depends_on=list(pools.values())),
 )
 
-endpoint = {"url": config.vra.url, "tenant": config.vra.tenant, "insecure": config.vra.insecure}
+endpoint = EndpointArgs(url=config.vra.url, tenant=config.vra.tenant, insecure=config.vra.insecure)
 service = CatalogService(
     "catalog-service",
     endpoint=endpoint,

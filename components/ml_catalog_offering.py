@@ -52,7 +52,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         offering = args.offering
         software = self._software_component(name, args, child)
-        custom_properties: dict[str, str] = {}
+        custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
             # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
             custom_properties[MEMORY_RESERVATION] = str(offering.memory_gb * 1024)
@@ -86,7 +86,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             endpoint=args.endpoint,
             name=f"{offering.name} users",
             business_group=args.business_group,
-            principals=args.principals,
+            principals=list[pulumi.Input[str]](args.principals),
             catalog_item_ids=[self.item.catalogItemId],
             opts=child,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi.runtime.config as runtime_config
+import pulumi_vsphere as vsphere
 
 from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
 
@@ -30,7 +31,7 @@ def load() -> StackConfig:
     return config
 
 
-def vsphere_settings() -> dict[str, object]:
+def vsphere_settings() -> vsphere.ProviderArgs:
     """The `vsphere:*` provider settings. The password may come from VSPHERE_PASSWORD instead;
     in stack config it must be a secret."""
     settings = pulumi.Config("vsphere")
@@ -48,9 +49,9 @@ def vsphere_settings() -> dict[str, object]:
                 "`pulumi config set --secret vsphere:password ...`"
             )
         password = settings.require_secret("password")
-    return {
-        "vsphere_server": server,
-        "user": user,
-        "password": password,
-        "allow_unverified_ssl": settings.get_bool("allowUnverifiedSsl") or False,
-    }
+    return vsphere.ProviderArgs(
+        vsphere_server=server,
+        user=user,
+        password=password,
+        allow_unverified_ssl=settings.get_bool("allowUnverifiedSsl") or False,
+    )

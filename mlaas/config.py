@@ -202,17 +202,18 @@ class Catalog(_Model):
 
 
 class StackConfig(BaseModel):
-    """Every `gpu-mlaas:*` key; other namespaces (`vsphere:*`, ...) are not ours to check."""
+    """Every `gpu-mlaas:*` key; other namespaces (`vsphere:*`, ...) are not ours to check.
+    (Aliases spell the namespace out: type checkers need literal strings there.)"""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    pools: list[Pool] = Field(default_factory=list, alias=f"{PROJECT}:pools")
-    offerings: list[Offering] = Field(default_factory=list, alias=f"{PROJECT}:offerings")
-    datacenter: NonEmpty | None = Field(default=None, alias=f"{PROJECT}:datacenter")
-    template: Template | None = Field(default=None, alias=f"{PROJECT}:template")
-    vra: Vra | None = Field(default=None, alias=f"{PROJECT}:vra")
-    catalog: Catalog | None = Field(default=None, alias=f"{PROJECT}:catalog")
-    vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias=f"{PROJECT}:vsphereCaBundle")
+    pools: list[Pool] = Field(default_factory=list, alias="gpu-mlaas:pools")
+    offerings: list[Offering] = Field(default_factory=list, alias="gpu-mlaas:offerings")
+    datacenter: NonEmpty | None = Field(default=None, alias="gpu-mlaas:datacenter")
+    template: Template | None = Field(default=None, alias="gpu-mlaas:template")
+    vra: Vra | None = Field(default=None, alias="gpu-mlaas:vra")
+    catalog: Catalog | None = Field(default=None, alias="gpu-mlaas:catalog")
+    vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias="gpu-mlaas:vsphereCaBundle")
 
     def pool(self, name: str) -> Pool:
         return next(pool for pool in self.pools if pool.name == name)
