@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 
 import requests
 
@@ -34,9 +34,15 @@ class VraLab:
     """A running lab process. Operator calls verify TLS against the lab's own CA."""
 
     def __init__(
-        self, proc: subprocess.Popen[str], url: str, ca_file: Path, cleanup: Path | None
+        self,
+        proc: subprocess.Popen[str],
+        url: str,
+        ca_file: Path,
+        cleanup: Path | None,
+        log: IO[str],
     ) -> None:
         self._proc = proc
+        self._log = log
         self.url = url
         self.ca_file = ca_file
         self._cleanup = cleanup
@@ -126,6 +132,11 @@ class VraLab:
 
     # -- life cycle -----------------------------------------------------------------------------
 
+    def server_log(self) -> str:
+        """What the lab wrote to stderr so far (uvicorn warnings, tracebacks)."""
+        self._log.seek(0)
+        return self._log.read()
+
     def stop(self) -> int:
         """SIGTERM the lab and wait; returns its exit code (0 on a clean stop)."""
         if self.returncode is None:
@@ -138,6 +149,7 @@ class VraLab:
                 self.returncode = self._proc.wait()
             if self._proc.stdout:
                 self._proc.stdout.close()
+            self._log.close()
             if self._cleanup:
                 shutil.rmtree(self._cleanup, ignore_errors=True)
         return self.returncode
@@ -188,9 +200,15 @@ def start_vra(
     if not url.startswith("https://"):
         proc.kill()
         proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
         log.seek(0)
-        raise LabError(f"vRA lab did not start (first line {url!r}):\n{log.read()[-4000:]}")
-    lab = VraLab(proc, url, ca_file, cleanup)
+        details = log.read()[-4000:]
+        log.close()
+        if cleanup:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise LabError(f"vRA lab did not start (first line {url!r}):\n{details}")
+    lab = VraLab(proc, url, ca_file, cleanup, log)
     if seed:
         lab.set_seed(**seed)
     return lab

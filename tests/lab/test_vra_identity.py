@@ -120,3 +120,17 @@ def test_principal_and_group_lookups(vra_api: VraApi) -> None:
         error = vra_error(response)
         assert error["code"] == 20116
         assert path.rsplit("/", 1)[1] in error["message"]
+
+
+def test_unknown_path_and_malformed_json_get_vra_error_bodies(vra_api: VraApi) -> None:
+    missing = vra_api.get("/catalog-service/api/nothing-here")
+    assert missing.status_code == 404
+    assert vra_error(missing)["code"] == 20116
+    malformed = vra_api.call(
+        "POST",
+        "/catalog-service/api/services",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert malformed.status_code == 400
+    assert vra_error(malformed)["message"].startswith("Invalid request")
