@@ -1,0 +1,97 @@
+"""The minimal documented vRA 7.3 call sequences for one offering, call by call.
+
+Counted from /work/shared/facts/vra-api.md §2-§7 and the project's wire contract (POST bodies
+are not relied on: an object is re-read after its POST, by id when the client chose the id, by
+name otherwise). One offering = software component + blueprint + catalog service + catalog item
+placement + entitlement. Each entry is `"METHOD path-template"`; a `?$filter` suffix marks a
+filtered list. `bench/README.md` explains each call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+TOKEN = "POST /identity/api/tokens"
+TOKEN_REVOKE = "DELETE /identity/api/tokens/{token}"
+
+MINIMAL: dict[str, list[str]] = {
+    "create": [
+        TOKEN,  # §2: one bearer token for the whole run
+        # software component (§3): POST the DRAFT document, re-read it, publish it
+        "POST /software-service/api/softwarecomponenttypes",
+        "GET /software-service/api/softwarecomponenttypes/{id}",
+        "PUT /software-service/api/softwarecomponenttypes/{id}/status",
+        # blueprint (§4): template id lookup, POST already PUBLISHED (K1 sample), re-read
+        "GET /iaas-proxy-provider/api/source-machines?$filter",
+        "POST /composition-service/api/blueprints",
+        "GET /composition-service/api/blueprints/{id}",
+        # catalog service (§5): server-chosen id, so POST then find by name
+        "POST /catalog-service/api/services",
+        "GET /catalog-service/api/services?$filter",
+        # catalog item (§5): find the item made from the blueprint, PUT it with serviceRef
+        "GET /catalog-service/api/catalogItems",
+        "PUT /catalog-service/api/catalogItems/{id}",
+        # entitlement (§2, §6): business group id, principal type, POST, find by name
+        "GET /identity/api/tenants/{tenant}/subtenants?$filter",
+        "GET /identity/api/tenants/{tenant}/groups/{ref}",
+        "POST /catalog-service/api/entitlements",
+        "GET /catalog-service/api/entitlements?$filter",
+        TOKEN_REVOKE,  # §2: log out at the end
+    ],
+    # `pulumi up` with nothing changed compares inputs with state: no call at all.
+    "no-change": [],
+    # `pulumi refresh`: one GET per object, one token.
+    "refresh": [
+        TOKEN,
+        "GET /software-service/api/softwarecomponenttypes/{id}",
+        "GET /composition-service/api/blueprints/{id}",
+        "GET /catalog-service/api/services/{id}",
+        "GET /catalog-service/api/catalogItems/{id}",
+        "GET /catalog-service/api/entitlements/{id}",
+        TOKEN_REVOKE,
+    ],
+    # §7 order; clearing the item's serviceRef is optional there (it goes with its blueprint).
+    "destroy": [
+        TOKEN,
+        "DELETE /catalog-service/api/entitlements/{id}",
+        "PUT /composition-service/api/blueprints/{id}/status",
+        "DELETE /composition-service/api/blueprints/{id}",
+        "DELETE /software-service/api/softwarecomponenttypes/{id}",
+        "DELETE /catalog-service/api/services/{id}",
+        TOKEN_REVOKE,
+    ],
+}
+
+# Collections whose next path segment is an object id.
+_COLLECTIONS = ("softwarecomponenttypes", "blueprints", "services", "catalogItems",
+                "entitlements", "tokens", "principals", "groups")
+
+
+def call_template(entry: dict[str, object]) -> str:
+    """`"METHOD template"` of one request-log entry (ids replaced, filtered lists marked)."""
+    parts = str(entry["path"]).split("/")
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        before = parts[index - 1] if index else ""
+        if before == "tenants":
+            part = "{tenant}"
+        elif before in _COLLECTIONS:
+            part = {"tokens": "{token}", "principals": "{ref}", "groups": "{ref}"}.get(
+                before, "{id}"
+            )
+        out.append(part)
+    filtered = "?$filter" if re.search(r"(^|&)\$filter=", str(entry.get("query") or "")) else ""
+    return f"{entry['method']} {'/'.join(out)}{filtered}"
+
+
+def compare(step: str, log: list[dict[str, object]]) -> dict[str, object]:
+    """Actual calls of a step next to its minimal sequence: counts and the differences."""
+    actual = Counter(call_template(e) for e in log)
+    minimal = Counter(MINIMAL[step])
+    return {
+        "actual": sum(actual.values()),
+        "minimal": sum(minimal.values()),
+        "extra": dict(sorted((actual - minimal).items())),
+        "missing": dict(sorted((minimal - actual).items())),
+    }

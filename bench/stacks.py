@@ -1,0 +1,123 @@
+"""Stack configs and the engine stand-in the benchmarks drive.
+
+`lab_stack_config` and `DataCollectingEngine` are what `tests/e2e/test_end_to_end.py` also
+needs; they live here so both can import one copy.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pulumi.runtime import mocks
+
+from lab.vcsim import VcsimLab
+from lab.vra import VraLab
+from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
+from tests.support.dynamic_host import PROJECT_ROOT
+
+SECRET_KEYS = ["vsphere:password", "gpu-mlaas:vra"]
+
+
+def dev_config_values() -> dict[str, Any]:
+    """The `config:` section of the committed dev stack, as YAML values."""
+    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
+        "config"
+    ]
+    return config
+
+
+def as_runtime(values: dict[str, Any]) -> dict[str, str]:
+    """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+
+
+def lab_stack_config(
+    vcsim: VcsimLab, vra: VraLab, offerings: int | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The dev stack pointed at these labs; `offerings` keeps only the first N offerings."""
+    raw = dev_config_values()
+    raw["vsphere:vsphereServer"] = vcsim.host_port
+    raw["vsphere:user"] = vcsim.user
+    raw["vsphere:password"] = vcsim.password
+    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
+                             "password": vra.password, "businessGroup": vra.business_group}
+    if offerings is not None:
+        raw["gpu-mlaas:offerings"] = raw["gpu-mlaas:offerings"][:offerings]
+    return as_runtime(raw), list(SECRET_KEYS)
+
+
+def sized_config(hosts: int) -> dict[str, Any]:
+    """The dev stack with its one pool grown to `hosts` identical hosts."""
+    raw = dev_config_values()
+    pool = raw["gpu-mlaas:pools"][0]
+    pool["hosts"] = [f"{pool['cluster']}_H{i}" for i in range(hosts)]
+    return raw
+
+
+@dataclass
+class Call:
+    """One resource registration the engine answered: when, on which thread, what it did."""
+
+    key: str
+    thread: int
+    start: float
+    end: float
+
+
+@dataclass
+class DataCollectingEngine(LabEngine):
+    """LabEngine plus what vRA's data collection would do (a new template becomes a source
+    machine) and a timeline of dynamic-resource registrations.
+
+    `serial=True` answers one dynamic resource at a time and records the vRA calls each one
+    made (`calls_by_key`), for per-resource call counts.
+    """
+
+    vra: VraLab | None = None
+    serial: bool = False
+    timeline: list[Call] = field(default_factory=list)
+    calls_by_key: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _serial_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.typ.startswith(DYNAMIC_PREFIX):
+            return super().new_resource(args)
+        key = f"{args.typ}::{args.name}"
+        if self.serial:
+            with self._serial_lock:
+                assert self.vra is not None, "serial mode reads the vRA lab's request log"
+                self.vra.clear_requests()
+                result = self._timed(key, args)
+                self.calls_by_key[key] = self.vra.requests()
+                return result
+        return self._timed(key, args)
+
+    def _timed(self, key: str, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        start = time.monotonic()
+        try:
+            return super().new_resource(args)
+        finally:
+            call = Call(key, threading.get_ident(), start, time.monotonic())
+            with self._lock:
+                self.timeline.append(call)
+
+    def _record(self, op: str, key: str, record: Any, new: bool = False) -> None:
+        super()._record(op, key, record, new)
+        if self.vra is not None and record.type.endswith(":VgpuTemplate") and op != "same":
+            self.vra.add_source_machine(record.outputs["templateName"])
+
+
+def max_overlap(calls: list[Call]) -> int:
+    """Most registrations in flight at one moment."""
+    events = sorted([(c.start, 1) for c in calls] + [(c.end, -1) for c in calls])
+    best = current = 0
+    for _, step in events:
+        current += step
+        best = max(best, current)
+    return best
