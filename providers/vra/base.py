@@ -12,6 +12,7 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from providers.vra.client import VraClient, client_for, path_segment
@@ -19,11 +20,15 @@ from providers.vra.documents import PUBLISHED, status_body
 from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
 
-# The engine's placeholder for values not known until apply (pulumi.runtime.rpc.UNKNOWN).
+# The engine's placeholder for values not known until apply (pulumi.runtime.rpc.UNKNOWN). The
+# provider host hands it to check/diff as a `pulumi.output.Unknown` instance; callers that skip
+# the host (tests, other tools) may pass the raw string.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, dict):
