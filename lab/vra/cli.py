@@ -101,7 +101,10 @@ def main(argv: list[str]) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    url_host = f"[{host}]" if ":" in host else host
+    # The certificate names 127.0.0.1 and localhost, so a wildcard bind is announced as loopback.
+    url_host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
+        host, f"[{host}]" if ":" in host else host
+    )
     app, _ = create_app(seed)
     with tempfile.TemporaryDirectory(prefix="vra-lab-") as workdir:
         files = tls.issue(args.ca_file, Path(workdir))
