@@ -178,6 +178,9 @@ def test_catalog_service_create_rename_delete(endpoint: dict[str, Any], creds: A
     assert updated["name"] == "Machine Learning (GPU)"
     assert (vra_api(endpoint).get(f"{SVC}/{id_}") or {})["name"] == "Machine Learning (GPU)"
     assert provider.read(id_, updated).outs == updated
+    doc = vra_api(endpoint).get(f"{SVC}/{id_}") or {}
+    vra_api(endpoint).put(f"{SVC}/{id_}", {**doc, "description": "changed by hand"})
+    assert provider.read(id_, updated).outs["description"] == "changed by hand"
     provider.delete(id_, updated)
     assert creds.state()["services"]["count"] == 0
     assert provider.read(id_, updated).id == ""
@@ -249,7 +252,20 @@ def test_entitlement_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     assert [p["ref"] for p in doc["principals"]] == [GROUP]
     assert doc["entitledCatalogItems"] == []
 
-    vra_api(endpoint).delete(f"{ENT}/{id_}")
+    # Someone adds a principal in the UI: read reports it, the next diff sees it.
+    api = vra_api(endpoint)
+    extra = {
+        "tenantName": creds.tenant,
+        "ref": "dataadmin@vsphere.local",
+        "type": "USER",
+        "value": "Data Admin",
+    }
+    api.put(f"{ENT}/{id_}", {**doc, "principals": [*doc["principals"], extra]})
+    drifted = provider.read(id_, updated)
+    assert drifted.outs["principals"] == ["dataadmin@vsphere.local", GROUP]
+    assert provider.diff(id_, drifted.outs, news).changes is True
+
+    api.delete(f"{ENT}/{id_}")
     assert provider.read(id_, updated).id == ""
     provider.delete(id_, updated)
     chain.created.pop("entitlement")

@@ -1,0 +1,87 @@
+"""The Resource classes under mocks: type tokens and camelCase properties the engine sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from providers.vra.blueprint import Blueprint
+from providers.vra.catalog_item import CatalogItem
+from providers.vra.catalog_service import CatalogService
+from providers.vra.entitlement import Entitlement
+from providers.vra.software_component import SoftwareComponent, default_install_script
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.seen: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.seen[args.typ] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+
+@pytest.fixture
+def mocks() -> _Mocks:
+    # Set per test: another module's mocks may have been installed since import.
+    recorder = _Mocks()
+    pulumi.runtime.set_mocks(recorder, project="gpu-mlaas", stack="test", preview=False)
+    return recorder
+
+
+ENDPOINT = {"url": "https://vra.example.com", "tenant": "vsphere.local", "insecure": False}
+
+
+@pulumi.runtime.test
+def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
+    software = SoftwareComponent("sw", endpoint=ENDPOINT, name="TF", properties={"image": "tf:gpu"})
+    blueprint = Blueprint(
+        "bp",
+        endpoint=ENDPOINT,
+        name="ML",
+        template_name="tpl",
+        customization_spec="Linux",
+        cpu=4,
+        memory_mb=16384,
+        storage_gb=50,
+        max_instances=4,
+        pool="p100",
+        software_component_id="TF",
+        custom_properties={"VMware.Memory.Reservation": "16384"},
+    )
+    service = CatalogService("svc", endpoint=ENDPOINT, name="Machine Learning")
+    item = CatalogItem("item", endpoint=ENDPOINT, blueprint_id="ML", service_id="s-1")
+    Entitlement(
+        "ent",
+        endpoint=ENDPOINT,
+        name="ML users",
+        business_group="ML Group",
+        principals=["ml-users@vsphere.local"],
+        catalog_item_ids=["i-1"],
+    )
+
+    def check(_: Any) -> None:
+        prefix = "pulumi-python:dynamic/vra:"
+        assert {t.removeprefix(prefix) for t in mocks.seen if t.startswith(prefix)} == {
+            "SoftwareComponent",
+            "Blueprint",
+            "CatalogService",
+            "CatalogItem",
+            "Entitlement",
+        }
+        sw = mocks.seen[prefix + "SoftwareComponent"]
+        assert sw["installScript"] == default_install_script()
+        bp = mocks.seen[prefix + "Blueprint"]
+        assert (bp["templateName"], bp["memoryMb"], bp["maxInstances"]) == ("tpl", 16384, 4)
+        assert bp["cloneType"] == "FullClone"
+        assert mocks.seen[prefix + "CatalogItem"]["timeoutSeconds"] == 120
+        assert mocks.seen[prefix + "Entitlement"]["businessGroup"] == "ML Group"
+        for props in mocks.seen.values():
+            assert not any("password" in key.lower() for key in props)
+
+    return pulumi.Output.all(software.urn, blueprint.urn, service.urn, item.urn).apply(check)
