@@ -15,6 +15,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from providers.vra.models import EndpointInput
+
 CONFIG_KEY = "gpu-mlaas:vra"
 ENV_USERNAME = "VRA_USERNAME"
 ENV_PASSWORD = "VRA_PASSWORD"
@@ -38,14 +42,16 @@ class Endpoint:
 
     @classmethod
     def from_input(cls, value: Any) -> Endpoint:
-        if not isinstance(value, dict):
-            raise VraSettingsError("input 'endpoint' must be an object {url, tenant, insecure}")
-        url, tenant = value.get("url"), value.get("tenant")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise VraSettingsError(f"input 'endpoint.url' must be an http(s) URL, got {url!r}")
-        if not isinstance(tenant, str) or not tenant:
-            raise VraSettingsError("input 'endpoint.tenant' must be a non-empty string")
-        return cls(url=url.rstrip("/"), tenant=tenant, insecure=bool(value.get("insecure", False)))
+        """From the `endpoint` input; bad values raise naming the key."""
+        try:
+            checked = EndpointInput.model_validate(value)
+        except ValidationError as exc:
+            details = "; ".join(
+                ".".join(str(p) for p in ("endpoint", *e["loc"])) + f": {e['msg']}"
+                for e in exc.errors()
+            )
+            raise VraSettingsError(f"invalid input 'endpoint': {details}") from None
+        return cls(url=checked.url, tenant=checked.tenant, insecure=checked.insecure)
 
     def to_input(self) -> dict[str, Any]:
         return {"url": self.url, "tenant": self.tenant, "insecure": self.insecure}
