@@ -47,12 +47,13 @@ def find_cli() -> str | None:
         return None
 
 
-def _start_lab(kind: str, argv: list[str]) -> None:
+def _start_lab(kind: str, argv: list[str], env: dict[str, str] | None = None) -> str:
+    """Start a lab in the background (its own session, log in .lab/); returns its URL."""
     LAB_DIR.mkdir(exist_ok=True)
     pid_file = LAB_DIR / f"{kind}.pid"
     if pid_file.exists() and _alive(int(pid_file.read_text())):
         print(f"{kind} lab already running (pid {pid_file.read_text().strip()})")
-        return
+        return (LAB_DIR / f"{kind}.url").read_text()
     log = (LAB_DIR / f"{kind}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "lab", kind, *argv],
@@ -60,6 +61,7 @@ def _start_lab(kind: str, argv: list[str]) -> None:
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
+        env={**os.environ, **(env or {})},
         start_new_session=True,  # keeps running after `make up` returns
     )
     assert process.stdout is not None
@@ -67,7 +69,11 @@ def _start_lab(kind: str, argv: list[str]) -> None:
     if not url:
         raise SystemExit(f"the {kind} lab did not start; see {LAB_DIR / (kind + '.log')}")
     pid_file.write_text(str(process.pid))
+    url_file = LAB_DIR / f"{kind}.url"
+    url_file.write_text(url)
+    url_file.chmod(0o600)
     print(f"{kind} lab: {url.split('@')[-1]} (pid {process.pid})")
+    return url
 
 
 def _alive(pid: int) -> bool:
@@ -90,6 +96,7 @@ def _stop_lab(kind: str) -> None:
                 break
             time.sleep(0.1)
     pid_file.unlink()
+    (LAB_DIR / f"{kind}.url").unlink(missing_ok=True)
     print(f"{kind} lab stopped")
 
 
@@ -127,9 +134,12 @@ def up() -> int:
     if cli is None:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
-    _start_lab("vcsim", ["--listen", VCSIM_LISTEN, "--ca-file", str(LAB_DIR / "vcsim-ca.pem"),
-                         "--password", VCSIM_PASSWORD])
-    _start_lab("vra", ["--listen", VRA_LISTEN, "--ca-file", str(LAB_DIR / "vra-ca.pem")])
+    vcenter = _start_lab("vcsim", ["--listen", VCSIM_LISTEN, "--ca-file",
+                                   str(LAB_DIR / "vcsim-ca.pem"), "--password", VCSIM_PASSWORD])
+    # The vRA lab data-collects the templates the stack creates from the vCenter lab.
+    _start_lab("vra", ["--listen", VRA_LISTEN, "--ca-file", str(LAB_DIR / "vra-ca.pem"),
+                       "--vcenter-ca-file", str(LAB_DIR / "vcsim-ca.pem")],
+               env={"VRA_LAB_VCENTER": vcenter})
     env = _environment()
     if _pulumi(cli, "stack", "select", STACK, env=env, check=False) != 0:
         _pulumi(cli, "stack", "init", STACK, env=env)

@@ -8,6 +8,7 @@ with start_vra() as vra:
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import subprocess
@@ -182,16 +183,25 @@ def start_vra(
     listen: str = "127.0.0.1:0",
     ca_file: Path | None = None,
     seed: dict[str, Any] | None = None,
+    vcenter: Any = None,
 ) -> VraLab:
-    """Start `python -m lab vra` and wait for its URL; use as a context manager or call stop()."""
+    """Start `python -m lab vra` and wait for its URL; use as a context manager or call stop().
+
+    vcenter: a running vCenter lab (`VcsimLab`) whose templates this vRA data-collects."""
     cleanup = None
     if ca_file is None:
         cleanup = Path(tempfile.mkdtemp(prefix="vra-lab-ca-"))
         ca_file = cleanup / "ca.pem"
     log = tempfile.TemporaryFile("w+")
+    argv = [sys.executable, "-m", "lab", "vra", "--listen", listen, "--ca-file", str(ca_file)]
+    env = dict(os.environ)
+    if vcenter is not None:
+        argv += ["--vcenter-ca-file", str(vcenter.ca_file)]
+        env["VRA_LAB_VCENTER"] = vcenter.url  # not on the command line: it holds a password
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lab", "vra", "--listen", listen, "--ca-file", str(ca_file)],
+        argv,
         cwd=PROJECT_ROOT,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,

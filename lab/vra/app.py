@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from lab.vra import catalog, composition, entitlements, iaas, identity, operator, software
+from lab.vra.collector import VcenterCollector
 from lab.vra.errors import INTERNAL, INVALID, NOT_FOUND, VraError, error_response
 from lab.vra.faults import FaultsAndLog
 from lab.vra.seed import Seed
@@ -37,10 +38,13 @@ async def _crash(_: Request, exc: Exception) -> JSONResponse:
     return error_response(500, INTERNAL, f"Internal lab error: {type(exc).__name__}: {exc}")
 
 
-def create_app(seed: Seed | None = None) -> tuple[ASGIApp, Store]:
+def create_app(
+    seed: Seed | None = None, collector: VcenterCollector | None = None
+) -> tuple[ASGIApp, Store]:
     store = Store(seed or Seed())
     api = FastAPI(title="vRA 7.3 lab", docs_url=None, redoc_url=None, openapi_url=None)
     api.state.store = store
+    api.state.collector = collector  # templates data-collected from a vCenter, if given
     routers = (
         identity.tokens,
         identity.tenants,

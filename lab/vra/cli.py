@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import sys
 import tempfile
@@ -17,6 +18,7 @@ import uvicorn
 
 from lab.vra import tls
 from lab.vra.app import create_app
+from lab.vra.collector import VcenterCollector
 from lab.vra.seed import Seed
 
 DEFAULT_CA_FILE = Path(".lab/vra-ca.pem")
@@ -66,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="bearer token lifetime in seconds (default 8 h)",
     )
+    parser.add_argument(
+        "--vcenter",
+        metavar="URL",
+        help="data-collect templates from this vCenter (https://USER:PASS@HOST:PORT/sdk), "
+        "as vRA does from its vSphere endpoint; env VRA_LAB_VCENTER also works",
+    )
+    parser.add_argument(
+        "--vcenter-ca-file",
+        type=Path,
+        metavar="PATH",
+        help="CA bundle of that vCenter's certificate (TLS stays verified)",
+    )
     return parser
 
 
@@ -105,7 +119,14 @@ def main(argv: list[str]) -> int:
     url_host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
         host, f"[{host}]" if ":" in host else host
     )
-    app, _ = create_app(seed)
+    vcenter = args.vcenter or os.environ.get("VRA_LAB_VCENTER")
+    collector = None
+    if vcenter:
+        if args.vcenter_ca_file is None:
+            print("--vcenter needs --vcenter-ca-file", file=sys.stderr)
+            return 2
+        collector = VcenterCollector(vcenter, args.vcenter_ca_file)
+    app, _ = create_app(seed, collector)
     with tempfile.TemporaryDirectory(prefix="vra-lab-") as workdir:
         files = tls.issue(args.ca_file, Path(workdir))
         config = uvicorn.Config(

@@ -155,13 +155,3 @@ def stack_config(vcsim: VcsimLab, vra: VraLab) -> tuple[dict[str, str], list[str
               for key, value in raw.items()}
     return config, ["vsphere:password", "gpu-mlaas:vra"]
 
-
-class DataCollectingEngine(LabEngine):
-    """vRA learns about new vSphere templates by data collection; the lab is told directly."""
-
-    vra: VraLab | None = None
-
-    def _record(self, op: str, key: str, record: Any, new: bool = False) -> None:
-        super()._record(op, key, record, new)
-        if self.vra is not None and record.type.endswith(":VgpuTemplate") and op != "same":
-            self.vra.add_source_machine(record.outputs["templateName"])

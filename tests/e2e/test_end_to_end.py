@@ -19,7 +19,7 @@ from pyVmomi import vim, vmodl
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect
 from lab.vra import VraLab
-from tests.e2e.engine import DataCollectingEngine, LabEngine, stack_config
+from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
 from tests.support.vra_fixture import VraApi
 
@@ -32,7 +32,9 @@ def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, V
     from lab.vra import start_vra
 
     folder = tmp_path_factory.mktemp("e2e")
-    with start_vcsim(ca_dir=folder) as vcsim, start_vra(ca_file=folder / "vra-ca.pem") as vra:
+    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
+        ca_file=folder / "vra-ca.pem", vcenter=vcsim  # vRA data-collects the new templates
+    ) as vra:
         yield vcsim, vra
 
 
@@ -41,8 +43,7 @@ def deployment(labs: tuple[VcsimLab, VraLab]) -> Iterator[dict[str, Any]]:
     vcsim, vra = labs
     config, secret_keys = stack_config(vcsim, vra)
     with DynamicHost(config=config) as host:
-        engine = DataCollectingEngine(host=host)
-        engine.vra = vra
+        engine = LabEngine(host=host)
         state = {"engine": engine, "config": config, "secret_keys": secret_keys,
                  "vm_names_before": vm_names(vcsim), "vra_seed": vra.state()}
         state["outputs"] = engine.up(config, secret_keys)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from tests.e2e.engine import DataCollectingEngine, Record, stack_config
+from tests.e2e.engine import LabEngine, Record, stack_config
 from tests.policy.cases import urn
 from tests.policy.pack import ENGINE_COMMAND, PACK, by_policy, serve, struct
 from tests.support.dynamic_host import DynamicHost
@@ -30,11 +30,12 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Re
     from lab.vra import start_vra
 
     folder = tmp_path_factory.mktemp("policy-labs")
-    with start_vcsim(ca_dir=folder) as vcsim, start_vra(ca_file=folder / "vra-ca.pem") as vra:
+    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
+        ca_file=folder / "vra-ca.pem", vcenter=vcsim
+    ) as vra:
         config, secret_keys = stack_config(vcsim, vra)
         with DynamicHost(config=config) as host:
-            engine = DataCollectingEngine(host=host)
-            engine.vra = vra
+            engine = LabEngine(host=host)
             engine.up(config, secret_keys)
             try:
                 yield list(engine.state.values()), json.dumps(config)

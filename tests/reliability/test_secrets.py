@@ -13,7 +13,7 @@ import pytest
 
 from lab.vcsim import start_vcsim
 from lab.vra import start_vra
-from tests.e2e.engine import DataCollectingEngine, stack_config
+from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # the SDK's marker for a secret value
@@ -39,13 +39,12 @@ def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     vcsim_password = "vc-" + secrets.token_urlsafe(12)
     vra_password = "vra-" + secrets.token_urlsafe(12)
     with start_vcsim(ca_dir=folder, password=vcsim_password) as vcsim, \
-            start_vra(ca_file=folder / "vra.pem") as vra:
+            start_vra(ca_file=folder / "vra.pem", vcenter=vcsim) as vra:
         vra.set_seed(users=[{"username": vra.username, "password": vra_password}])
         config, secret_keys = stack_config(vcsim, vra)
         seen: dict[str, Any] = {"passwords": (vcsim_password, vra_password)}
         with DynamicHost(config=config, env={"GPU_MLAAS_LOG_LEVEL": "DEBUG"}) as host:
-            engine = DataCollectingEngine(host=host)
-            engine.vra = vra
+            engine = LabEngine(host=host)
             seen["outputs"] = engine.up(config, secret_keys)
             seen["records"] = [
                 {"inputs": r.inputs, "outputs": r.outputs} for r in engine.state.values()
