@@ -56,7 +56,7 @@ def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
     )
     service = CatalogService("svc", endpoint=ENDPOINT, name="Machine Learning")
     item = CatalogItem("item", endpoint=ENDPOINT, blueprint_id="ML", service_id="s-1")
-    Entitlement(
+    entitlement = Entitlement(
         "ent",
         endpoint=ENDPOINT,
         name="ML users",
@@ -84,4 +84,6 @@ def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
         for props in mocks.seen.values():
             assert not any("password" in key.lower() for key in props)
 
-    return pulumi.Output.all(software.urn, blueprint.urn, service.urn, item.urn).apply(check)
+    return pulumi.Output.all(
+        software.urn, blueprint.urn, service.urn, item.urn, entitlement.urn
+    ).apply(check)
