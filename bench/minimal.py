@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any, TypedDict
 
 TOKEN = "POST /identity/api/tokens"
 TOKEN_REVOKE = "DELETE /identity/api/tokens/{token}"
@@ -63,12 +64,51 @@ MINIMAL: dict[str, list[str]] = {
     ],
 }
 
+# Why the providers make each call beyond the minimal sequences, as found by reading them.
+REASONS: dict[str, str] = {
+    "GET /catalog-service/api/catalogItems":
+        "polling: the lab lists the item 0.3 s after publish (catalogItemDelaySeconds) and "
+        "CatalogItem polls with back-off (providers/vra/catalog_item.py wait_for_item)",
+    "GET /catalog-service/api/entitlements?$filter":
+        "look-up by name before the POST, to adopt what a half-finished create left (design "
+        "§3.6); POST first and look up only on 409 would save it where vRA refuses duplicate "
+        "names (not confirmed for vRA 7, facts §14.6)",
+    "GET /catalog-service/api/services?$filter":
+        "look-up by name before the POST, to adopt an existing service (kept on delete)",
+    "GET /catalog-service/api/services/{id}":
+        "CatalogItem reads its service to check it exists and to label serviceRef "
+        "(providers/vra/catalog_item.py _place)",
+    "GET /composition-service/api/blueprints/{id}":
+        "look-up by id before the POST (providers/vra/base.py converge_published); ids are "
+        "client-chosen, so a 409 on the POST says the same and VraClient.create re-reads then",
+    "GET /software-service/api/softwarecomponenttypes/{id}":
+        "look-up by id before the POST (converge_published), avoidable as for blueprints",
+    "GET /identity/api/tenants/{tenant}/principals/{ref}":
+        "resolve_principal asks for a user first; ml-users@vsphere.local is a group, so that "
+        "answer is a 404 before the group look-up (providers/vra/entitlement.py)",
+    "PUT /composition-service/api/blueprints/{id}/status":
+        "the blueprint is POSTed as DRAFT, then published; a POST with publishStatus "
+        "PUBLISHED (facts §4, K1 sample; the lab honours it) saves the call",
+    "GET /catalog-service/api/catalogItems/{id}":
+        "CatalogItem.delete reads the item to clear its serviceRef (facts §7 step 2, optional: "
+        "the item goes with its blueprint, which the provider cannot know is deleted next)",
+    "PUT /catalog-service/api/catalogItems/{id}":
+        "CatalogItem.delete clears serviceRef (see the GET above)",
+}
+
 # Collections whose next path segment is an object id.
 _COLLECTIONS = ("softwarecomponenttypes", "blueprints", "services", "catalogItems",
                 "entitlements", "tokens", "principals", "groups")
 
 
-def call_template(entry: dict[str, object]) -> str:
+class Comparison(TypedDict):
+    actual: int
+    minimal: int
+    extra: dict[str, int]  # calls made beyond the minimal sequence, with how often
+    missing: dict[str, int]  # minimal calls that were not made
+
+
+def call_template(entry: dict[str, Any]) -> str:
     """`"METHOD template"` of one request-log entry (ids replaced, filtered lists marked)."""
     parts = str(entry["path"]).split("/")
     out: list[str] = []
@@ -85,7 +125,7 @@ def call_template(entry: dict[str, object]) -> str:
     return f"{entry['method']} {'/'.join(out)}{filtered}"
 
 
-def compare(step: str, log: list[dict[str, object]]) -> dict[str, object]:
+def compare(step: str, log: list[dict[str, Any]]) -> Comparison:
     """Actual calls of a step next to its minimal sequence: counts and the differences."""
     actual = Counter(call_template(e) for e in log)
     minimal = Counter(MINIMAL[step])

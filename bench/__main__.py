@@ -1,0 +1,60 @@
+"""`python -m bench [--only NAME ...]`: run the benchmarks, print them, store them in
+`bench/results.json` (figures not re-run keep their stored values)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from bench import latency, plan_time, program_eval, vra_calls
+from bench.labs import running_labs
+from bench.report import RESULTS_FILE, Figure, render, write_json
+
+LAB_FIGURES: dict[str, Callable[..., list[Figure]]] = {
+    "vra-calls": vra_calls.figures,
+    "latency": latency.figures,
+}
+OFFLINE_FIGURES: dict[str, Callable[[], list[Figure]]] = {
+    "plan": plan_time.figures,
+    "program": program_eval.figures,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = [*LAB_FIGURES, *OFFLINE_FIGURES]
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", choices=names,
+                        help="run only these benchmarks (repeatable); default: all")
+    parser.add_argument("--no-save", action="store_true", help="do not write results.json")
+    args = parser.parse_args(argv)
+    chosen = args.only or names
+    console = Console(width=max(Console().width, 140))
+    figures: list[Figure] = []
+    started = time.monotonic()
+    lab_runs = [name for name in chosen if name in LAB_FIGURES]
+    if lab_runs:
+        with running_labs() as (vcsim, vra):
+            for name in lab_runs:
+                console.print(f"[dim]running {name} ...[/dim]")
+                figures += LAB_FIGURES[name](vcsim, vra)
+    for name in chosen:
+        if name in OFFLINE_FIGURES:
+            console.print(f"[dim]running {name} ...[/dim]")
+            figures += OFFLINE_FIGURES[name]()
+    render(figures, console)
+    console.print(f"[dim]{time.monotonic() - started:.0f} s in all[/dim]")
+    if not args.no_save:
+        write_json(figures, measured=datetime.now(UTC).isoformat(timespec="seconds"),
+                   machine=f"{platform.machine()}, {platform.python_implementation()} "
+                           f"{platform.python_version()}")
+        console.print(f"written to {RESULTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
