@@ -20,6 +20,7 @@ from providers.vra import client as vra_client
 from providers.vra import settings
 from providers.vra.catalog_service import CatalogServiceProvider
 from providers.vra.client import VraError, client_for, eq_filter, startswith_filter
+from providers.vra.documents import service_document
 from providers.vra.settings import Endpoint, VraSettingsError
 from tests.providers.vra.chain import Chain, create, service_inputs
 
@@ -196,3 +197,18 @@ def test_errors_quote_vra_code_message_method_and_path(
 def test_password_never_in_client_repr_or_settings_repr(endpoint: dict[str, Any]) -> None:
     credentials = settings.credentials_for(Endpoint.from_input(endpoint))
     assert os.environ[settings.ENV_PASSWORD] not in repr(credentials)
+
+
+def test_create_adopts_when_vra_already_has_it(endpoint: dict[str, Any], creds: Any) -> None:
+    # What a retried POST meets when the first one was stored but its answer was lost.
+    api = client_for(Endpoint.from_input(endpoint))
+    path = "/catalog-service/api/services"
+    body = service_document("Machine Learning", "", creds.tenant)
+    first = api.create(path, body, lambda: api.find_one(path, "name", "Machine Learning"))
+    again = api.create(path, body, lambda: api.find_one(path, "name", "Machine Learning"))
+    assert again["id"] == first["id"]
+    assert creds.state()["services"]["count"] == 1
+    statuses = [
+        r["status"] for r in creds.requests() if r["method"] == "POST" and r["path"] == path
+    ]
+    assert statuses == [201, 409]
