@@ -96,6 +96,23 @@ REASONS: dict[str, str] = {
         "CatalogItem.delete clears serviceRef (see the GET above)",
 }
 
+# Which resource of an offering makes a create call, by a path fragment.
+_KIND_OF_PATH = (("/softwarecomponenttypes", "SoftwareComponent"),
+                 ("/source-machines", "Blueprint"), ("/blueprints", "Blueprint"),
+                 ("/services", "CatalogService"), ("/catalogItems", "CatalogItem"),
+                 ("/tenants/", "Entitlement"), ("/entitlements", "Entitlement"))
+
+
+def minimal_create_calls_by_kind() -> dict[str, int]:
+    """Minimal create calls per resource kind (tokens left out: one per process)."""
+    counts: Counter[str] = Counter()
+    for call in MINIMAL["create"]:
+        kind = next((k for fragment, k in _KIND_OF_PATH if fragment in call), None)
+        if kind is not None:
+            counts[kind] += 1
+    return dict(counts)
+
+
 # Collections whose next path segment is an object id.
 _COLLECTIONS = ("softwarecomponenttypes", "blueprints", "services", "catalogItems",
                 "entitlements", "tokens", "principals", "groups")
