@@ -60,6 +60,7 @@ def write_json(figures: list[Figure], path: Path = RESULTS_FILE, **meta: Any) ->
             old = {f["key"]: f for f in json.loads(path.read_text()).get("figures", [])}
         except (ValueError, AttributeError):
             old = {}
-    merged = {**old, **{fig.key: asdict(fig) for fig in figures}}
+    merged = {fig.key: asdict(fig) for fig in figures}
+    merged |= {key: stored for key, stored in old.items() if key not in merged}
     document = {**meta, "figures": list(merged.values())}
     path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
