@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.minimal import TOKEN, minimal_create_calls_by_kind
 from bench.report import Figure
-from bench.stacks import DataCollectingEngine, lab_stack_config, max_overlap
+from bench.stacks import VRA_TYPE, DataCollectingEngine, lab_stack_config, max_overlap
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
 from tests.support.dynamic_host import DynamicHost
@@ -30,7 +30,6 @@ from tests.support.dynamic_host import DynamicHost
 COMMAND = "python -m bench --only latency"
 LATENCY_MS = 200
 FAULT_COUNT = 100_000  # more than any deploy sends
-VRA_TYPE = "pulumi-python:dynamic/vra:"
 
 
 def _mentions(value: Any, needle: str) -> bool:

@@ -21,6 +21,7 @@ from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
 from tests.support.dynamic_host import PROJECT_ROOT
 
 SECRET_KEYS = ["vsphere:password", "gpu-mlaas:vra"]
+VRA_TYPE = f"{DYNAMIC_PREFIX}/vra:"  # type tokens of the vRA resources
 
 
 def dev_config_values() -> dict[str, Any]:

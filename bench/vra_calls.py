@@ -15,16 +15,15 @@ from typing import Any
 
 from bench.minimal import REASONS, TOKEN, Comparison, compare
 from bench.report import Figure
-from bench.stacks import DataCollectingEngine, lab_stack_config
+from bench.stacks import VRA_TYPE, DataCollectingEngine, lab_stack_config
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import open_sessions
 from lab.vra import VraLab
 from providers.vra.client import path_segment
-from tests.support.dynamic_host import DynamicHost
+from tests.support.dynamic_host import DynamicHost, urn
 
 COMMAND = "python -m bench --only vra-calls"
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
-VRA_TYPE = "pulumi-python:dynamic/vra:"
 
 
 @dataclass
@@ -57,7 +56,7 @@ def _refresh(engine: DataCollectingEngine, host: DynamicHost) -> None:
     records = list(engine.state.values())
 
     def read(record: Any) -> None:
-        found, outs = host.read(record.id, engine._urn(record.type, record.name), record.outputs)
+        found, outs = host.read(record.id, urn(record.type, record.name), record.outputs)
         if found:
             record.outputs = outs
 
