@@ -32,7 +32,7 @@ plan: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
-	$(PY) -m mypy mlaas components providers lab policy
+	$(PY) -m mypy .
 
 # Deploy the dev stack against both local labs (needs the Pulumi CLI; see README).
 up: lab-build

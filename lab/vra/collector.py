@@ -51,6 +51,7 @@ class VcenterCollector:
     @staticmethod
     def _templates(si: vim.ServiceInstance) -> list[str]:
         content = si.content
+        assert content.viewManager is not None and content.propertyCollector is not None
         view = content.viewManager.CreateContainerView(
             content.rootFolder, [vim.VirtualMachine], True
         )
@@ -64,11 +65,11 @@ class VcenterCollector:
                 propSet=[vmodl.query.PropertyCollector.PropertySpec(
                     type=vim.VirtualMachine, pathSet=["name", "config.template"])],
             )
-            names = []
+            names: list[str] = []
             for item in content.propertyCollector.RetrieveContents([spec]):
                 props = {p.name: p.val for p in item.propSet}
                 if props.get("config.template"):
-                    names.append(props["name"])
+                    names.append(str(props["name"]))
             return names
         finally:
             view.Destroy()
