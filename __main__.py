@@ -3,6 +3,8 @@
 Only wiring: config -> sizing plan -> components -> stack outputs.
 """
 
+import gc
+
 import pulumi
 import pulumi_vsphere as vsphere
 
@@ -13,6 +15,12 @@ from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTem
 from mlaas.sizing import plan
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
+
+# Everything imported so far (the SDK, pulumi_vsphere) lives as long as the program, and so does
+# every Output the program declares: keep the cyclic garbage collector from re-walking them all on
+# each pass (large pools otherwise cost more than linear time; see README, Benchmarks).
+gc.freeze()
+gc.set_threshold(200_000, 50, 100)
 
 config = load()
 sizing = plan(config)
