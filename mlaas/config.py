@@ -185,6 +185,7 @@ class Vra(_Model):
     business_group: NonEmpty
     ca_bundle: NonEmpty | None = None
     insecure: bool = False
+    timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0  # per vRA call
 
     @model_validator(mode="after")
     def _one_trust_mode(self) -> Vra:

@@ -4,6 +4,10 @@ One client (one requests Session, one bearer token) per process per endpoint + u
 module-level registry guarded by a lock: the provider host runs up to four calls at once on one
 provider instance, and nothing network-related may sit on that instance (dill pickles it into
 state). Tokens are renewed shortly before `expires`, and once on a 401; all are revoked at exit.
+
+Every call waits at most `timeoutSeconds` (key of the `gpu-mlaas:vra` config object, else the
+VRA_TIMEOUT environment variable, default 60) for vRA to answer, and at most
+CONNECT_TIMEOUT_SECONDS (or that, if smaller) to connect.
 """
 
 from __future__ import annotations
@@ -26,8 +30,7 @@ from providers.vra.settings import Credentials, Endpoint, credentials_for
 
 log = logging.getLogger(__name__)
 
-# (connect, read) seconds for every call; a dynamic provider gets no deadline from the engine.
-TIMEOUT = (10.0, 60.0)
+CONNECT_TIMEOUT_SECONDS = 10.0
 PAGE_LIMIT = 100
 # Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
 RENEW_MARGIN_SECONDS = 60.0
@@ -148,6 +151,11 @@ class VraClient:
     def __init__(self, endpoint: Endpoint, credentials: Credentials) -> None:
         self.endpoint = endpoint
         self._username = credentials.username
+        # (connect, read) seconds; a dynamic provider gets no deadline from the engine.
+        self._timeout = (
+            min(CONNECT_TIMEOUT_SECONDS, credentials.timeout_seconds),
+            credentials.timeout_seconds,
+        )
         self._password = credentials.password
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -230,7 +238,7 @@ class VraClient:
                 params=params,
                 json=json,
                 headers=headers,
-                timeout=TIMEOUT,
+                timeout=self._timeout,
                 verify=self._verify,
             )
         except requests.RequestException as exc:

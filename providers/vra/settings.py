@@ -24,6 +24,9 @@ ENV_USERNAME = "VRA_USERNAME"
 ENV_PASSWORD = "VRA_PASSWORD"
 ENV_CA_BUNDLE = "VRA_CA_BUNDLE"
 ENV_INSECURE = "VRA_INSECURE"
+ENV_TIMEOUT = "VRA_TIMEOUT"
+# Seconds to wait for each vRA answer; a dynamic provider gets no deadline from the engine.
+DEFAULT_TIMEOUT_SECONDS = 60.0
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -59,12 +62,14 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Credentials:
-    """Who to log in as and how to trust the server. `password` stays out of repr()."""
+    """Who to log in as, how to trust the server and how long to wait for it.
+    `password` stays out of repr()."""
 
     username: str
     password: str = field(repr=False)
     ca_bundle: str | None = None
     insecure: bool = False
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
 
 _lock = threading.Lock()
@@ -136,5 +141,27 @@ def credentials_for(endpoint: Endpoint) -> Credentials:
         endpoint.insecure or _flag(cfg.get("insecure")) or _flag(os.environ.get(ENV_INSECURE))
     )
     return Credentials(
-        username=str(username), password=str(password), ca_bundle=ca_bundle, insecure=insecure
+        username=str(username),
+        password=str(password),
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        timeout_seconds=_timeout(
+            cfg["timeoutSeconds"] if "timeoutSeconds" in cfg else os.environ.get(ENV_TIMEOUT)
+        ),
     )
+
+
+def _timeout(raw: Any) -> float:
+    """`timeoutSeconds` (config) or VRA_TIMEOUT (env): a positive number of seconds."""
+    if raw is None or raw == "":
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = -1.0 if isinstance(raw, bool) else float(raw)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise VraSettingsError(
+            f"config '{CONFIG_KEY}'.timeoutSeconds / {ENV_TIMEOUT} must be a positive number "
+            f"of seconds, got {raw!r}"
+        )
+    return seconds
