@@ -398,8 +398,11 @@ def find_by_name(
     scope: str = "",
 ) -> Found | None:
     """The one object of `vim_type` called `name` (None if there is none; error if several)."""
+    # An object removed while the view is read comes back without its name: not a match.
     matches = [
-        (obj, props) for obj, props in inventory(si, vim_type, paths, root) if props["name"] == name
+        (obj, props)
+        for obj, props in inventory(si, vim_type, paths, root)
+        if props.get("name") == name
     ]
     if len(matches) > 1:
         ids = ", ".join(obj._moId for obj, _ in matches)
