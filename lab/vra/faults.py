@@ -30,6 +30,29 @@ def _drop_connection(send: Send) -> None:
     cycle.disconnected = True
 
 
+async def _read_first(receive: Receive) -> Receive:
+    """Read the whole request body now; return a `receive` that hands it to the app later.
+
+    A slow server still acts on a request the client sent in full, even when the client has
+    stopped waiting for the answer; without this, the app would read the body only after the
+    delay, find the client gone and refuse an empty body.
+    """
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
 class FaultsAndLog:
     def __init__(self, app: ASGIApp, store: Store) -> None:
         self.app = app
@@ -51,6 +74,7 @@ class FaultsAndLog:
 
         if fault is not None:
             if fault.latency_ms:
+                receive = await _read_first(receive)
                 await asyncio.sleep(fault.latency_ms / 1000)
             if fault.expire_token:
                 headers = dict(scope["headers"])

@@ -108,6 +108,15 @@ def terminate_other_sessions(vcsim: VcsimLab) -> list[str]:
     return keys
 
 
+def objects(si: Any, *types: type) -> list[Any]:
+    """Every inventory object of these types (as admin, for checks from the outside)."""
+    view = si.content.viewManager.CreateContainerView(si.content.rootFolder, list(types), True)
+    try:
+        return list(view.view)
+    finally:
+        view.Destroy()
+
+
 # -- sessions ----------------------------------------------------------------------------------
 
 
@@ -221,29 +230,24 @@ def test_clone_left_half_made_by_an_interrupted_run_is_rebuilt_not_duplicated(
     labs.destroyed(engine)
 
     with connect(labs.vcsim) as si:
-        view = si.content.viewManager.CreateContainerView(
-            si.content.rootFolder, [vim.VirtualMachine, vim.ResourcePool], True
-        )
-        base = next(o for o in view.view
+        found = objects(si, vim.VirtualMachine, vim.ResourcePool)
+        base = next(o for o in found
                     if isinstance(o, vim.VirtualMachine) and o.name == labs.vcsim.base_image)
-        pool = next(o for o in view.view if isinstance(o, vim.ResourcePool))
-        view.Destroy()
+        pool = next(o for o in found if isinstance(o, vim.ResourcePool))
         task = base.CloneVM_Task(folder=base.parent, name=name,
                                  spec=vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=pool)))
         WaitForTask(task, si=si)
     assert vm_names(labs.vcsim) == labs.vms | {name}
 
+    rebuilds = labs.host.stderr().count(f"VM {name} differs from its inputs")
     fresh = FinishingEngine(host=labs.host)
     fresh.up(labs.config, labs.secret_keys)
+    assert labs.host.stderr().count(f"VM {name} differs from its inputs") == rebuilds + 1
     assert vm_names(labs.vcsim) == labs.vms | {name}  # rebuilt in place, not beside
     with connect(labs.vcsim) as si:
-        view = si.content.viewManager.CreateContainerView(
-            si.content.rootFolder, [vim.VirtualMachine], True
-        )
-        template = next(vm for vm in view.view if vm.name == name)
+        template = next(vm for vm in objects(si, vim.VirtualMachine) if vm.name == name)
         assert template.config.template is True
-        assert [d.backing.vgpu for d in template.config.hardware.device
+        assert [getattr(d.backing, "vgpu", None) for d in template.config.hardware.device
                 if isinstance(d, vim.vm.device.VirtualPCIPassthrough)] == [WORKING_PROFILE]
-        view.Destroy()
     labs.deployed(fresh)
     labs.destroyed(fresh)

@@ -140,8 +140,26 @@ def assert_fails_clearly(error: ProviderCallError, method: str, template: str) -
     assert re.fullmatch(rf"[\w.]*VraError: vRA {method} {path} failed: .+", last), last
 
 
-@pytest.mark.parametrize("fault_kind", FAULTS)
-@pytest.mark.parametrize("step", STEPS.values(), ids=list(STEPS))
+# Known bugs the matrix finds; strict, so a fix turns them into failures to remove from here.
+KNOWN_BUGS = {
+    ("service-post", "slow"): (
+        "orphan: vRA stored the service although the client gave up waiting; the next run finds "
+        "it by name, marks it adopted (existed before this stack) and destroy keeps it "
+        "(providers/vra/catalog_service.py _ensure/delete; needs an ownership marker)"
+    ),
+}
+CASES = [
+    pytest.param(
+        step, fault_kind, id=f"{step_id}-{fault_kind}",
+        marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[step_id, fault_kind])]
+        if (step_id, fault_kind) in KNOWN_BUGS else [],
+    )
+    for step_id, step in STEPS.items()
+    for fault_kind in FAULTS
+]
+
+
+@pytest.mark.parametrize(("step", "fault_kind"), CASES)
 def test_fault_once_then_rerun_converges(
     matrix: Matrix,
     make_engine: Callable[[DynamicHost], FinishingEngine],
@@ -165,6 +183,9 @@ def test_fault_once_then_rerun_converges(
     assert [(r["method"], path_template(r["path"])) for r in faulted] == [step]
 
     settle(vra)
+    if "latencyMs" in FAULTS[fault_kind]:  # vRA acted on it, though nobody heard the answer
+        (late,) = [r for r in vra.requests() if r["fault"]]
+        assert late["status"] in (200, 201), late
     vra.clear_faults()
     engine.up(matrix.config, matrix.secret_keys)
     assert set(engine.state) == matrix.resources
