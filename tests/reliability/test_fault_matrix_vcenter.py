@@ -217,6 +217,12 @@ def test_template_that_fails_after_the_clone_leaves_no_vm(
                      r"built \(extraConfig differ\)$", last_line(failure.value))
     assert labs.host.stderr().count("removing half-made VM") == removals + 1
     assert vm_names(labs.vcsim) == labs.vms | {record.outputs["templateName"]}
+
+    # Fixed (a key vCenter stores), the same resource is created and then deleted cleanly.
+    fixed, _ = labs.host.check(urn, {}, {**props, "extraConfig": {"guestinfo.build": "ok"}})
+    template_id, outs = labs.host.create(urn, fixed)
+    assert vm_names(labs.vcsim) == labs.vms | {record.outputs["templateName"], outs["templateName"]}
+    labs.host.delete(template_id, urn, outs)
     labs.destroyed(engine)
 
 
