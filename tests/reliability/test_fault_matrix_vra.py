@@ -27,7 +27,7 @@ from tests.reliability.conftest import FinishingEngine
 from tests.support.dynamic_host import DynamicHost, ProviderCallError
 
 # The vRA client's read timeout in these tests, and an injected latency well above it.
-TIMEOUT_SECONDS = 0.8
+TIMEOUT_SECONDS = 1.0
 LATENCY_MS = 2 * TIMEOUT_SECONDS * 1000
 CATALOG_DELAY_SECONDS = 0.02  # publish -> catalog item visible; the seed's 0.3 s only slows us
 SETTLE_SECONDS = 10.0
