@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pyVim.connect import Disconnect, SmartConnect
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 if TYPE_CHECKING:
     from lab.vcsim import VcsimLab
@@ -39,3 +39,19 @@ def open_sessions(lab: VcsimLab) -> list[vim.UserSession]:
         if manager is None or current is None:
             raise RuntimeError(f"the lab at {lab.host_port} reports no session manager/session")
         return [s for s in manager.sessionList if s.key != current.key]
+
+
+def vm_names(vcsim: VcsimLab) -> set[str]:
+    """Names of every VM and template in the lab now."""
+    with connect(vcsim) as si:
+        views = si.content.viewManager
+        assert views is not None
+        view = views.CreateContainerView(si.content.rootFolder, [vim.VirtualMachine], True)
+        names: set[str] = set()
+        for vm in view.view:
+            try:
+                names.add(vm.name)
+            except vmodl.fault.ManagedObjectNotFound:  # removed between listing and reading
+                continue
+        view.Destroy()
+        return names

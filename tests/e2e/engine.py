@@ -10,9 +10,11 @@ creation order, as the engine's dependency graph would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 PROVIDER_KEY = "__provider"
+IN_FLIGHT_DEADLINE_SECONDS = 60.0
 
 
 @dataclass
@@ -50,6 +53,8 @@ class LabEngine(mocks.Mocks):
     operations: list[tuple[str, str]] = field(default_factory=list)  # this run's (op, key)
     mocked: dict[str, dict[str, Any]] = field(default_factory=dict)  # non-dynamic inputs by key
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _busy: int = 0  # provider calls in flight
+    _idle: threading.Condition = field(default_factory=threading.Condition)
 
     def _urn(self, typ: str, name: str) -> str:
         return f"urn:pulumi:{self.stack}::{self.project}::{typ}::{name}"
@@ -64,6 +69,16 @@ class LabEngine(mocks.Mocks):
         return props
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        with self._idle:
+            self._busy += 1
+        try:
+            return self._register(args)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def _register(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
             # pulumi-vsphere: echo inputs, as a provider would return them.
             with self._lock:
@@ -131,8 +146,30 @@ class LabEngine(mocks.Mocks):
             outputs = root.outputs  # type: ignore[attr-defined]
             return pulumi.Output.all(**outputs).apply(exports.update)
 
-        evaluate()
+        try:
+            evaluate()
+        except BaseException:
+            self._finish_in_flight()
+            raise
         return exports
+
+    def _finish_in_flight(self) -> None:
+        """After a failed step the SDK leaves the other registrations outstanding on its event
+        loop, where they would resume inside the next `up`. Pulumi's engine starts no new step
+        after a failure and waits for the running ones: cancel what has not started, wait for
+        what has."""
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        # A registration a worker thread picked up just before the cancel is about to enter
+        # new_resource; give it a moment to be counted, then wait for every counted one.
+        time.sleep(0.05)
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._busy == 0, IN_FLIGHT_DEADLINE_SECONDS):
+                raise AssertionError(f"{self._busy} provider call(s) still running")
 
     def destroy(self) -> None:
         for key in reversed(self.order):

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
-from pyVmomi import vim, vmodl
+from pyVmomi import vim
 
 from lab.vcsim import VcsimLab
-from lab.vcsim.client import connect
+from lab.vcsim.client import connect, vm_names
 from lab.vra import VraLab
 from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
@@ -49,21 +49,6 @@ def deployment(labs: tuple[VcsimLab, VraLab]) -> Iterator[dict[str, Any]]:
         state["outputs"] = engine.up(config, secret_keys)
         state["first_operations"] = list(engine.operations)
         yield state
-
-
-def vm_names(vcsim: VcsimLab) -> set[str]:
-    with connect(vcsim) as si:
-        view = si.content.viewManager.CreateContainerView(
-            si.content.rootFolder, [vim.VirtualMachine], True
-        )
-        names = set()
-        for vm in view.view:
-            try:
-                names.add(vm.name)
-            except vmodl.fault.ManagedObjectNotFound:  # removed between listing and reading
-                continue
-        view.Destroy()
-        return names
 
 
 def test_deploy_creates_every_resource(deployment: dict[str, Any]) -> None:

@@ -20,12 +20,10 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 from lab.vcsim import VcsimLab, start_vcsim
-from lab.vcsim.client import connect, open_sessions
+from lab.vcsim.client import connect, open_sessions, vm_names
 from lab.vra import VraLab, start_vra
 from mlaas.profiles import gpu_type
-from tests.e2e.engine import stack_config
-from tests.e2e.test_end_to_end import vm_names
-from tests.reliability.conftest import FinishingEngine
+from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError
 from tests.support.dynamic_host import urn as resource_urn
 
@@ -51,7 +49,7 @@ class Labs:
         """How often the provider host has logged in again after losing its session."""
         return self.host.stderr().count(RELOGIN_LINE)
 
-    def deployed(self, engine: FinishingEngine) -> None:
+    def deployed(self, engine: LabEngine) -> None:
         """Every resource of the stack is in the engine's state and a further run is all same."""
         kinds = [key.split("::")[0].rsplit(":", 1)[-1] for key in engine.state]
         assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService", "Entitlement",
@@ -59,7 +57,7 @@ class Labs:
         engine.up(self.config, self.secret_keys)
         assert {op for op, _ in engine.operations} == {"same"}
 
-    def destroyed(self, engine: FinishingEngine) -> None:
+    def destroyed(self, engine: LabEngine) -> None:
         engine.destroy()
         assert vm_names(self.vcsim) == self.vms
 
@@ -88,10 +86,10 @@ def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Labs]:
 
 
 @pytest.fixture
-def engine(labs: Labs) -> FinishingEngine:
+def engine(labs: Labs) -> LabEngine:
     labs.vra.restore_seed()
     labs.vra.set_seed(catalogItemDelaySeconds=0.02)
-    return FinishingEngine(host=labs.host)
+    return LabEngine(host=labs.host)
 
 
 def last_line(error: ProviderCallError) -> str:
@@ -121,7 +119,7 @@ def objects(si: Any, *types: type) -> list[Any]:
 
 
 def test_session_ended_between_resources_run_logs_in_again(
-    labs: Labs, engine: FinishingEngine, monkeypatch: pytest.MonkeyPatch
+    labs: Labs, engine: LabEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The session dies after the first host is configured; the others and the template are
     made through one new login."""
@@ -147,7 +145,7 @@ def test_session_ended_between_resources_run_logs_in_again(
 
 
 def test_session_ended_between_runs_destroy_logs_in_again(
-    labs: Labs, engine: FinishingEngine
+    labs: Labs, engine: LabEngine
 ) -> None:
     engine.up(labs.config, labs.secret_keys)
     before = labs.relogins()
@@ -160,7 +158,7 @@ def test_session_ended_between_runs_destroy_logs_in_again(
 
 
 def test_host_without_the_profile_is_named_then_the_fixed_stack_converges(
-    labs: Labs, engine: FinishingEngine
+    labs: Labs, engine: LabEngine
 ) -> None:
     with pytest.raises(ProviderCallError) as failure:
         engine.up(labs.dev_config, labs.secret_keys)
@@ -181,7 +179,7 @@ def test_host_without_the_profile_is_named_then_the_fixed_stack_converges(
 
 
 def test_missing_datastore_is_named_then_the_fixed_stack_converges(
-    labs: Labs, engine: FinishingEngine
+    labs: Labs, engine: LabEngine
 ) -> None:
     def move(template: dict[str, Any]) -> None:
         template["datastore"] = "LocalDS_9"
@@ -200,7 +198,7 @@ def test_missing_datastore_is_named_then_the_fixed_stack_converges(
 
 
 def test_template_that_fails_after_the_clone_leaves_no_vm(
-    labs: Labs, engine: FinishingEngine
+    labs: Labs, engine: LabEngine
 ) -> None:
     """Clone and reconfigure succeed, then the template does not read back as asked (vCenter
     applies a `SET.` extraConfig key instead of storing it): the half-made VM is removed."""
@@ -227,7 +225,7 @@ def test_template_that_fails_after_the_clone_leaves_no_vm(
 
 
 def test_clone_left_half_made_by_an_interrupted_run_is_rebuilt_not_duplicated(
-    labs: Labs, engine: FinishingEngine
+    labs: Labs, engine: LabEngine
 ) -> None:
     """A run died after the clone, before the vGPU: the VM under the template's name is a
     plain powered-off VM. The next run rebuilds it; no second VM, nothing left afterwards."""
@@ -246,7 +244,7 @@ def test_clone_left_half_made_by_an_interrupted_run_is_rebuilt_not_duplicated(
     assert vm_names(labs.vcsim) == labs.vms | {name}
 
     rebuilds = labs.host.stderr().count(f"VM {name} differs from its inputs")
-    fresh = FinishingEngine(host=labs.host)
+    fresh = LabEngine(host=labs.host)
     fresh.up(labs.config, labs.secret_keys)
     assert labs.host.stderr().count(f"VM {name} differs from its inputs") == rebuilds + 1
     assert vm_names(labs.vcsim) == labs.vms | {name}  # rebuilt in place, not beside

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 
 from lab.vcsim import VcsimLab, start_vcsim
+from lab.vcsim.client import vm_names
 from lab.vra import VraLab, start_vra
 from tests.e2e.engine import LabEngine, stack_config
-from tests.e2e.test_end_to_end import vm_names
-from tests.reliability.conftest import FinishingEngine
 from tests.support.dynamic_host import DynamicHost, ProviderCallError
 
 # The vRA client's read timeout in these tests, and an injected latency well above it.
@@ -162,7 +161,7 @@ CASES = [
 @pytest.mark.parametrize(("step", "fault_kind"), CASES)
 def test_fault_once_then_rerun_converges(
     matrix: Matrix,
-    make_engine: Callable[[DynamicHost], FinishingEngine],
+    make_engine: Callable[[DynamicHost], LabEngine],
     step: tuple[str, str],
     fault_kind: str,
 ) -> None:
