@@ -64,6 +64,7 @@ service = CatalogService(
     endpoint=endpoint,
     name=config.catalog.service,
     description=config.catalog.description,
+    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}",
 )
 
 offerings = {}

@@ -64,14 +64,20 @@ def converge_published(
     object_id: str,
     desired: dict[str, Any],
     same: Callable[[dict[str, Any]], bool],
+    *,
+    new: bool,
 ) -> dict[str, Any]:
     """Make the object `object_id` match `desired` and be PUBLISHED; write only what differs.
 
-    `same(current) -> bool` compares domain fields. Used by software components and blueprints,
-    whose ids are client-chosen: a lookup by id before the POST makes creates idempotent.
+    Used by software components and blueprints, whose ids are client-chosen. `new` (a create):
+    POST first, with no look-up before it; a 409 (the id exists: a half-finished earlier run)
+    or a lost answer makes `VraClient.create` re-read by id and adopt what is there, which is
+    then converged like an update. Otherwise (an update) the object is read by id first and
+    POSTed again only if it vanished. `desired` may already say PUBLISHED (blueprints: facts §4,
+    K1 sample); when the stored object is not, a status PUT publishes it.
     """
     path = f"{collection}/{path_segment(object_id)}"
-    current = client.get(path)
+    current = None if new else client.get(path)
     if current is None:
         current = client.create(collection, desired, lambda: client.get(path))
     if not same(current):

@@ -11,6 +11,7 @@ from providers.vra.base import EndpointArgs, VraProvider, converge_published
 from providers.vra.client import VraClient, VraError, eq_filter, path_segment
 from providers.vra.documents import (
     MACHINE_TYPE,
+    PUBLISHED,
     RETIRED,
     blueprint_document,
     parse_blueprint,
@@ -64,15 +65,21 @@ class BlueprintProvider(VraProvider):
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "blueprintId")
 
-    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _converge(self, props: dict[str, Any], *, new: bool) -> dict[str, Any]:
         spec: BlueprintInputs = self.parse(props)
         if not spec.blueprintId:
             raise ValueError("Blueprint: input 'blueprintId' is missing (run check first)")
         client = self.client(props)
         source_id = find_source_machine(client, spec.templateName, spec.cloneType)
         endpoint = self.endpoint_of(props)
+        # Published in the POST itself (facts §4: the VMware K1 sample sends publishStatus
+        # PUBLISHED on create), which saves the status PUT after it.
         desired = blueprint_document(
-            spec.blueprintId, spec, tenant=endpoint.tenant, source_machine_id=source_id
+            spec.blueprintId,
+            spec,
+            tenant=endpoint.tenant,
+            source_machine_id=source_id,
+            publish_status=PUBLISHED,
         )
         wanted = _domain(parse_blueprint(desired))
         stored = converge_published(
@@ -81,6 +88,7 @@ class BlueprintProvider(VraProvider):
             spec.blueprintId,
             desired,
             lambda current: _domain(parse_blueprint(current)) == wanted,
+            new=new,
         )
         return self._outputs(spec.model_dump(exclude_none=True), spec.blueprintId, stored)
 
@@ -95,11 +103,11 @@ class BlueprintProvider(VraProvider):
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._converge(props)
+        outs = self._converge(props, new=True)
         return CreateResult(outs["blueprintId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._converge({**news, "blueprintId": id_}))
+        return UpdateResult(self._converge({**news, "blueprintId": id_}, new=False))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")

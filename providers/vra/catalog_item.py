@@ -14,7 +14,6 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers.vra.base import EndpointArgs, VraProvider
-from providers.vra.catalog_service import get_service
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.models import CatalogItemInputs
 
@@ -62,12 +61,6 @@ class CatalogItemProvider(VraProvider):
     def _place(self, props: dict[str, Any], item_id: str | None) -> dict[str, Any]:
         spec: CatalogItemInputs = self.parse(props)
         client = self.client(props)
-        service = get_service(client, spec.serviceId)
-        if service is None:
-            raise ValueError(
-                f"CatalogItem: catalog service {spec.serviceId!r} (input 'serviceId') "
-                "does not exist"
-            )
         if item_id:
             item = client.get(f"{COLLECTION}/{path_segment(item_id)}")
             if item is None:
@@ -76,8 +69,24 @@ class CatalogItemProvider(VraProvider):
             binding = binding_id(self.endpoint_of(props).tenant, spec.blueprintId)
             item = wait_for_item(client, binding, spec.timeoutSeconds)
         if (item.get("serviceRef") or {}).get("id") != spec.serviceId:
-            item = {**item, "serviceRef": {"id": spec.serviceId, "label": service.get("name")}}
-            client.put(f"{COLLECTION}/{path_segment(str(item['id']))}", item)
+            # The service is not read first: its id comes from the CatalogService resource, and
+            # vRA itself refuses an unknown one on this PUT. The ref carries the id only, as the
+            # entitlement's catalogItemRef does (facts §6); the samples in facts §5 also send a
+            # label, which vRA 7.3 is not confirmed to need.
+            item = {**item, "serviceRef": {"id": spec.serviceId}}
+            path = f"{COLLECTION}/{path_segment(str(item['id']))}"
+            try:
+                client.put(path, item)
+            except VraError as exc:
+                if exc.status != 400:
+                    raise
+                raise VraError(
+                    "PUT",
+                    path,
+                    exc.status,
+                    f"{exc.message} (check input 'serviceId' {spec.serviceId!r})",
+                    exc.code,
+                ) from None
         return self._outputs(spec.model_dump(exclude_none=True), item)
 
     @staticmethod
@@ -108,13 +117,12 @@ class CatalogItemProvider(VraProvider):
         return ReadResult(id_, outs, self.inputs_of(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        client = self.client(props)
-        path = f"{COLLECTION}/{path_segment(id_)}"
-        item = client.get(path)
-        if item is None or (item.get("serviceRef") or {}).get("id") != props.get("serviceId"):
-            return  # gone with its blueprint, or no longer ours to clear
-        # The item may vanish between GET and PUT when its blueprint goes first: that is success.
-        client.request("PUT", path, json={**item, "serviceRef": None}, ok=(200, 204, 404))
+        # Nothing to send: vRA removes the item when its blueprint is retired and deleted
+        # (facts §7: clearing serviceRef first is optional), and a destroy deletes the
+        # blueprint right after this resource (it depends on it). Skipping the GET + PUT that
+        # would clear serviceRef means an item whose CatalogItem alone is removed from the
+        # program stays in its service until its blueprint goes.
+        return None
 
 
 class CatalogItem(Resource, module="vra", name="CatalogItem"):

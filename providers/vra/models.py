@@ -17,6 +17,8 @@ VRA_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 VraId = Annotated[str, StringConstraints(pattern=VRA_ID.pattern)]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 PRINCIPAL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# "<project>/<stack>": Pulumi project and stack names use letters, digits, '-', '_' and '.'.
+OWNER = re.compile(r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100})?$")
 
 
 def derive_id(name: str) -> str:
@@ -79,6 +81,8 @@ class BlueprintInputs(_Inputs):
 class CatalogServiceInputs(_Inputs):
     name: NonEmpty
     description: str = ""
+    # The stack that owns a service it creates (recorded in vRA, see documents.mark_owner).
+    owner: Annotated[str, StringConstraints(pattern=OWNER.pattern)] | None = None
 
 
 class CatalogItemInputs(_Inputs):

@@ -10,7 +10,11 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from providers.vra.base import EndpointArgs, VraProvider, converge_published
 from providers.vra.client import path_segment
-from providers.vra.documents import parse_software_component, software_component_document
+from providers.vra.documents import (
+    DRAFT,
+    parse_software_component,
+    software_component_document,
+)
 from providers.vra.models import SoftwareComponentInputs
 
 COLLECTION = "/software-service/api/softwarecomponenttypes"
@@ -31,18 +35,22 @@ class SoftwareComponentProvider(VraProvider):
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "componentId")
 
-    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _converge(self, props: dict[str, Any], *, new: bool) -> dict[str, Any]:
         spec: SoftwareComponentInputs = self.parse(props)
         if not spec.componentId:
             raise ValueError("SoftwareComponent: input 'componentId' is missing (run check first)")
-        desired = software_component_document(spec.componentId, spec)
+        # POSTed as DRAFT and published by the status PUT: the fact sheet documents publishing
+        # in the POST body for blueprints only (§3, §4), so that saving is not taken here.
+        desired = software_component_document(spec.componentId, spec, DRAFT)
         wanted = {k: parse_software_component(desired)[k] for k in _DOMAIN_KEYS}
 
         def same(current: dict[str, Any]) -> bool:
             parsed = parse_software_component(current)
             return {k: parsed[k] for k in _DOMAIN_KEYS} == wanted
 
-        stored = converge_published(self.client(props), COLLECTION, spec.componentId, desired, same)
+        stored = converge_published(
+            self.client(props), COLLECTION, spec.componentId, desired, same, new=new
+        )
         return self._outputs(spec.model_dump(exclude_none=True), spec.componentId, stored)
 
     @staticmethod
@@ -55,11 +63,11 @@ class SoftwareComponentProvider(VraProvider):
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._converge(props)
+        outs = self._converge(props, new=True)
         return CreateResult(outs["componentId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._converge({**news, "componentId": id_}))
+        return UpdateResult(self._converge({**news, "componentId": id_}, new=False))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")

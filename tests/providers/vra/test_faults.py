@@ -19,15 +19,13 @@ ENT = "/catalog-service/api/entitlements"
 CREATE_STEPS = {
     "component-post": ("POST", SC),
     "component-publish": ("PUT", SC + "/"),
-    "blueprint-post": ("POST", BP),
-    "blueprint-publish": ("PUT", BP + "/"),
+    "blueprint-post": ("POST", BP),  # published in the POST: no status PUT on create
     "service-post": ("POST", SVC),
     "item-put": ("PUT", ITEMS),
     "entitlement-post": ("POST", ENT),
 }
 DELETE_STEPS = {
     "entitlement-delete": ("DELETE", ENT + "/"),
-    "item-clear": ("PUT", ITEMS),
     "service-delete": ("DELETE", SVC + "/"),
     "blueprint-retire": ("PUT", BP + "/"),
     "blueprint-delete": ("DELETE", BP + "/"),
@@ -100,8 +98,8 @@ def test_fault_during_delete_then_rerun_converges(
 def test_persistent_outage_fails_clearly_after_bounded_retries(
     endpoint: dict[str, Any], fast_catalog: Any
 ) -> None:
-    fast_catalog.inject(method="PUT", pathPrefix=BP + "/", count=50, status=503, retryAfter=0.05)
-    with pytest.raises(VraError, match=r"vRA PUT /composition-service/api/blueprints/.*HTTP 503"):
+    fast_catalog.inject(method="PUT", pathPrefix=SC + "/", count=50, status=503, retryAfter=0.05)
+    with pytest.raises(VraError, match=rf"vRA PUT {SC}/.*HTTP 503"):
         Chain(endpoint).up()
     faulted = [r for r in fast_catalog.requests() if r["fault"]]
     assert 1 < len(faulted) <= 6  # retried, but not forever

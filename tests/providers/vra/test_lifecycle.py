@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -93,7 +94,11 @@ def test_create_adopts_what_a_lost_run_left_and_writes_nothing(
 
     again = Chain(endpoint).up()  # same program, state lost: everything is found and adopted
     assert object_counts(creds) == ONE_OF_EACH
-    assert writes(creds) == []
+    # Client-chosen ids are POSTed without a look-up first; vRA refuses them (409), nothing
+    # else is written.
+    attempts = [(r["method"], r["path"], r["status"]) for r in creds.requests()
+                if r["method"] != "GET"]
+    assert attempts == [("POST", SC, 409), ("POST", BP, 409)]
     for name in ("software", "blueprint", "item", "entitlement"):
         assert again.id(name) == first.id(name)
     assert again.outs("service")["adopted"] is True  # it was there before this "stack"
@@ -188,15 +193,69 @@ def test_catalog_service_create_rename_delete(endpoint: dict[str, Any], creds: A
         provider.update(id_, updated, news)
 
 
+def test_catalog_service_records_its_owner_and_reads_back_the_users_text(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    provider = CatalogServiceProvider()
+    id_, outs = create(provider, service_inputs(endpoint, owner="gpu-mlaas/dev"))
+    stored = vra_api(endpoint).get(f"{SVC}/{id_}") or {}
+    assert stored["description"] == "GPU VMs [managed-by:gpu-mlaas/dev]"
+    read = provider.read(id_, outs)
+    assert read.outs == outs and read.outs["description"] == "GPU VMs"
+    news = checked(provider, service_inputs(endpoint, owner="gpu-mlaas/dev"), read.inputs)
+    assert provider.diff(id_, read.outs, news).changes is False
+
+
+def test_catalog_service_whose_create_answer_was_lost_is_ours_on_the_next_run(
+    endpoint: dict[str, Any], creds: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VRA_TIMEOUT", "0.5")
+    creds.inject(method="POST", pathPrefix=SVC, count=1, latencyMs=1500)
+    inputs = service_inputs(endpoint, owner="gpu-mlaas/dev")
+    with pytest.raises(VraError, match=f"vRA POST {SVC} failed: no response"):
+        create(CatalogServiceProvider(), inputs)
+    deadline = time.monotonic() + 10
+    while creds.state()["services"]["count"] == 0:  # vRA stores it after the client gave up
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    id_, outs = create(CatalogServiceProvider(), inputs)  # the next `pulumi up`
+    assert outs["adopted"] is False
+    CatalogServiceProvider().delete(id_, outs)
+    assert creds.state()["services"]["count"] == 0  # no orphan
+
+
+def test_two_stacks_share_a_service_and_only_its_creator_deletes_it(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    provider = CatalogServiceProvider()
+    a_id, a_outs = create(provider, service_inputs(endpoint, owner="gpu-mlaas/a"))
+    b_id, b_outs = create(
+        provider, service_inputs(endpoint, owner="gpu-mlaas/b", description="B's words")
+    )
+    assert b_id == a_id and b_outs["adopted"] is True and a_outs["adopted"] is False
+    stored = vra_api(endpoint).get(f"{SVC}/{a_id}") or {}
+    assert stored["description"] == "B's words [managed-by:gpu-mlaas/a]"  # A's marker kept
+    provider.delete(b_id, b_outs)
+    assert creds.state()["services"]["ids"] == [a_id]
+    # State of A lost: A's next run finds its own marker, so the service is still A's.
+    again_id, again = create(provider, service_inputs(endpoint, owner="gpu-mlaas/a"))
+    assert again_id == a_id and again["adopted"] is False
+    provider.delete(again_id, again)
+    assert creds.state()["services"]["count"] == 0
+
+
 def test_catalog_service_that_existed_before_is_adopted_and_kept(
     endpoint: dict[str, Any], creds: Any
 ) -> None:
     owner = CatalogServiceProvider()
     original_id, _ = create(owner, service_inputs(endpoint))
-    adopted_id, outs = create(CatalogServiceProvider(), service_inputs(endpoint))
-    assert adopted_id == original_id and outs["adopted"] is True
-    CatalogServiceProvider().delete(adopted_id, outs)
-    assert creds.state()["services"]["ids"] == [original_id]
+    for owner in (None, "gpu-mlaas/dev"):  # no marker in vRA: never ours, whoever asks
+        inputs = service_inputs(endpoint, **({"owner": owner} if owner else {}))
+        adopted_id, outs = create(CatalogServiceProvider(), inputs)
+        assert adopted_id == original_id and outs["adopted"] is True
+        CatalogServiceProvider().delete(adopted_id, outs)
+        assert creds.state()["services"]["ids"] == [original_id]
+    assert (vra_api(endpoint).get(f"{SVC}/{original_id}") or {})["description"] == "GPU VMs"
 
 
 def test_catalog_item_is_placed_read_and_released(endpoint: dict[str, Any], creds: Any) -> None:
@@ -218,13 +277,24 @@ def test_catalog_item_is_placed_read_and_released(endpoint: dict[str, Any], cred
     provider.update(id_, drifted.outs, news)
     assert (vra_api(endpoint).get(f"{ITEMS}/{id_}") or {})["serviceRef"]["id"] == service_id
 
+    # Delete sends nothing: the item goes with its blueprint, deleted next in a destroy.
+    creds.clear_requests()
     provider.delete(id_, outs)
-    assert (vra_api(endpoint).get(f"{ITEMS}/{id_}") or {})["serviceRef"] is None
-    # Blueprint deleted first (the item goes with it): the item's delete still succeeds.
-    create(provider, item_inputs(endpoint, blueprint_id, service_id))
+    assert creds.requests() == []
     BlueprintProvider().delete(blueprint_id, blueprint_outs)
-    provider.delete(id_, outs)
+    assert creds.state()["catalogItems"]["count"] == 0
+    assert vra_api(endpoint).get(f"{ITEMS}/{id_}") is None
+    provider.delete(id_, outs)  # and again once it is gone: still a success
     assert provider.read(id_, outs).id == ""
+
+
+def test_catalog_item_into_an_unknown_service_fails_naming_the_input(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    blueprint_id, _ = create(BlueprintProvider(), blueprint_inputs(endpoint, None))
+    with pytest.raises(VraError, match=r"HTTP 400.*'no-such-service'.*input 'serviceId'"):
+        create(CatalogItemProvider(), item_inputs(endpoint, blueprint_id, "no-such-service"))
+    assert [item["serviceRef"] for item in vra_api(endpoint).list(ITEMS)] == [None]
 
 
 def test_catalog_item_wait_has_a_deadline(endpoint: dict[str, Any], creds: Any) -> None:
