@@ -13,18 +13,17 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
 import trustme
 
+from lab.process import StartError, StopsOnExit, start_server
+from lab.process import stop as stop_process
 from lab.vcsim.build import build as ensure_binary
 from mlaas.profiles import gpu_type
 
@@ -46,7 +45,7 @@ class LabError(RuntimeError):
 
 
 @dataclass
-class VcsimLab:
+class VcsimLab(StopsOnExit):
     """A running simulator and what a client needs to reach it. Stop it with `stop()`."""
 
     url: str = field(repr=False)  # https://USER:PASS@127.0.0.1:PORT/sdk (percent-encoded)
@@ -76,29 +75,10 @@ class VcsimLab:
 
     def stop(self) -> None:
         """SIGTERM the simulator and wait for its clean exit (kill if it hangs). Idempotent."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        stop_process(self.process, grace=STOP_TIMEOUT_S)
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
-
-    def __enter__(self) -> VcsimLab:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _write_tls(ca_dir: Path, key_dir: Path) -> tuple[Path, Path, Path]:
@@ -115,18 +95,6 @@ def _write_tls(ca_dir: Path, key_dir: Path) -> tuple[Path, Path, Path]:
         for blob in leaf.cert_chain_pems:
             out.write(blob.bytes())
     return ca_file, cert_file, key_file
-
-
-def _read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
-    """First stdout line of process, or "" if it exits or stays silent past timeout."""
-    line: list[str] = []
-    reader = threading.Thread(
-        target=lambda: line.append(process.stdout.readline() if process.stdout else ""),
-        daemon=True,
-    )
-    reader.start()
-    reader.join(timeout)
-    return line[0].strip() if line else ""
 
 
 def start_vcsim(
@@ -181,22 +149,22 @@ def start_vcsim(
             f"-session-idle-timeout={session_idle_timeout_s}s",
         ]
         log_file = tmp / "vcsim.log"
-        with open(log_file, "w") as log:
-            # The password goes through the environment, not argv, so `ps` does not show it.
-            process = subprocess.Popen(
-                argv,
-                stdout=subprocess.PIPE,
-                stderr=log,  # a file, not a pipe: nobody has to drain it
-                text=True,
-                env={**os.environ, PASSWORD_ENV: password},
-            )
-        first = _read_first_line(process, START_TIMEOUT_S)
-        key_file.unlink()  # loaded at startup; no need to keep a private key on disk
-        if not first.startswith("https://"):
-            process.kill()
-            process.wait()
+        try:
+            with open(log_file, "w") as log:
+                # The password goes through the environment, not argv, so `ps` does not show it.
+                process, first = start_server(
+                    argv,
+                    stderr=log,
+                    env={**os.environ, PASSWORD_ENV: password},
+                    timeout=START_TIMEOUT_S,
+                )
+        except StartError as exc:
             err = log_file.read_text().strip()
-            raise LabError(f"vcsim-gpu did not start (exit {process.returncode}): {err or first}")
+            raise LabError(
+                f"vcsim-gpu did not start (exit {exc.returncode}): {err or exc.first_line}"
+            ) from None
+        finally:
+            key_file.unlink()  # loaded at startup; no need to keep a private key on disk
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

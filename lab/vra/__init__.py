@@ -9,17 +9,17 @@ with start_vra() as vra:
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any
 
 import requests
+
+from lab.process import StartError, StopsOnExit, start_server
+from lab.process import stop as stop_process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
@@ -31,7 +31,7 @@ class LabError(RuntimeError):
     """The lab did not start, or an operator call was refused."""
 
 
-class VraLab:
+class VraLab(StopsOnExit):
     """A running lab process. Operator calls verify TLS against the lab's own CA."""
 
     def __init__(
@@ -142,40 +142,11 @@ class VraLab:
         """SIGTERM the lab and wait; returns its exit code (0 on a clean stop)."""
         if self.returncode is None:
             self._http.close()
-            self._proc.terminate()
-            try:
-                self.returncode = self._proc.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self.returncode = self._proc.wait()
-            if self._proc.stdout:
-                self._proc.stdout.close()
+            self.returncode = stop_process(self._proc, grace=STOP_TIMEOUT_S)
             self._log.close()
             if self._cleanup:
                 shutil.rmtree(self._cleanup, ignore_errors=True)
         return self.returncode
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout).strip()
-    except queue.Empty:
-        return ""
 
 
 def start_vra(
@@ -198,26 +169,19 @@ def start_vra(
     if vcenter is not None:
         argv += ["--vcenter-ca-file", str(vcenter.ca_file)]
         env["VRA_LAB_VCENTER"] = vcenter.url  # not on the command line: it holds a password
-    proc = subprocess.Popen(
-        argv,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    url = _first_line(proc, START_TIMEOUT_S)
-    if not url.startswith("https://"):
-        proc.kill()
-        proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+    try:
+        proc, url = start_server(
+            argv, stderr=log, env=env, timeout=START_TIMEOUT_S, cwd=PROJECT_ROOT
+        )
+    except StartError as exc:
         log.seek(0)
         details = log.read()[-4000:]
         log.close()
         if cleanup:
             shutil.rmtree(cleanup, ignore_errors=True)
-        raise LabError(f"vRA lab did not start (first line {url!r}):\n{details}")
+        raise LabError(
+            f"vRA lab did not start (first line {exc.first_line!r}):\n{details}"
+        ) from None
     lab = VraLab(proc, url, ca_file, cleanup, log)
     if seed:
         lab.set_seed(**seed)

@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.documents import Document, JsonBody, location, now_iso
-from lab.vra.errors import already_exists, invalid, not_found, parse_body
+from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
+from lab.vra.errors import invalid, not_found, parse_body
 from lab.vra.identity import require_token
+from lab.vra.kinds import Kind, check_path_id
 from lab.vra.query import ListQuery
 from lab.vra.store import Store, StoreDep
 
@@ -42,6 +43,21 @@ def _organization(store: Store) -> dict[str, Any]:
         "subtenantRef": None,
         "subtenantLabel": None,
     }
+
+
+def ref_id(doc: dict[str, Any], key: str) -> Any:
+    """The id a reference field (`serviceRef`, `catalogItemRef`, ...) points to, or None."""
+    return (doc.get(key) or {}).get("id")
+
+
+def _drop_entitlement_entries(store: Store, entries: str, ref: str, target_id: str) -> None:
+    """Remove the entries of every entitlement's `entries` list whose `ref` is target_id."""
+    for entitlement in store.objects.entitlements.values():
+        current = entitlement.get(entries) or []
+        kept = [entry for entry in current if ref_id(entry, ref) != target_id]
+        if len(kept) != len(current):
+            entitlement[entries] = kept
+            entitlement["version"] += 1
 
 
 # -- catalog items driven by blueprints ------------------------------------------------------------
@@ -102,15 +118,7 @@ def withdraw_blueprint(store: Store, bp_id: str) -> None:
         return
     del store.objects.catalog_items[item["id"]]
     del store.objects.catalog_visible_at[item["id"]]
-    for entitlement in store.objects.entitlements.values():
-        kept = [
-            entry
-            for entry in entitlement.get("entitledCatalogItems") or []
-            if (entry.get("catalogItemRef") or {}).get("id") != item["id"]
-        ]
-        if len(kept) != len(entitlement.get("entitledCatalogItems") or []):
-            entitlement["entitledCatalogItems"] = kept
-            entitlement["version"] += 1
+    _drop_entitlement_entries(store, "entitledCatalogItems", "catalogItemRef", item["id"])
 
 
 def visible_items(store: Store) -> list[dict[str, Any]]:
@@ -174,41 +182,18 @@ def _service_doc(store: Store, body: dict[str, Any], checked: ServiceBody) -> di
     return doc
 
 
-def _service(store: Store, service_id: str) -> dict[str, Any]:
-    service = store.objects.services.get(service_id)
-    if service is None:
-        raise not_found("service", service_id)
-    return service
-
-
 def _delete_service(store: Store, service_id: str) -> None:
     """Items of the service go back to "no service"; entitlements lose the service entry."""
     del store.objects.services[service_id]
     for item in store.objects.catalog_items.values():
-        if (item.get("serviceRef") or {}).get("id") == service_id:
+        if ref_id(item, "serviceRef") == service_id:
             item["serviceRef"] = None
-    for entitlement in store.objects.entitlements.values():
-        services = entitlement.get("entitledServices") or []
-        kept = [e for e in services if (e.get("serviceRef") or {}).get("id") != service_id]
-        if len(kept) != len(services):
-            entitlement["entitledServices"] = kept
-            entitlement["version"] += 1
+    _drop_entitlement_entries(store, "entitledServices", "serviceRef", service_id)
 
 
+SERVICES_KIND = Kind("service", lambda objects: objects.services)
 router = APIRouter(dependencies=[Depends(require_token)])
-
-
-@router.get(SERVICES)
-def list_services(request: Request, store: StoreDep) -> dict[str, Any]:
-    query = ListQuery.from_request(request)
-    with store.lock:
-        return query.apply(list(store.objects.services.values()))
-
-
-@router.get(SERVICES + "/{service_id}")
-def get_service(service_id: str, store: StoreDep) -> dict[str, Any]:
-    with store.lock:
-        return _service(store, service_id)
+SERVICES_KIND.add_read_routes(router, SERVICES)
 
 
 @router.post(SERVICES, status_code=201)
@@ -218,44 +203,31 @@ def create_service(request: Request, body: JsonBody, store: StoreDep) -> JSONRes
         raise invalid(f"Service {checked.name}: cannot be created with status DELETED")
     with store.lock:
         service_id = checked.id or str(uuid.uuid4())
-        if service_id in store.objects.services:
-            raise already_exists("Service with id", service_id)
-        if any(s["name"] == checked.name for s in store.objects.services.values()):
-            raise already_exists("Service with name", checked.name)
-        doc = _service_doc(store, body, checked)
-        doc.update(id=service_id, version=1, createdDate=doc["lastUpdatedDate"])
-        store.objects.services[service_id] = doc
-    return JSONResponse(doc, status_code=201, headers=location(request, f"{SERVICES}/{service_id}"))
+        SERVICES_KIND.check_new(store, service_id, checked.name)
+        doc = versioned(_service_doc(store, body, checked), service_id, None)
+        SERVICES_KIND.save(store, doc)
+    return created(request, f"{SERVICES}/{service_id}", doc)
 
 
 @router.put(SERVICES + "/{service_id}")
 def update_service(service_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
     checked = parse_body(ServiceBody, body, "service")
-    if checked.id not in (None, service_id):
-        raise invalid(f"Service id {checked.id!r} does not match the path {service_id!r}")
+    check_path_id("Service", checked.id, service_id)
     with store.lock:
-        previous = _service(store, service_id)
-        if any(
-            s["name"] == checked.name and s["id"] != service_id
-            for s in store.objects.services.values()
-        ):
-            raise already_exists("Service with name", checked.name)
-        doc = _service_doc(store, body, checked)
-        doc.update(
-            id=service_id, version=previous["version"] + 1, createdDate=previous["createdDate"]
-        )
+        previous = SERVICES_KIND.previous(store, service_id, checked.name)
+        doc = versioned(_service_doc(store, body, checked), service_id, previous)
         if checked.status == "DELETED":
             # PowervRA removes a service this way (facts §5); the lab treats it as a delete.
             _delete_service(store, service_id)
         else:
-            store.objects.services[service_id] = doc
+            SERVICES_KIND.save(store, doc)
         return doc
 
 
 @router.delete(SERVICES + "/{service_id}", status_code=204)
 def delete_service(service_id: str, store: StoreDep) -> Response:
     with store.lock:
-        _service(store, service_id)
+        SERVICES_KIND.get(store, service_id)
         _delete_service(store, service_id)
     return Response(status_code=204)
 
@@ -264,12 +236,8 @@ def delete_service(service_id: str, store: StoreDep) -> Response:
 def list_service_items(service_id: str, request: Request, store: StoreDep) -> dict[str, Any]:
     query = ListQuery.from_request(request)
     with store.lock:
-        _service(store, service_id)
-        items = [
-            item
-            for item in visible_items(store)
-            if (item.get("serviceRef") or {}).get("id") == service_id
-        ]
+        SERVICES_KIND.get(store, service_id)
+        items = [i for i in visible_items(store) if ref_id(i, "serviceRef") == service_id]
         return query.apply(items)
 
 
@@ -304,8 +272,7 @@ def get_item(item_id: str, store: StoreDep) -> dict[str, Any]:
 @router.put(ITEMS + "/{item_id}")
 def update_item(item_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
     checked = parse_body(ItemBody, body, "catalog item")
-    if checked.id not in (None, item_id):
-        raise invalid(f"Catalog item id {checked.id!r} does not match the path {item_id!r}")
+    check_path_id("Catalog item", checked.id, item_id)
     with store.lock:
         item = visible_item(store, item_id)
         for key in _ITEM_FIXED:
@@ -329,7 +296,7 @@ def list_item_entitlements(item_id: str, request: Request, store: StoreDep) -> d
             e
             for e in store.objects.entitlements.values()
             if any(
-                (entry.get("catalogItemRef") or {}).get("id") == item_id
+                ref_id(entry, "catalogItemRef") == item_id
                 for entry in e.get("entitledCatalogItems") or []
             )
         ]

@@ -10,20 +10,11 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lab.vra import catalog
-from lab.vra.documents import (
-    Document,
-    JsonBody,
-    PublishStatus,
-    info,
-    location,
-    parse_status,
-    stamp,
-    status_name,
-)
-from lab.vra.errors import already_exists, invalid, not_found, parse_body
+from lab.vra.documents import Document, JsonBody, PublishStatus, created, info, stamp
+from lab.vra.errors import invalid, parse_body
 from lab.vra.iaas import CLONE_ACTIONS, VSPHERE_MACHINE
 from lab.vra.identity import require_token
-from lab.vra.query import ListQuery
+from lab.vra.kinds import Kind, check_path_id
 from lab.vra.store import Store, StoreDep
 
 BASE = "/composition-service/api/blueprints"
@@ -119,86 +110,49 @@ def _check(store: Store, body: Any) -> BlueprintBody:
     return bp
 
 
-def _get(store: Store, bp_id: str) -> dict[str, Any]:
-    doc = store.objects.blueprints.get(bp_id)
-    if doc is None:
-        raise not_found("composite blueprint", bp_id)
-    return doc
-
-
-def _name_taken(store: Store, name: str, other_than: str | None) -> bool:
-    return any(
-        d["name"] == name and d["id"] != other_than for d in store.objects.blueprints.values()
-    )
-
-
-def _save(store: Store, doc: dict[str, Any]) -> None:
-    """Store a blueprint and keep its catalog item in step with its publish state."""
-    store.objects.blueprints[doc["id"]] = doc
+def _sync_catalog(store: Store, doc: dict[str, Any]) -> None:
+    """Keep a saved blueprint's catalog item in step with its publish state."""
     if doc["publishStatus"] == "PUBLISHED":
         catalog.publish_blueprint(store, doc)
     else:
         catalog.withdraw_blueprint(store, doc["id"])
 
 
+BLUEPRINTS = Kind("composite blueprint", lambda objects: objects.blueprints, _sync_catalog)
+
+
 router = APIRouter(dependencies=[Depends(require_token)])
 
 
-@router.get(BASE)
-def list_blueprints(request: Request, store: StoreDep) -> dict[str, Any]:
-    query = ListQuery.from_request(request)
-    with store.lock:
-        infos = [info(doc) for doc in store.objects.blueprints.values()]
-    return query.apply(infos)
-
-
-@router.get(BASE + "/{bp_id}")
-def get_blueprint(bp_id: str, store: StoreDep) -> dict[str, Any]:
-    with store.lock:
-        return _get(store, bp_id)
+BLUEPRINTS.add_read_routes(router, BASE, info)
+BLUEPRINTS.add_status_route(router, BASE)
 
 
 @router.post(BASE, status_code=201)
 def create_blueprint(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
     with store.lock:
         checked = _check(store, body)
-        if checked.id in store.objects.blueprints:
-            raise already_exists("Composite blueprint with id", checked.id)
-        if _name_taken(store, checked.name, None):
-            raise already_exists("Composite blueprint with name", checked.name)
+        BLUEPRINTS.check_new(store, checked.id, checked.name)
         doc = stamp(body, store.seed.tenant, checked.publishStatus, None)
-        _save(store, doc)
-    return JSONResponse(doc, status_code=201, headers=location(request, f"{BASE}/{checked.id}"))
+        BLUEPRINTS.save(store, doc)
+    return created(request, f"{BASE}/{checked.id}", doc)
 
 
 @router.put(BASE + "/{bp_id}")
 def update_blueprint(bp_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
     with store.lock:
         checked = _check(store, body)
-        if checked.id != bp_id:
-            raise invalid(f"Blueprint id {checked.id!r} does not match the path {bp_id!r}")
-        previous = _get(store, bp_id)
-        if _name_taken(store, checked.name, bp_id):
-            raise already_exists("Composite blueprint with name", checked.name)
+        check_path_id("Blueprint", checked.id, bp_id)
+        previous = BLUEPRINTS.previous(store, bp_id, checked.name)
         doc = stamp(body, store.seed.tenant, checked.publishStatus, previous)
-        _save(store, doc)
+        BLUEPRINTS.save(store, doc)
         return doc
-
-
-@router.put(BASE + "/{bp_id}/status")
-def set_blueprint_status(bp_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
-    status = parse_status(body)
-    with store.lock:
-        doc = _get(store, bp_id)
-        doc.update(publishStatus=status, publishStatusName=status_name(status))
-        _save(store, doc)
-        return info(doc)
 
 
 @router.delete(BASE + "/{bp_id}", status_code=204)
 def delete_blueprint(bp_id: str, store: StoreDep) -> Response:
     with store.lock:
-        _get(store, bp_id)
+        BLUEPRINTS.get(store, bp_id)
         del store.objects.blueprints[bp_id]
         catalog.withdraw_blueprint(store, bp_id)
     return Response(status_code=204)

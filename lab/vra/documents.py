@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Body, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from lab.vra.errors import invalid
@@ -37,8 +38,10 @@ def parse_status(body: Any) -> str:
     return body
 
 
-def location(request: Request, path: str) -> dict[str, str]:
-    return {"Location": f"{str(request.base_url).rstrip('/')}{path}"}
+def created(request: Request, path: str, doc: dict[str, Any]) -> JSONResponse:
+    """201 with the new document, and its address in Location."""
+    url = f"{str(request.base_url).rstrip('/')}{path}"
+    return JSONResponse(doc, status_code=201, headers={"Location": url})
 
 
 def info(doc: dict[str, Any]) -> dict[str, Any]:
@@ -71,4 +74,13 @@ def stamp(
         createdDate=previous["createdDate"] if previous else now,
         lastUpdated=now,
     )
+    return doc
+
+
+def versioned(doc: dict[str, Any], doc_id: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Server fields of a catalog-service document: its id, integer version and createdDate."""
+    if previous is None:
+        doc.update(id=doc_id, version=1, createdDate=doc["lastUpdatedDate"])
+    else:
+        doc.update(id=doc_id, version=previous["version"] + 1, createdDate=previous["createdDate"])
     return doc

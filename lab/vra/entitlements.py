@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lab.vra.catalog import visible_item
-from lab.vra.documents import Document, JsonBody, location, now_iso
-from lab.vra.errors import VraError, already_exists, invalid, not_found, parse_body
+from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
+from lab.vra.errors import VraError, invalid, parse_body
 from lab.vra.identity import principal_known, require_token
-from lab.vra.query import ListQuery
+from lab.vra.kinds import Kind, check_path_id
 from lab.vra.store import Store, StoreDep
 
 BASE = "/catalog-service/api/entitlements"
@@ -125,33 +125,9 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
     return doc
 
 
-def _get(store: Store, entitlement_id: str) -> dict[str, Any]:
-    doc = store.objects.entitlements.get(entitlement_id)
-    if doc is None:
-        raise not_found("entitlement", entitlement_id)
-    return doc
-
-
-def _name_taken(store: Store, name: str, other_than: str | None) -> bool:
-    return any(
-        e["name"] == name and e["id"] != other_than for e in store.objects.entitlements.values()
-    )
-
-
+ENTITLEMENTS = Kind("entitlement", lambda objects: objects.entitlements)
 router = APIRouter(dependencies=[Depends(require_token)])
-
-
-@router.get(BASE)
-def list_entitlements(request: Request, store: StoreDep) -> dict[str, Any]:
-    query = ListQuery.from_request(request)
-    with store.lock:
-        return query.apply(list(store.objects.entitlements.values()))
-
-
-@router.get(BASE + "/{entitlement_id}")
-def get_entitlement(entitlement_id: str, store: StoreDep) -> dict[str, Any]:
-    with store.lock:
-        return _get(store, entitlement_id)
+ENTITLEMENTS.add_read_routes(router, BASE)
 
 
 @router.post(BASE, status_code=201)
@@ -159,39 +135,26 @@ def create_entitlement(request: Request, body: JsonBody, store: StoreDep) -> JSO
     checked = parse_body(EntitlementBody, body, "entitlement")
     with store.lock:
         entitlement_id = checked.id or str(uuid.uuid4())
-        if entitlement_id in store.objects.entitlements:
-            raise already_exists("Entitlement with id", entitlement_id)
-        if _name_taken(store, checked.name, None):
-            raise already_exists("Entitlement with name", checked.name)
-        doc = _resolve(store, body, checked)
-        doc.update(id=entitlement_id, version=1, createdDate=doc["lastUpdatedDate"])
-        store.objects.entitlements[entitlement_id] = doc
-    headers = location(request, f"{BASE}/{entitlement_id}")
-    return JSONResponse(doc, status_code=201, headers=headers)
+        ENTITLEMENTS.check_new(store, entitlement_id, checked.name)
+        doc = versioned(_resolve(store, body, checked), entitlement_id, None)
+        ENTITLEMENTS.save(store, doc)
+    return created(request, f"{BASE}/{entitlement_id}", doc)
 
 
 @router.put(BASE + "/{entitlement_id}")
 def update_entitlement(entitlement_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
     checked = parse_body(EntitlementBody, body, "entitlement")
-    if checked.id not in (None, entitlement_id):
-        raise invalid(f"Entitlement id {checked.id!r} does not match the path {entitlement_id!r}")
+    check_path_id("Entitlement", checked.id, entitlement_id)
     with store.lock:
-        previous = _get(store, entitlement_id)
-        if _name_taken(store, checked.name, entitlement_id):
-            raise already_exists("Entitlement with name", checked.name)
-        doc = _resolve(store, body, checked)
-        doc.update(
-            id=entitlement_id,
-            version=previous["version"] + 1,
-            createdDate=previous["createdDate"],
-        )
-        store.objects.entitlements[entitlement_id] = doc
+        previous = ENTITLEMENTS.previous(store, entitlement_id, checked.name)
+        doc = versioned(_resolve(store, body, checked), entitlement_id, previous)
+        ENTITLEMENTS.save(store, doc)
         return doc
 
 
 @router.delete(BASE + "/{entitlement_id}", status_code=204)
 def delete_entitlement(entitlement_id: str, store: StoreDep) -> Response:
     with store.lock:
-        _get(store, entitlement_id)
+        ENTITLEMENTS.get(store, entitlement_id)
         del store.objects.entitlements[entitlement_id]
     return Response(status_code=204)

@@ -8,18 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.documents import (
-    Document,
-    JsonBody,
-    PublishStatus,
-    info,
-    location,
-    parse_status,
-    stamp,
-    status_name,
-)
-from lab.vra.errors import IN_USE, VraError, already_exists, invalid, not_found, parse_body
+from lab.vra.documents import Document, JsonBody, PublishStatus, created, info, stamp
+from lab.vra.errors import IN_USE, VraError, invalid, parse_body
 from lab.vra.identity import require_token
+from lab.vra.kinds import Kind, check_path_id
 from lab.vra.query import ListQuery
 from lab.vra.store import Store, StoreDep
 
@@ -93,18 +85,7 @@ def _check(body: Any) -> SoftwareComponentBody:
     return doc
 
 
-def _get(store: Store, component_id: str) -> dict[str, Any]:
-    doc = store.objects.software_components.get(component_id)
-    if doc is None:
-        raise not_found("software component type", component_id)
-    return doc
-
-
-def _name_taken(store: Store, name: str, other_than: str | None) -> bool:
-    return any(
-        doc["name"] == name and doc["id"] != other_than
-        for doc in store.objects.software_components.values()
-    )
+SOFTWARE = Kind("software component type", lambda objects: objects.software_components)
 
 
 def users_of(store: Store, component_id: str) -> list[str]:
@@ -132,63 +113,36 @@ def list_script_types(request: Request) -> dict[str, Any]:
     return ListQuery.from_request(request).apply(types)
 
 
-@router.get(BASE)
-def list_components(request: Request, store: StoreDep) -> dict[str, Any]:
-    query = ListQuery.from_request(request)
-    with store.lock:
-        infos = [info(doc) for doc in store.objects.software_components.values()]
-    return query.apply(infos)
-
-
-@router.get(BASE + "/{component_id}")
-def get_component(component_id: str, store: StoreDep) -> dict[str, Any]:
-    with store.lock:
-        return _get(store, component_id)
+SOFTWARE.add_read_routes(router, BASE, info)
+SOFTWARE.add_status_route(router, BASE)
 
 
 @router.post(BASE, status_code=201)
 def create_component(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
     checked = _check(body)
     with store.lock:
-        if checked.id in store.objects.software_components:
-            raise already_exists("Software component type with id", checked.id)
-        if _name_taken(store, checked.name, None):
-            raise already_exists("Software component type with name", checked.name)
+        SOFTWARE.check_new(store, checked.id, checked.name)
         doc = stamp(body, store.seed.tenant, checked.publishStatus, None)
-        store.objects.software_components[checked.id] = doc
-    return JSONResponse(doc, status_code=201, headers=location(request, f"{BASE}/{checked.id}"))
+        SOFTWARE.save(store, doc)
+    return created(request, f"{BASE}/{checked.id}", doc)
 
 
 @router.put(BASE + "/{component_id}")
 def update_component(component_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
     checked = _check(body)
-    if checked.id != component_id:
-        raise invalid(
-            f"Software component id {checked.id!r} does not match the path {component_id!r}"
-        )
+    check_path_id("Software component", checked.id, component_id)
     with store.lock:
-        previous = _get(store, component_id)
-        if _name_taken(store, checked.name, component_id):
-            raise already_exists("Software component type with name", checked.name)
+        previous = SOFTWARE.previous(store, component_id, checked.name)
         status = body.get("publishStatus") or previous["publishStatus"]
         doc = stamp(body, store.seed.tenant, status, previous)
-        store.objects.software_components[component_id] = doc
+        SOFTWARE.save(store, doc)
         return doc
-
-
-@router.put(BASE + "/{component_id}/status")
-def set_component_status(component_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
-    status = parse_status(body)
-    with store.lock:
-        doc = _get(store, component_id)
-        doc.update(publishStatus=status, publishStatusName=status_name(status))
-        return info(doc)
 
 
 @router.delete(BASE + "/{component_id}", status_code=204)
 def delete_component(component_id: str, store: StoreDep) -> Response:
     with store.lock:
-        _get(store, component_id)
+        SOFTWARE.get(store, component_id)
         blueprints = users_of(store, component_id)
         if blueprints:
             raise VraError(
