@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from providers.vra.documents import (
     MACHINE_COMPONENT,
     MACHINE_TYPE,
     SOFTWARE_COMPONENT,
     blueprint_document,
     entitlement_document,
+    mark_owner,
     parse_blueprint,
     parse_software_component,
     software_component_document,
+    split_owner,
 )
 from providers.vra.models import BlueprintInputs, SoftwareComponentInputs
 from providers.vra.software_component import default_install_script
@@ -164,3 +168,19 @@ def test_install_script_reads_the_image_from_the_property_and_writes_motd() -> N
     assert "--gpus all" in script
     assert "/etc/motd" in script
     assert "tensorflow/" not in script  # the image is configuration, not code
+
+
+@pytest.mark.parametrize("text", ["", "GPU VMs", "ends in a space ", " [x]", "a [managed-by:b"])
+def test_owner_marker_round_trips_the_users_text(text: str) -> None:
+    stored = mark_owner(text, "gpu-mlaas/dev")
+    assert stored.startswith(text) and stored.endswith("[managed-by:gpu-mlaas/dev]")
+    assert split_owner(stored) == (text, "gpu-mlaas/dev")
+    assert mark_owner(text, None) == text
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, "", "plain text", "glued[managed-by:gpu-mlaas/dev]", "x [managed-by:not an owner]"],
+)
+def test_text_without_a_marker_of_ours_has_no_owner(stored: str | None) -> None:
+    assert split_owner(stored) == (stored or "", None)
