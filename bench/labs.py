@@ -13,8 +13,9 @@ from lab.vra import VraLab, start_vra
 
 @contextmanager
 def running_labs() -> Iterator[tuple[VcsimLab, VraLab]]:
-    """A fresh vCenter lab and vRA lab on loopback, stopped at the end."""
+    """A fresh vCenter lab and a vRA lab that data-collects its templates, on loopback,
+    stopped at the end."""
     with tempfile.TemporaryDirectory(prefix="bench-labs-") as folder:
         with start_vcsim(ca_dir=Path(folder)) as vcsim, \
-                start_vra(ca_file=Path(folder) / "vra-ca.pem") as vra:
+                start_vra(ca_file=Path(folder) / "vra-ca.pem", vcenter=vcsim) as vra:
             yield vcsim, vra

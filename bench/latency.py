@@ -22,9 +22,10 @@ from typing import Any
 
 from bench.minimal import TOKEN, minimal_create_calls_by_kind
 from bench.report import Figure
-from bench.stacks import VRA_TYPE, DataCollectingEngine, lab_stack_config, max_overlap
+from bench.stacks import VRA_TYPE, TimedEngine, max_overlap
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
+from tests.e2e.engine import stack_config
 from tests.support.dynamic_host import DynamicHost
 
 COMMAND = "python -m bench --only latency"
@@ -61,14 +62,14 @@ def longest_chain(records: dict[str, Any], weights: dict[str, int]) -> tuple[int
 def _deploy(
     vra: VraLab, config: dict[str, str], secret_keys: list[str], serial: bool,
     latency_ms: int = 0,
-) -> tuple[float, DataCollectingEngine, dict[str, Any]]:
+) -> tuple[float, TimedEngine, dict[str, Any]]:
     """One deploy from the lab's seed through a fresh provider host, then destroyed; returns
     (seconds for `up`, the engine, its state as deployed)."""
-    vra.reset()  # also forgets the source machines earlier deploys registered
+    vra.reset()  # no objects, tokens or log left from an earlier deploy
     if latency_ms:
         vra.inject(latencyMs=latency_ms, count=FAULT_COUNT)
     with DynamicHost(config=config) as host:
-        engine = DataCollectingEngine(host=host, vra=vra, serial=serial)
+        engine = TimedEngine(host=host, vra=vra, serial=serial)
         start = time.monotonic()
         engine.up(config, secret_keys)
         seconds = time.monotonic() - start
@@ -83,7 +84,7 @@ def figures(vcsim: VcsimLab, vra: VraLab) -> list[Figure]:
     # call, so it is switched off here to keep the bound a pure count of calls.
     vra.set_seed(catalogItemDelaySeconds=0)
     try:
-        config, secret_keys = lab_stack_config(vcsim, vra)
+        config, secret_keys = stack_config(vcsim, vra)
         _, serial, deployed = _deploy(vra, config, secret_keys, serial=True)
         weights = {key: sum(1 for e in log if f"{e['method']} {e['path']}" != TOKEN)
                    for key, log in serial.calls_by_key.items() if VRA_TYPE in key}
@@ -142,7 +143,7 @@ def figures(vcsim: VcsimLab, vra: VraLab) -> list[Figure]:
     ]
 
 
-def _why(engine: DataCollectingEngine, wall: float, bound: float, baseline: float) -> str:
+def _why(engine: TimedEngine, wall: float, bound: float, baseline: float) -> str:
     """Where the time beyond the bound went, from the registration timeline."""
     first = min(c.start for c in engine.timeline)
     spans = sorted(((c.start - first, c.end - first, c.key.split("::")[-1])

@@ -1,8 +1,5 @@
-"""Stack configs and the engine stand-in the benchmarks drive.
-
-`lab_stack_config` and `DataCollectingEngine` are what `tests/e2e/test_end_to_end.py` also
-needs; they live here so both can import one copy.
-"""
+"""Stack configs the offline benchmarks size, and the engine stand-in the lab benchmarks drive:
+`tests.e2e.engine`'s `LabEngine` with a timeline and a serial mode added."""
 
 from __future__ import annotations
 
@@ -15,12 +12,10 @@ from typing import Any
 import yaml
 from pulumi.runtime import mocks
 
-from lab.vcsim import VcsimLab
 from lab.vra import VraLab
 from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
 from tests.support.dynamic_host import PROJECT_ROOT
 
-SECRET_KEYS = ["vsphere:password", "gpu-mlaas:vra"]
 VRA_TYPE = f"{DYNAMIC_PREFIX}/vra:"  # type tokens of the vRA resources
 
 
@@ -35,22 +30,6 @@ def dev_config_values() -> dict[str, Any]:
 def as_runtime(values: dict[str, Any]) -> dict[str, str]:
     """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-
-
-def lab_stack_config(
-    vcsim: VcsimLab, vra: VraLab, offerings: int | None = None
-) -> tuple[dict[str, str], list[str]]:
-    """The dev stack pointed at these labs; `offerings` keeps only the first N offerings."""
-    raw = dev_config_values()
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
-    raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
-                             "password": vra.password, "businessGroup": vra.business_group}
-    if offerings is not None:
-        raw["gpu-mlaas:offerings"] = raw["gpu-mlaas:offerings"][:offerings]
-    return as_runtime(raw), list(SECRET_KEYS)
 
 
 def sized_config(hosts: int) -> dict[str, Any]:
@@ -72,9 +51,8 @@ class Call:
 
 
 @dataclass
-class DataCollectingEngine(LabEngine):
-    """LabEngine plus what vRA's data collection would do (a new template becomes a source
-    machine) and a timeline of dynamic-resource registrations.
+class TimedEngine(LabEngine):
+    """LabEngine plus a timeline of dynamic-resource registrations.
 
     `serial=True` answers one dynamic resource at a time and records the vRA calls each one
     made (`calls_by_key`), for per-resource call counts.
@@ -86,9 +64,9 @@ class DataCollectingEngine(LabEngine):
     calls_by_key: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _serial_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def _register(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
-            return super().new_resource(args)
+            return super()._register(args)
         key = f"{args.typ}::{args.name}"
         if self.serial:
             with self._serial_lock:
@@ -102,16 +80,11 @@ class DataCollectingEngine(LabEngine):
     def _timed(self, key: str, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         start = time.monotonic()
         try:
-            return super().new_resource(args)
+            return super()._register(args)
         finally:
             call = Call(key, threading.get_ident(), start, time.monotonic())
             with self._lock:
                 self.timeline.append(call)
-
-    def _record(self, op: str, key: str, record: Any, new: bool = False) -> None:
-        super()._record(op, key, record, new)
-        if self.vra is not None and record.type.endswith(":VgpuTemplate") and op != "same":
-            self.vra.add_source_machine(record.outputs["templateName"])
 
 
 def max_overlap(calls: list[Call]) -> int:

@@ -15,12 +15,14 @@ from typing import Any
 
 from bench.minimal import REASONS, TOKEN, Comparison, compare
 from bench.report import Figure
-from bench.stacks import VRA_TYPE, DataCollectingEngine, lab_stack_config
+from bench.stacks import VRA_TYPE, TimedEngine
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import open_sessions
 from lab.vra import VraLab
 from providers.vra.client import path_segment
+from tests.e2e.engine import stack_config
 from tests.support.dynamic_host import DynamicHost, urn
+from tests.support.vra_fixture import VraApi
 
 COMMAND = "python -m bench --only vra-calls"
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
@@ -37,7 +39,7 @@ def _run_step(
     name: str,
     vcsim: VcsimLab,
     vra: VraLab,
-    engine: DataCollectingEngine,
+    engine: TimedEngine,
     config: dict[str, str],
     work: Callable[[DynamicHost], None],
 ) -> Step:
@@ -51,7 +53,7 @@ def _run_step(
     return Step(name, vra.requests(), sessions)
 
 
-def _refresh(engine: DataCollectingEngine, host: DynamicHost) -> None:
+def _refresh(engine: TimedEngine, host: DynamicHost) -> None:
     """Read every resource in state, four at a time, as `pulumi refresh` does."""
     records = list(engine.state.values())
 
@@ -64,13 +66,24 @@ def _refresh(engine: DataCollectingEngine, host: DynamicHost) -> None:
         list(pool.map(read, records))
 
 
+def _open_collector_session(vra: VraLab) -> None:
+    """The vRA lab's data collection opens its own vCenter session on the first source-machine
+    look-up; open it before the steps, so their session counts are the providers' alone."""
+    api = VraApi(vra)
+    api.login()
+    response = api.get("/iaas-proxy-provider/api/source-machines")
+    if response.status_code != 200:
+        raise RuntimeError(f"source-machine look-up failed: {response.text}")
+
+
 def lifecycle(vcsim: VcsimLab, vra: VraLab) -> tuple[list[Step], dict[str, Any]]:
     """create, no-change, refresh and destroy of a fresh stack with one offering; returns the
     steps and the vRA resources' state records after create (key -> Record)."""
+    _open_collector_session(vra)
     vra.restore_seed()
-    config, secret_keys = lab_stack_config(vcsim, vra, offerings=1)
+    config, secret_keys = stack_config(vcsim, vra, offerings=1)
     # Each step gives the engine its own provider host (`_run_step`).
-    engine = DataCollectingEngine(host=None, vra=vra)  # type: ignore[arg-type]
+    engine = TimedEngine(host=None, vra=vra)  # type: ignore[arg-type]
 
     def up(host: DynamicHost) -> None:
         engine.up(config, secret_keys)

@@ -179,8 +179,11 @@ class LabEngine(mocks.Mocks):
         self.order.clear()
 
 
-def stack_config(vcsim: VcsimLab, vra: VraLab) -> tuple[dict[str, str], list[str]]:
-    """The dev stack's config pointed at these labs, as the runtime hands it over (strings)."""
+def stack_config(
+    vcsim: VcsimLab, vra: VraLab, offerings: int | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The dev stack's config pointed at these labs, as the runtime hands it over (strings);
+    `offerings` keeps only the first N offerings."""
     raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
     raw["vsphere:vsphereServer"] = vcsim.host_port
     raw["vsphere:user"] = vcsim.user
@@ -188,6 +191,8 @@ def stack_config(vcsim: VcsimLab, vra: VraLab) -> tuple[dict[str, str], list[str
     raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
     raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
                              "password": vra.password, "businessGroup": vra.business_group}
+    if offerings is not None:
+        raw["gpu-mlaas:offerings"] = raw["gpu-mlaas:offerings"][:offerings]
     config = {key: value if isinstance(value, str) else json.dumps(value)
               for key, value in raw.items()}
     return config, ["vsphere:password", "gpu-mlaas:vra"]
