@@ -68,32 +68,22 @@ MINIMAL: dict[str, list[str]] = {
 REASONS: dict[str, str] = {
     "GET /catalog-service/api/catalogItems":
         "polling: the lab lists the item 0.3 s after publish (catalogItemDelaySeconds) and "
-        "CatalogItem polls with back-off (providers/vra/catalog_item.py wait_for_item)",
+        "CatalogItem polls with back-off (providers/vra/catalog_item.py wait_for_item); the "
+        "delay in vRA 7 is not documented (facts §14.7), so no first wait is guessed",
     "GET /catalog-service/api/entitlements?$filter":
         "look-up by name before the POST, to adopt what a half-finished create left (design "
         "§3.6); POST first and look up only on 409 would save it where vRA refuses duplicate "
         "names (not confirmed for vRA 7, facts §14.6)",
     "GET /catalog-service/api/services?$filter":
-        "look-up by name before the POST, to adopt an existing service (kept on delete)",
-    "GET /catalog-service/api/services/{id}":
-        "CatalogItem reads its service to check it exists and to label serviceRef "
-        "(providers/vra/catalog_item.py _place)",
-    "GET /composition-service/api/blueprints/{id}":
-        "look-up by id before the POST (providers/vra/base.py converge_published); ids are "
-        "client-chosen, so a 409 on the POST says the same and VraClient.create re-reads then",
-    "GET /software-service/api/softwarecomponenttypes/{id}":
-        "look-up by id before the POST (converge_published), avoidable as for blueprints",
+        "look-up by name before the POST: the service id is server-chosen and vRA 7 is not "
+        "known to refuse a duplicate name (facts §14.6); a service found this way is this "
+        "stack's own only if its description carries this stack's owner marker "
+        "(providers/vra/catalog_service.py)",
     "GET /identity/api/tenants/{tenant}/principals/{ref}":
         "resolve_principal asks for a user first; ml-users@vsphere.local is a group, so that "
-        "answer is a 404 before the group look-up (providers/vra/entitlement.py)",
-    "PUT /composition-service/api/blueprints/{id}/status":
-        "the blueprint is POSTed as DRAFT, then published; a POST with publishStatus "
-        "PUBLISHED (facts §4, K1 sample; the lab honours it) saves the call",
-    "GET /catalog-service/api/catalogItems/{id}":
-        "CatalogItem.delete reads the item to clear its serviceRef (facts §7 step 2, optional: "
-        "the item goes with its blueprint, which the provider cannot know is deleted next)",
-    "PUT /catalog-service/api/catalogItems/{id}":
-        "CatalogItem.delete clears serviceRef (see the GET above)",
+        "answer is a 404 before the group look-up (providers/vra/entitlement.py). Kept: a ref "
+        "does not say whether it names a user or a group (both are name@domain), and asking "
+        "for groups first would only move the 404 to users, or pick the group where both exist",
 }
 
 # Which resource of an offering makes a create call, by a path fragment.
