@@ -167,3 +167,13 @@ def test_catalog_service_only_replaces_when_the_vra_moves() -> None:
     olds = _state(provider, news)
     renamed = provider.diff("s", olds, provider.check(olds, {**news, "name": "ML"}).inputs)
     assert (renamed.changes, renamed.replaces) == (True, [])
+    owner = provider.check(olds, {**news, "owner": "gpu-mlaas/dev"}).inputs
+    owned = provider.diff("s", olds, owner)
+    assert (owned.changes, owned.replaces) == (True, [])  # the marker is written in place
+
+
+@pytest.mark.parametrize("owner", ["", "gpu mlaas/dev", "a/b/c", "x]", "a" * 101])
+def test_catalog_service_owner_must_be_project_slash_stack(owner: str) -> None:
+    news = {"endpoint": ENDPOINT, "name": "Machine Learning", "owner": owner}
+    failures = _failures(CatalogServiceProvider().check({}, news))
+    assert failures["owner"].startswith("CatalogService: ")

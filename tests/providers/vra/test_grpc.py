@@ -107,8 +107,9 @@ def test_whole_chain_over_grpc_one_login_then_logout(endpoint: dict[str, Any], c
         )
         assert bp["cpu"] == 8  # numbers cross the wire as floats and compare equal
         svc_id, svc, svc_urn = _create(
-            host, CatalogServiceProvider(), "svc", service_inputs(endpoint)
+            host, CatalogServiceProvider(), "svc", service_inputs(endpoint, owner="gpu-mlaas/dev")
         )
+        assert (svc["owner"], svc["adopted"]) == ("gpu-mlaas/dev", False)
         item_id, item, item_urn = _create(
             host, CatalogItemProvider(), "item", item_inputs(endpoint, bp_id, svc_id)
         )

@@ -54,7 +54,9 @@ def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
         software_component_id="TF",
         custom_properties={"VMware.Memory.Reservation": "16384"},
     )
-    service = CatalogService("svc", endpoint=ENDPOINT, name="Machine Learning")
+    service = CatalogService(
+        "svc", endpoint=ENDPOINT, name="Machine Learning", owner="gpu-mlaas/dev"
+    )
     item = CatalogItem("item", endpoint=ENDPOINT, blueprint_id="ML", service_id="s-1")
     entitlement = Entitlement(
         "ent",
@@ -81,6 +83,7 @@ def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
         assert bp["cloneType"] == "FullClone"
         assert mocks.seen[prefix + "CatalogItem"]["timeoutSeconds"] == 120
         assert mocks.seen[prefix + "Entitlement"]["businessGroup"] == "ML Group"
+        assert mocks.seen[prefix + "CatalogService"]["owner"] == "gpu-mlaas/dev"
         for props in mocks.seen.values():
             assert not any("password" in key.lower() for key in props)
 
