@@ -137,7 +137,8 @@ def visible_item(store: Store, item_id: str) -> dict[str, Any]:
     return store.objects.catalog_items[item_id]
 
 
-def _service_ref(store: Store, ref: Any, owner: str) -> dict[str, Any] | None:
+def service_ref(store: Store, ref: Any, owner: str) -> dict[str, Any] | None:
+    """A client's serviceRef as vRA stores it (id and label); 400 naming owner if it is bad."""
     if ref is None:
         return None
     if not isinstance(ref, dict) or not ref.get("id"):
@@ -279,7 +280,7 @@ def update_item(item_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]
             if key in body and body[key] != item[key]:
                 raise invalid(f"Catalog item {item_id}: {key} cannot be changed")
         changes = {key: body[key] for key in _ITEM_MUTABLE if key in body}
-        changes["serviceRef"] = _service_ref(
+        changes["serviceRef"] = service_ref(
             store, body.get("serviceRef"), f"Catalog item {item_id}"
         )
         changes["statusName"] = checked.status.capitalize()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.catalog import visible_item
+from lab.vra.catalog import service_ref, visible_item
 from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
 from lab.vra.errors import VraError, invalid, parse_body
 from lab.vra.identity import principal_known, require_token
@@ -91,21 +91,16 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
                 "catalogItemRef": {"id": item["id"], "label": item["name"]},
             }
         )
-    services = []
-    for granted, raw in zip(
-        checked.entitledServices, body.get("entitledServices") or [], strict=True
-    ):
-        service = store.objects.services.get(granted.serviceRef.id)
-        if service is None:
-            raise invalid(f"Entitlement {name}: service {granted.serviceRef.id!r} does not exist")
-        services.append(
-            {
-                "approvalPolicyId": None,
-                "active": True,
-                **raw,
-                "serviceRef": {"id": service["id"], "label": service["name"]},
-            }
-        )
+    # Entries are as checked.entitledServices validated them: each has a serviceRef with an id.
+    services = [
+        {
+            "approvalPolicyId": None,
+            "active": True,
+            **raw,
+            "serviceRef": service_ref(store, raw["serviceRef"], f"Entitlement {name}"),
+        }
+        for raw in body.get("entitledServices") or []
+    ]
     doc = dict(body)
     doc.update(
         status=checked.status,

@@ -27,8 +27,8 @@ time.sleep(60)
 """
 NOT_A_URL = """
 import sys, time
+print("bad certificate", file=sys.stderr, flush=True)  # before stdout: it is killed after that
 print("listening somewhere", flush=True)
-print("bad certificate", file=sys.stderr, flush=True)
 time.sleep(60)
 """
 SILENT = "import time; time.sleep(60)"
