@@ -121,7 +121,10 @@ class CatalogItemProvider(VraProvider):
         # (facts §7: clearing serviceRef first is optional), and a destroy deletes the
         # blueprint right after this resource (it depends on it). Skipping the GET + PUT that
         # would clear serviceRef means an item whose CatalogItem alone is removed from the
-        # program stays in its service until its blueprint goes.
+        # program stays in its service until its blueprint goes. The service holds no
+        # dependency on the blueprint, so a destroy may delete it while the item is still in
+        # it: the lab then empties the service; whether vRA 7.3 refuses that is not known
+        # (facts §14.6), and a refused delete succeeds on the next destroy.
         return None
 
 
