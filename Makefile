@@ -24,7 +24,7 @@ lab-deps:
 lab-build: lab-deps $(VENV)/.installed
 	$(PY) -m lab build
 
-test: lab-build
+test: lab-build lint
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 plan: $(VENV)/.installed
