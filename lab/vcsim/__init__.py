@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import trustme
-
+from lab import tls
 from lab.process import StartError, StopsOnExit, start_server
 from lab.process import stop as stop_process
 from lab.vcsim.build import build as ensure_binary
@@ -81,22 +80,6 @@ class VcsimLab(StopsOnExit):
             self._tmp = None
 
 
-def _write_tls(ca_dir: Path, key_dir: Path) -> tuple[Path, Path, Path]:
-    """CA bundle into ca_dir; the server's chain and key into key_dir (private, 0700)."""
-    ca = trustme.CA(organization_name="gpu-mlaas vcsim lab")
-    leaf = ca.issue_cert("127.0.0.1", "localhost")
-    ca_dir.mkdir(parents=True, exist_ok=True)
-    ca_file = ca_dir / CA_FILE_NAME
-    ca.cert_pem.write_to_path(str(ca_file))
-    cert_file, key_file = key_dir / "server-chain.pem", key_dir / "server-key.pem"
-    leaf.private_key_pem.write_to_path(str(key_file))
-    os.chmod(key_file, 0o600)
-    with open(cert_file, "wb") as out:
-        for blob in leaf.cert_chain_pems:
-            out.write(blob.bytes())
-    return ca_file, cert_file, key_file
-
-
 def start_vcsim(
     *,
     listen: str = "127.0.0.1:0",
@@ -130,7 +113,7 @@ def start_vcsim(
     binary = ensure_binary()
     tmp = Path(tempfile.mkdtemp(prefix="vcsim-lab-"))
     try:
-        ca_file, cert_file, key_file = _write_tls(ca_dir or tmp, tmp)
+        files = tls.issue((ca_dir or tmp) / CA_FILE_NAME, tmp, "gpu-mlaas vcsim lab")
         argv = [
             str(binary),
             f"-listen={listen}",
@@ -143,8 +126,8 @@ def start_vcsim(
             f"-gpu-framebuffer-mb={gpu_model.framebuffer_gb * 1024}",
             f"-gpu-profiles={','.join(offered)}",
             f"-username={user}",
-            f"-tls-cert={cert_file}",
-            f"-tls-key={key_file}",
+            f"-tls-cert={files.cert_file}",
+            f"-tls-key={files.key_file}",
             f"-base-image={base_image}",
             f"-session-idle-timeout={session_idle_timeout_s}s",
         ]
@@ -164,7 +147,7 @@ def start_vcsim(
                 f"vcsim-gpu did not start (exit {exc.returncode}): {err or exc.first_line}"
             ) from None
         finally:
-            key_file.unlink()  # loaded at startup; no need to keep a private key on disk
+            files.key_file.unlink()  # loaded at startup; no need to keep a private key on disk
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -177,7 +160,7 @@ def start_vcsim(
         host_port=f"{parts.hostname}:{parts.port}",
         user=user,
         password=password,
-        ca_file=ca_file,
+        ca_file=files.ca_file,
         datacenter=DATACENTER,
         cluster=CLUSTER,
         host_names=tuple(f"{CLUSTER}_H{i}" for i in range(hosts)),

@@ -16,7 +16,7 @@ from types import FrameType
 
 import uvicorn
 
-from lab.vra import tls
+from lab import tls
 from lab.vra.app import create_app
 from lab.vra.collector import VcenterCollector
 from lab.vra.seed import Seed
@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
         collector = VcenterCollector(vcenter, args.vcenter_ca_file)
     app, _ = create_app(seed, collector)
     with tempfile.TemporaryDirectory(prefix="vra-lab-") as workdir:
-        files = tls.issue(args.ca_file, Path(workdir))
+        files = tls.issue(args.ca_file, Path(workdir), "gpu-mlaas vRA lab")
         config = uvicorn.Config(
             app,
             http="h11",  # the drop fault reaches into h11's request cycle (lab/vra/faults.py)

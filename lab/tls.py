@@ -1,4 +1,5 @@
-"""A throw-away CA and a loopback server certificate, so clients keep TLS verification on."""
+"""A throw-away CA and a loopback server certificate, so clients of either lab keep TLS
+verification on."""
 
 from __future__ import annotations
 
@@ -17,19 +18,20 @@ class ServerFiles:
     key_file: Path
 
 
-def issue(ca_file: Path, workdir: Path) -> ServerFiles:
-    """Write the CA bundle to `ca_file` and the leaf (127.0.0.1, localhost) into `workdir`."""
-    ca = trustme.CA(organization_name="gpu-mlaas vRA lab")
+def issue(ca_file: Path, workdir: Path, organization: str) -> ServerFiles:
+    """Write the CA bundle to `ca_file` and the leaf (127.0.0.1, localhost) chain and private
+    key into `workdir`; `organization` names the lab in the CA's subject."""
+    ca = trustme.CA(organization_name=organization)
     leaf = ca.issue_cert("127.0.0.1", "localhost")
     ca_file.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a client never reads a half-written bundle.
     with tempfile.NamedTemporaryFile("wb", dir=ca_file.parent, delete=False) as tmp:
         tmp.write(ca.cert_pem.bytes())
     os.replace(tmp.name, ca_file)
-    cert_file, key_file = workdir / "server.pem", workdir / "server.key"
-    leaf.cert_chain_pems[0].write_to_path(str(cert_file))
-    for extra in leaf.cert_chain_pems[1:]:
-        extra.write_to_path(str(cert_file), append=True)
-    key_file.touch(mode=0o600)
+    cert_file, key_file = workdir / "server-chain.pem", workdir / "server-key.pem"
+    with open(cert_file, "wb") as out:
+        for blob in leaf.cert_chain_pems:
+            out.write(blob.bytes())
+    key_file.touch(mode=0o600)  # private before the key is in it
     leaf.private_key_pem.write_to_path(str(key_file))
     return ServerFiles(ca_file, cert_file, key_file)
