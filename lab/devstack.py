@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from lab.process import StartError, start_server
+
 PROJECT = Path(__file__).resolve().parents[1]
 LAB_DIR = PROJECT / ".lab"
 STATE_DIR = PROJECT / ".pulumi-state"
@@ -27,17 +29,26 @@ VCSIM_LISTEN = "127.0.0.1:18989"
 VRA_LISTEN = "127.0.0.1:18443"
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
 VRA_PASSWORD = "VMware1!"  # the vRA lab's seeded password
+# Covers a first build of the vCenter lab binary plus each lab's own start-up wait.
+START_TIMEOUT_S = 180.0
 INSTALL_HINT = (
     "gpu-mlaas: the Pulumi CLI is needed for `make up` and could not be installed here; "
     "install it (https://www.pulumi.com/docs/install/) so `pulumi` is on PATH, then re-run"
 )
 
 
-def find_cli() -> str | None:
-    """`pulumi` on PATH, a project-local install, or a fresh project-local install."""
+def _installed_cli() -> str | None:
+    """`pulumi` on PATH or a project-local install."""
     for candidate in (shutil.which("pulumi"), CLI_DIR / "bin" / "pulumi"):
         if candidate and Path(candidate).is_file():
             return str(candidate)
+    return None
+
+
+def find_cli() -> str | None:
+    """`pulumi` on PATH, a project-local install, or a fresh project-local install."""
+    if installed := _installed_cli():
+        return installed
     try:
         from pulumi.automation import PulumiCommand
 
@@ -54,20 +65,19 @@ def _start_lab(kind: str, argv: list[str], env: dict[str, str] | None = None) ->
     if pid_file.exists() and _alive(int(pid_file.read_text())):
         print(f"{kind} lab already running (pid {pid_file.read_text().strip()})")
         return (LAB_DIR / f"{kind}.url").read_text()
-    log = (LAB_DIR / f"{kind}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lab", kind, *argv],
-        cwd=PROJECT,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,  # keeps running after `make up` returns
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url:
-        raise SystemExit(f"the {kind} lab did not start; see {LAB_DIR / (kind + '.log')}")
+    log_file = LAB_DIR / f"{kind}.log"
+    try:
+        with log_file.open("w") as log:
+            process, url = start_server(
+                [sys.executable, "-m", "lab", kind, *argv],
+                cwd=PROJECT,
+                stderr=log,
+                env={**os.environ, **(env or {})},
+                timeout=START_TIMEOUT_S,
+                detach=True,  # keeps running after `make up` returns
+            )
+    except StartError as exc:
+        raise SystemExit(f"the {kind} lab did not start ({exc}); see {log_file}") from None
     pid_file.write_text(str(process.pid))
     url_file = LAB_DIR / f"{kind}.url"
     url_file.write_text(url)
@@ -148,9 +158,7 @@ def up() -> int:
 
 def down() -> int:
     rc = 0
-    cli = shutil.which("pulumi") or (
-        str(CLI_DIR / "bin" / "pulumi") if (CLI_DIR / "bin" / "pulumi").exists() else None
-    )
+    cli = _installed_cli()
     if cli and (STATE_DIR / "passphrase").exists():
         rc = _pulumi(cli, "destroy", "--yes", "--stack", STACK, env=_environment(), check=False)
     _stop_lab("vra")

@@ -58,11 +58,19 @@ def start_server(
     env: Mapping[str, str],
     timeout: float,
     cwd: Path | None = None,
+    detach: bool = False,
 ) -> tuple[subprocess.Popen[str], str]:
     """Start the server and return it with the URL it printed. On anything else it is killed
-    and StartError raised; why it failed is in `stderr` (a file: nobody has to drain it)."""
+    and StartError raised; why it failed is in `stderr` (a file: nobody has to drain it).
+    detach: its own session, so it outlives the caller (`make up`) and its terminal's Ctrl-C."""
     process = subprocess.Popen(
-        list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=stderr, text=True
+        list(argv),
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        start_new_session=detach,
     )
     first = _first_line(process, timeout)
     if not first.startswith("https://"):
