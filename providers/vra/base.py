@@ -13,6 +13,7 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN as UNKNOWN  # re-exported for callers and tests
 from pydantic import BaseModel, ValidationError
 
 from providers.vra.client import VraClient, client_for, path_segment
@@ -20,13 +21,12 @@ from providers.vra.documents import PUBLISHED, status_body
 from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
 
-# The engine's placeholder for values not known until apply (pulumi.runtime.rpc.UNKNOWN). The
-# provider host hands it to check/diff as a `pulumi.output.Unknown` instance; callers that skip
-# the host (tests, other tools) may pass the raw string.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
 
 def contains_unknown(value: Any) -> bool:
+    """True when `value` holds the engine's placeholder for a value known only after apply.
+
+    The provider host hands it to check/diff as a `pulumi.output.Unknown`; callers that skip
+    the host (tests, other tools) may pass the raw UNKNOWN string."""
     if isinstance(value, Unknown):
         return True
     if isinstance(value, str):
@@ -38,7 +38,8 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def _domain(props: dict[str, Any]) -> dict[str, Any]:
+def domain_props(props: dict[str, Any]) -> dict[str, Any]:
+    """`props` without the engine's own keys (`__provider`, ...)."""
     return {k: v for k, v in props.items() if not k.startswith("__")}
 
 
@@ -104,7 +105,7 @@ class VraProvider(ResourceProvider):
         configure_from_stack(req.config)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        raw = _domain(news)
+        raw = domain_props(news)
         unknown = {k for k, v in raw.items() if contains_unknown(v)}
         known = {k: v for k, v in raw.items() if k not in unknown}
         failures: list[CheckFailure] = []
@@ -122,7 +123,7 @@ class VraProvider(ResourceProvider):
             self._fill_defaults(inputs)
         inputs.update({k: raw[k] for k in unknown})
         if not failures:
-            failures = self.complete_inputs(inputs, _domain(olds or {}))
+            failures = self.complete_inputs(inputs, domain_props(olds or {}))
         return CheckResult(inputs, failures)
 
     def _fill_defaults(self, inputs: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider, converge_published
+from providers.vra.base import EndpointArgs, VraProvider, converge_published, domain_props
 from providers.vra.client import VraClient, VraError, eq_filter, path_segment
 from providers.vra.documents import (
     MACHINE_TYPE,
@@ -114,7 +114,7 @@ class BlueprintProvider(VraProvider):
         if doc is None:
             return ReadResult("", {})
         parsed = _domain(parse_blueprint(doc))
-        known = {k: v for k, v in props.items() if not k.startswith("__")}
+        known = domain_props(props)
         # Optional inputs vRA no longer has are dropped, so the next diff shows them.
         merged = {**known, **{k: v for k, v in parsed.items() if v is not None}}
         for key, value in parsed.items():

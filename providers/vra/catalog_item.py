@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.models import CatalogItemInputs
 
@@ -104,7 +104,7 @@ class CatalogItemProvider(VraProvider):
         item = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
         if item is None:
             return ReadResult("", {})
-        known = {k: v for k, v in props.items() if not k.startswith("__")}
+        known = domain_props(props)
         service_id = (item.get("serviceRef") or {}).get("id")
         if service_id:
             known["serviceId"] = service_id

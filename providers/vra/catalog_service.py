@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import mark_owner, service_document, split_owner
 from providers.vra.models import CatalogServiceInputs
@@ -101,7 +101,7 @@ class CatalogServiceProvider(VraProvider):
             return ReadResult("", {})
         text, _ = split_owner(service.get("description"))
         outs = {
-            **{k: v for k, v in props.items() if not k.startswith("__")},
+            **domain_props(props),
             "name": service.get("name"),
             "description": text,
             "serviceId": id_,

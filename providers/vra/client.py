@@ -218,7 +218,9 @@ class VraClient:
         try:
             self._send("DELETE", path, headers={"Authorization": f"Bearer {token}"})
         except VraError as exc:
-            log.debug("token revoke failed: %s", exc)
+            # The path (and a requests error's text, which quotes the URL) holds the token.
+            cause = type(exc.__cause__).__name__ if exc.__cause__ else exc.status
+            log.debug("vRA %s: token revoke failed (%s)", self.endpoint.url, cause)
 
     # -- HTTP -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.documents import entitlement_document
 from providers.vra.models import EntitlementInputs
@@ -119,7 +119,7 @@ class EntitlementProvider(VraProvider):
             same = summary["businessGroupId"] == props.get("businessGroupId")
             group_name = props.get("businessGroup") if same else summary["businessGroupId"]
         outs = {
-            **{k: v for k, v in props.items() if not k.startswith("__")},
+            **domain_props(props),
             **summary,
             "businessGroup": group_name,
             "entitlementId": id_,

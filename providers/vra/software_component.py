@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider, converge_published
+from providers.vra.base import EndpointArgs, VraProvider, converge_published, domain_props
 from providers.vra.client import path_segment
 from providers.vra.documents import (
     DRAFT,
@@ -74,7 +74,7 @@ class SoftwareComponentProvider(VraProvider):
         if doc is None:
             return ReadResult("", {})
         parsed = parse_software_component(doc)
-        known = {k: v for k, v in props.items() if not k.startswith("__")}
+        known = domain_props(props)
         outs = self._outputs({**known, **{k: parsed[k] for k in _DOMAIN_KEYS}}, id_, doc)
         return ReadResult(id_, outs, self.inputs_of(outs))
 
