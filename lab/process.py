@@ -38,7 +38,7 @@ class StartError(RuntimeError):
         self.returncode = returncode
 
 
-def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
+def first_line(process: subprocess.Popen[str], timeout: float) -> str:
     """First stdout line of process, or "" if it exits or stays silent past timeout."""
     line: list[str] = []
     # A thread, because a pipe read cannot time out; daemon, so a silent server cannot hang us.
@@ -72,7 +72,7 @@ def start_server(
         text=True,
         start_new_session=detach,
     )
-    first = _first_line(process, timeout)
+    first = first_line(process, timeout)
     if not first.startswith("https://"):
         stop(process, grace=0)
         raise StartError(first, process.returncode)

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,12 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from lab.process import first_line
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_KEY = "__provider"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for a value known later
+START_TIMEOUT_S = 30.0
 
 
 class ProviderCallError(RuntimeError):
@@ -64,7 +68,7 @@ class DynamicHost:
         self._config = dict(config or {})
         self._env = {**os.environ, **(env or {})}
         self._cwd = cwd
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[str] | None = None
         self._channel: grpc.Channel | None = None
         self._stub: provider_pb2_grpc.ResourceProviderStub | None = None
         self.stderr_path: Path | None = None
@@ -78,24 +82,25 @@ class DynamicHost:
         self.stop()
 
     def start(self) -> None:
-        import tempfile
-
-        log = tempfile.NamedTemporaryFile(prefix="dynamic-host-", suffix=".log", delete=False)
-        self.stderr_path = Path(log.name)
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
-            cwd=self._cwd,
-            env=self._env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-        )
-        assert self.process.stdout is not None
-        port = self.process.stdout.readline().decode().strip()
+        # Kept after stop(): tests read the host's log once it has exited (logouts at exit).
+        with tempfile.NamedTemporaryFile(
+            prefix="dynamic-host-", suffix=".log", delete=False
+        ) as log:
+            self.stderr_path = Path(log.name)
+            self.process = subprocess.Popen(
+                [sys.executable, "-u", "-m", "pulumi.dynamic"],
+                cwd=self._cwd,
+                env=self._env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        port = first_line(self.process, START_TIMEOUT_S)
         if not port.isdigit():
-            self.stop()
+            self.stop(timeout=0)
             raise RuntimeError(f"provider host did not print a port; stderr: {self.stderr()}")
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self._channel).result(timeout=30)
+        grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         self.configure(self._config)
 
