@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -21,13 +21,6 @@ HOST_FACTS = ("hostName", "graphicsType", "assignmentPolicy", "gpuModel", "gpuCo
 class GpuHostPoolArgs:
     pool: Pool
     """The validated pool config: hosts, vGPU profile, the hardware each host should have."""
-
-
-def _camel_capacity(capacity: Any) -> dict[str, int]:
-    names = {"slots_per_gpu": "slotsPerGpu", "slots_per_host": "slotsPerHost",
-             "slots_total": "slotsTotal", "vcpus_per_vm": "vcpusPerVm",
-             "cores_per_socket": "coresPerSocket"}
-    return {names[key]: value for key, value in asdict(capacity).items()}
 
 
 class GpuHostPool(pulumi.ComponentResource):
@@ -53,7 +46,7 @@ class GpuHostPool(pulumi.ComponentResource):
         self.hosts = pulumi.Output.all(*[self._facts(graphics) for graphics in self.graphics])
         # Sized from what vSphere reports, so a pool config that overstates its hosts fails here.
         self.capacity = self.hosts.apply(
-            lambda hosts: _camel_capacity(capacity_from_hosts(pool, hosts))
+            lambda hosts: capacity_from_hosts(pool, hosts).as_json()
         )
         self.register_outputs({"hosts": self.hosts, "capacity": self.capacity})
 

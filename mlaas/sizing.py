@@ -26,6 +26,15 @@ class PoolCapacity:
     vcpus_per_vm: int  # 0 when the host has fewer cores than vGPU slots
     cores_per_socket: int
 
+    def as_json(self) -> dict[str, int]:
+        return {
+            "slotsPerGpu": self.slots_per_gpu,
+            "slotsPerHost": self.slots_per_host,
+            "slotsTotal": self.slots_total,
+            "vcpusPerVm": self.vcpus_per_vm,
+            "coresPerSocket": self.cores_per_socket,
+        }
+
 
 def vcpus_per_vm(host_cores: int, slots_per_host: int) -> int:
     """Physical cores shared evenly by the vGPU VMs of a host (hyper-threads not counted)."""
@@ -79,11 +88,7 @@ class PoolPlan:
             "vgpuProfile": self.vgpu_profile,
             "gpuType": self.gpu_type,
             "framebufferGb": self.framebuffer_gb,
-            "slotsPerGpu": self.capacity.slots_per_gpu,
-            "slotsPerHost": self.capacity.slots_per_host,
-            "slotsTotal": self.capacity.slots_total,
-            "vcpusPerVm": self.capacity.vcpus_per_vm,
-            "coresPerSocket": self.capacity.cores_per_socket,
+            **self.capacity.as_json(),
         }
 
 
