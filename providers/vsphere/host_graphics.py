@@ -25,18 +25,17 @@ from pulumi.dynamic import (
 )
 from pyVmomi import vim, vmodl
 
+from mlaas.profiles import canonical_name
 from providers.vsphere import client
 from providers.vsphere.checks import InputChecker
 
 log = logging.getLogger(__name__)
 
 VGPU_GRAPHICS_TYPE = "sharedDirect"
-# Our policy names -> vSphere's HostGraphicsConfigSharedPassthruAssignmentPolicy values.
-ASSIGNMENT_POLICIES = {"performance": "performance", "consolidation": "consolidation"}
+# vSphere's HostGraphicsConfigSharedPassthruAssignmentPolicy values, used as our input values.
+ASSIGNMENT_POLICIES = ("performance", "consolidation")
 DEFAULT_POLICY = "performance"
 INPUT_KEYS = ("hostName", "pool", "vgpuProfile", "assignmentPolicy")
-# Profile names carry a vendor prefix that changed over releases (grid_t4-16q, nvidia_a40-1b).
-PROFILE_PREFIXES = ("grid_", "nvidia_")
 
 HOST_PATHS = (
     "name",
@@ -51,12 +50,11 @@ HOST_PATHS = (
 
 
 def profile_key(name: str) -> str:
-    """A profile name without its vendor prefix, lower case: the part that identifies it."""
-    lowered = name.strip().lower()
-    for prefix in PROFILE_PREFIXES:
-        if lowered.startswith(prefix):
-            return lowered[len(prefix) :]
-    return lowered
+    """A profile name without its vendor prefix, lower case: the part that identifies it.
+
+    The prefix changed over driver releases (grid_t4-16q, nvidia_a40-1b); the host's spelling
+    may differ from the config's, and a bare "p100-4q" is accepted too."""
+    return canonical_name(name).removeprefix("grid_")
 
 
 def match_profile(wanted: str, offered: list[str]) -> str | None:
@@ -124,7 +122,7 @@ def converge(inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """Put the named host in vGPU mode with the policy, check the profile; return (moid, outs)."""
     host_name = inputs["hostName"]
     profile = inputs["vgpuProfile"]
-    policy = ASSIGNMENT_POLICIES[inputs.get("assignmentPolicy") or DEFAULT_POLICY]
+    policy = inputs.get("assignmentPolicy") or DEFAULT_POLICY
 
     def op(si: vim.ServiceInstance) -> tuple[str, dict[str, Any]]:
         host, props = client.find_host(si, host_name, HOST_PATHS)
@@ -257,6 +255,7 @@ class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
     pool: pulumi.Output[str]
     vgpuProfile: pulumi.Output[str]
     assignmentPolicy: pulumi.Output[str]
+    currentAssignmentPolicy: pulumi.Output[str]
     hostId: pulumi.Output[str]
     hostProfile: pulumi.Output[str]
     graphicsType: pulumi.Output[str]
