@@ -11,7 +11,8 @@ import gc
 import time
 
 from bench.report import Figure
-from bench.stacks import as_runtime, sized_config
+from bench.stacks import sized_config
+from tests.e2e.engine import as_runtime
 from tests.unit.test_program import RecordingMocks, run_program
 
 COMMAND = "python -m bench --only program"

@@ -3,38 +3,22 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from pulumi.runtime import mocks
 
 from lab.vra import VraLab
-from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
-from tests.support.dynamic_host import PROJECT_ROOT
+from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine, dev_config
 
 VRA_TYPE = f"{DYNAMIC_PREFIX}/vra:"  # type tokens of the vRA resources
 
 
-def dev_config_values() -> dict[str, Any]:
-    """The `config:` section of the committed dev stack, as YAML values."""
-    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
-        "config"
-    ]
-    return config
-
-
-def as_runtime(values: dict[str, Any]) -> dict[str, str]:
-    """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-
-
 def sized_config(hosts: int) -> dict[str, Any]:
     """The dev stack with its one pool grown to `hosts` identical hosts."""
-    raw = dev_config_values()
+    raw = dev_config()
     pool = raw["gpu-mlaas:pools"][0]
     pool["hosts"] = [f"{pool['cluster']}_H{i}" for i in range(hosts)]
     return raw

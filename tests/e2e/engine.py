@@ -27,10 +27,9 @@ from pulumi.runtime import mocks
 
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
-from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.dynamic_host import PROJECT_ROOT, PROVIDER_KEY, DynamicHost, urn
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
-PROVIDER_KEY = "__provider"
 IN_FLIGHT_DEADLINE_SECONDS = 60.0
 
 
@@ -57,7 +56,7 @@ class LabEngine(mocks.Mocks):
     _idle: threading.Condition = field(default_factory=threading.Condition)
 
     def _urn(self, typ: str, name: str) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project}::{typ}::{name}"
+        return urn(typ, name, self.stack, self.project)
 
     @staticmethod
     def _plain(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,7 +183,7 @@ def stack_config(
 ) -> tuple[dict[str, str], list[str]]:
     """The dev stack's config pointed at these labs, as the runtime hands it over (strings);
     `offerings` keeps only the first N offerings."""
-    raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    raw = dev_config()
     raw["vsphere:vsphereServer"] = vcsim.host_port
     raw["vsphere:user"] = vcsim.user
     raw["vsphere:password"] = vcsim.password
@@ -193,7 +192,18 @@ def stack_config(
                              "password": vra.password, "businessGroup": vra.business_group}
     if offerings is not None:
         raw["gpu-mlaas:offerings"] = raw["gpu-mlaas:offerings"][:offerings]
-    config = {key: value if isinstance(value, str) else json.dumps(value)
-              for key, value in raw.items()}
-    return config, ["vsphere:password", "gpu-mlaas:vra"]
+    return as_runtime(raw), ["vsphere:password", "gpu-mlaas:vra"]
+
+
+def dev_config() -> dict[str, Any]:
+    """The `config:` section of the committed dev stack, as YAML values."""
+    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
+        "config"
+    ]
+    return config
+
+
+def as_runtime(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
 

@@ -10,11 +10,16 @@ import pytest
 from providers.vsphere.host_graphics import HostGraphicsProvider
 from providers.vsphere.vgpu_template import VgpuTemplateProvider
 from tests.providers.vsphere.conftest import Inspector, stack_config
-from tests.support.dynamic_host import UNKNOWN, DynamicHost, provider_blob, urn
+from tests.support.dynamic_host import (
+    PROVIDER_KEY,
+    UNKNOWN,
+    DynamicHost,
+    provider_blob,
+    urn,
+)
 
 HOST_TYPE = "pulumi-python:dynamic/vsphere:HostGraphics"
 TEMPLATE_TYPE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
-PROVIDER_KEY = "__provider"
 
 
 def host_inputs(host: str, **extra: Any) -> dict[str, Any]:
