@@ -357,12 +357,20 @@ def properties(si: vim.ServiceInstance, obj: Any, paths: Sequence[str]) -> dict[
 
 
 def inventory(
-    si: vim.ServiceInstance, vim_type: type, paths: Sequence[str], root: Any = None
+    si: vim.ServiceInstance,
+    vim_type: type,
+    paths: Sequence[str],
+    root: Any = None,
+    *,
+    recursive: bool = True,
 ) -> list[Found]:
-    """Every object of `vim_type` under `root` (default: the whole inventory) with `paths` read."""
+    """Every object of `vim_type` under `root` (default: the whole inventory) with `paths` read;
+    with `recursive=False`, only `root`'s direct children."""
     content = si.content
     assert content.viewManager is not None, "vCenter without a view manager"
-    view = content.viewManager.CreateContainerView(root or content.rootFolder, [vim_type], True)
+    view = content.viewManager.CreateContainerView(
+        root or content.rootFolder, [vim_type], recursive
+    )
     try:
         spec = vmodl.query.PropertyCollector.FilterSpec(
             objectSet=[
@@ -486,13 +494,9 @@ def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str
     walked: list[str] = []
     for part in [p for p in path.strip("/").split("/") if p]:
         walked.append(part)
-        children = properties(si, folder, ["childEntity"]) or {}
-        names = [
-            (child, (properties(si, child, ["name"]) or {}).get("name"))
-            for child in children.get("childEntity", [])
-            if isinstance(child, vim.Folder)
-        ]
-        match = [child for child, child_name in names if child_name == part]
+        # One read of the direct subfolders' names (not one call per child).
+        children = inventory(si, vim.Folder, (), folder, recursive=False)
+        match = [child for child, props in children if props.get("name") == part]
         if not match:
             raise VsphereError(
                 f"VM folder '{'/'.join(walked)}' not found in datacenter '{dc_name}'"
