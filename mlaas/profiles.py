@@ -47,13 +47,6 @@ class GpuType:
     source: str
     profiles: tuple[VgpuProfile, ...]
 
-    def profile(self, name: str) -> VgpuProfile:
-        wanted = canonical_name(name)
-        for candidate in self.profiles:
-            if candidate.name == wanted:
-                return candidate
-        raise ProfileError(f"{name!r} is not a {self.key} profile")
-
 
 def canonical_name(name: str) -> str:
     """Lower-case ``grid_`` form of a profile name; ``nvidia_a40-1q`` -> ``grid_a40-1q``."""

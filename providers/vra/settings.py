@@ -56,9 +56,6 @@ class Endpoint:
             raise VraSettingsError(f"invalid input 'endpoint': {details}") from None
         return cls(url=checked.url, tenant=checked.tenant, insecure=checked.insecure)
 
-    def to_input(self) -> dict[str, Any]:
-        return {"url": self.url, "tenant": self.tenant, "insecure": self.insecure}
-
 
 @dataclass(frozen=True)
 class Credentials:
