@@ -43,14 +43,14 @@ templates = VgpuVmTemplates(
         template=config.template,
         sizes=[
             TemplateSize(
-                pool=name,
-                cluster=config.pool(name).cluster,
-                vgpu_profile=sizing.pool(name).vgpu_profile,
-                num_cpus=sizing.pool(name).capacity.vcpus_per_vm,
-                cores_per_socket=sizing.pool(name).capacity.cores_per_socket,
-                memory_mb=1024 * max(o.memory_gb for o in sizing.offerings if o.pool == name),
+                pool=pool.name,
+                cluster=config.pool(pool.name).cluster,
+                vgpu_profile=pool.vgpu_profile,
+                num_cpus=pool.capacity.vcpus_per_vm,
+                cores_per_socket=pool.capacity.cores_per_socket,
+                memory_mb=1024 * sizing.template_memory_gb(pool.name),
             )
-            for name in used_pools
+            for pool in map(sizing.pool, used_pools)
         ],
         provider=vsphere_provider,
     ),

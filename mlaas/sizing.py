@@ -130,6 +130,11 @@ class Plan:
     def offering(self, name: str) -> OfferingPlan:
         return next(offering for offering in self.offerings if offering.name == name)
 
+    def template_memory_gb(self, pool: str) -> int:
+        """Memory of the pool's vGPU template: that of its largest offering (each blueprint
+        then sets its own)."""
+        return max(offering.memory_gb for offering in self.offerings if offering.pool == pool)
+
     def as_json(self) -> dict[str, object]:
         return {
             "feasible": self.feasible,
