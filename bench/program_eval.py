@@ -12,8 +12,8 @@ import time
 
 from bench.report import Figure
 from bench.stacks import sized_config
-from tests.e2e.engine import as_runtime
-from tests.unit.test_program import RecordingMocks, run_program
+from tests.support.program import as_runtime, run_program
+from tests.unit.test_program import RecordingMocks
 
 COMMAND = "python -m bench --only program"
 TARGET = 8.0

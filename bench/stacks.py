@@ -11,14 +11,15 @@ from typing import Any
 from pulumi.runtime import mocks
 
 from lab.vra import VraLab
-from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine, dev_config
+from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
+from tests.support.program import dev_config_values
 
 VRA_TYPE = f"{DYNAMIC_PREFIX}/vra:"  # type tokens of the vRA resources
 
 
 def sized_config(hosts: int) -> dict[str, Any]:
     """The dev stack with its one pool grown to `hosts` identical hosts."""
-    raw = dev_config()
+    raw = dev_config_values()
     pool = raw["gpu-mlaas:pools"][0]
     pool["hosts"] = [f"{pool['cluster']}_H{i}" for i in range(hosts)]
     return raw

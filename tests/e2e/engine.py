@@ -11,23 +11,18 @@ creation order, as the engine's dependency graph would.
 from __future__ import annotations
 
 import asyncio
-import json
-import runpy
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pulumi
-import pulumi.runtime.settings as runtime_settings
-import yaml
 from pulumi.runtime import mocks
 
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
-from tests.support.dynamic_host import PROJECT_ROOT, PROVIDER_KEY, DynamicHost, urn
+from tests.support.dynamic_host import PROVIDER_KEY, DynamicHost, urn
+from tests.support.program import as_runtime, dev_config_values, run_program
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 IN_FLIGHT_DEADLINE_SECONDS = 60.0
@@ -132,25 +127,11 @@ class LabEngine(mocks.Mocks):
     def up(self, config: Mapping[str, str], secret_keys: list[str]) -> dict[str, Any]:
         """Evaluate `__main__.py` once with this config; returns the resolved stack outputs."""
         self.operations = []
-        runtime_settings.ROOT.set(None)  # a fresh Stack resource for each run
-        pulumi.runtime.set_mocks(self, project=self.project, stack=self.stack, preview=False)
-        pulumi.runtime.set_all_config(dict(config), secret_keys)
-        exports: dict[str, Any] = {}
-
-        @pulumi.runtime.test
-        def evaluate() -> pulumi.Output[Any]:
-            runpy.run_path(str(Path(PROJECT_ROOT) / "__main__.py"), run_name="__main__")
-            root = runtime_settings.get_root_resource()
-            assert root is not None
-            outputs = root.outputs  # type: ignore[attr-defined]
-            return pulumi.Output.all(**outputs).apply(exports.update)
-
         try:
-            evaluate()
+            return run_program(self, config, secret_keys, project=self.project, stack=self.stack)
         except BaseException:
             self._finish_in_flight()
             raise
-        return exports
 
     def _finish_in_flight(self) -> None:
         """After a failed step the SDK leaves the other registrations outstanding on its event
@@ -183,7 +164,7 @@ def stack_config(
 ) -> tuple[dict[str, str], list[str]]:
     """The dev stack's config pointed at these labs, as the runtime hands it over (strings);
     `offerings` keeps only the first N offerings."""
-    raw = dev_config()
+    raw = dev_config_values()
     raw["vsphere:vsphereServer"] = vcsim.host_port
     raw["vsphere:user"] = vcsim.user
     raw["vsphere:password"] = vcsim.password
@@ -193,17 +174,4 @@ def stack_config(
     if offerings is not None:
         raw["gpu-mlaas:offerings"] = raw["gpu-mlaas:offerings"][:offerings]
     return as_runtime(raw), ["vsphere:password", "gpu-mlaas:vra"]
-
-
-def dev_config() -> dict[str, Any]:
-    """The `config:` section of the committed dev stack, as YAML values."""
-    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
-        "config"
-    ]
-    return config
-
-
-def as_runtime(values: Mapping[str, Any]) -> dict[str, str]:
-    """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
 

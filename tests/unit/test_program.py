@@ -3,17 +3,15 @@ which inputs, and the stack outputs. Providers are not run here (see tests/e2e).
 
 from __future__ import annotations
 
-import json
-import runpy
 import threading
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi.runtime.settings as runtime_settings
 import pytest
-import yaml
 from pulumi.runtime import mocks
+
+from tests.support.program import as_runtime, dev_config_values, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,27 +56,7 @@ class RecordingMocks(mocks.Mocks):
 
 
 def dev_config(**overrides: Any) -> dict[str, str]:
-    raw = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    raw |= overrides
-    return {key: value if isinstance(value, str) else json.dumps(value)
-            for key, value in raw.items()}
-
-
-def run_program(mock: RecordingMocks, config: dict[str, str],
-                secret_keys: list[str] | None = None) -> dict[str, Any]:
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mock, project="gpu-mlaas", stack="dev", preview=False)
-    pulumi.runtime.set_all_config(config, secret_keys or [])
-    exports: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def evaluate() -> pulumi.Output[Any]:
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
-        root = runtime_settings.get_root_resource()
-        return pulumi.Output.all(**root.outputs).apply(exports.update)  # type: ignore[union-attr]
-
-    evaluate()
-    return exports
+    return as_runtime(dev_config_values() | overrides)
 
 
 def test_dev_stack_declares_every_resource_and_exports_capacity() -> None:
