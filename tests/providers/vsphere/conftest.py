@@ -3,7 +3,6 @@ pyvmomi session for checking what the providers did (never the providers' own se
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
 from lab.vcsim import VcsimLab, start_vcsim
+from lab.vcsim.client import ssl_context
 from providers.vsphere import client
 
 
@@ -36,14 +36,13 @@ def configure(provider: Any, lab: Any) -> Any:
 class Inspector:
     """A separate session on the lab, used only to look at and tamper with the inventory."""
 
-    def __init__(self, lab: Any) -> None:
-        host, port = lab.host_port.rsplit(":", 1)
+    def __init__(self, lab: VcsimLab) -> None:
         self.si = SmartConnect(
-            host=host,
-            port=int(port),
+            host=lab.host,
+            port=lab.port,
             user=lab.user,
             pwd=lab.password,
-            sslContext=ssl.create_default_context(cafile=str(lab.ca_file)),
+            sslContext=ssl_context(lab),
         )
 
     def close(self) -> None:
