@@ -139,9 +139,8 @@ def blueprint_memory_reservation_matches_validator(
     reservation = known(custom, RESERVATION_PROPERTY)
     if memory is UNKNOWN or reservation is UNKNOWN:
         return
-    if reservation is not None and as_int(reservation) is not None:
-        if as_int(reservation) == as_int(memory):
-            return
+    if as_int(reservation) is not None and as_int(reservation) == as_int(memory):
+        return
     report_violation(
         f"Set customProperties[{RESERVATION_PROPERTY!r}] to {str(as_int(memory) or memory)!r} "
         f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a vGPU "
