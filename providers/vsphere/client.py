@@ -406,18 +406,19 @@ def find_by_name(
     scope: str = "",
 ) -> Found | None:
     """The one object of `vim_type` called `name` (None if there is none; error if several)."""
-    # An object removed while the view is read comes back without its name: not a match.
-    matches = [
-        (obj, props)
-        for obj, props in inventory(si, vim_type, paths, root)
-        if props.get("name") == name
-    ]
+    # Names only over the view, then `paths` of the match: reading device lists or graphics
+    # info of every VM or host in a large inventory to keep one would cost far more than the
+    # second call. An object removed while the view is read comes back without its name.
+    matches = [obj for obj, props in inventory(si, vim_type, (), root) if props.get("name") == name]
     if len(matches) > 1:
-        ids = ", ".join(obj._moId for obj, _ in matches)
+        ids = ", ".join(obj._moId for obj in matches)
         raise VsphereError(
             f"{kind} name '{name}'{scope} is ambiguous: {len(matches)} match ({ids})"
         )
-    return matches[0] if matches else None
+    if not matches:
+        return None
+    props = properties(si, matches[0], sorted({"name", *paths}))
+    return (matches[0], props) if props is not None else None
 
 
 def require_by_name(
