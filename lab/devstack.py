@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from lab.process import StartError, start_server
+from lab.vra.seed import Seed
 
 PROJECT = Path(__file__).resolve().parents[1]
 LAB_DIR = PROJECT / ".lab"
@@ -28,7 +29,7 @@ STACK = "dev"
 VCSIM_LISTEN = "127.0.0.1:18989"
 VRA_LISTEN = "127.0.0.1:18443"
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
-VRA_PASSWORD = "VMware1!"  # the vRA lab's seeded password
+VRA_PASSWORD = Seed().users[0].password  # the vRA lab's seeded user
 # Covers a first build of the vCenter lab binary plus each lab's own start-up wait.
 START_TIMEOUT_S = 180.0
 INSTALL_HINT = (

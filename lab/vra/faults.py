@@ -10,9 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lab.vra.errors import INJECTED, error_response
 from lab.vra.identity import bearer_id
+from lab.vra.operator import OPERATOR_PREFIX
 from lab.vra.store import Store
-
-OPERATOR_PREFIX = "/__lab"
 
 
 def _drop_connection(send: Send) -> None:

@@ -14,7 +14,8 @@ from lab.vra.errors import already_exists, parse_body
 from lab.vra.seed import SeedPatch
 from lab.vra.store import Fault, StoreDep, source_machine_doc
 
-router = APIRouter(prefix="/__lab")
+OPERATOR_PREFIX = "/__lab"  # never a vRA path: faults and the request log skip it
+router = APIRouter(prefix=OPERATOR_PREFIX)
 
 
 class FaultBody(BaseModel):
@@ -35,8 +36,8 @@ class FaultBody(BaseModel):
             raise ValueError("a fault needs status, latencyMs, drop or expireToken")
         if self.retryAfter is not None and self.status is None:
             raise ValueError("retryAfter only goes with status")
-        if self.pathPrefix is not None and self.pathPrefix.startswith("/__lab"):
-            raise ValueError("faults apply to vRA paths, not to /__lab")
+        if self.pathPrefix is not None and self.pathPrefix.startswith(OPERATOR_PREFIX):
+            raise ValueError(f"faults apply to vRA paths, not to {OPERATOR_PREFIX}")
         return self
 
 
