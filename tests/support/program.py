@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import runpy
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -14,7 +13,7 @@ import pulumi.runtime.settings as runtime_settings
 import yaml
 from pulumi.runtime import mocks
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.dynamic_host import PROJECT_ROOT
 
 
 def dev_config_values() -> dict[str, Any]:
