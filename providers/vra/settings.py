@@ -29,6 +29,7 @@ ENV_TIMEOUT = "VRA_TIMEOUT"
 DEFAULT_TIMEOUT_SECONDS = 60.0
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
 
 
 class VraSettingsError(ValueError):
@@ -106,10 +107,14 @@ def reset_stack_settings() -> None:
         _stack_vra.clear()
 
 
-def _flag(value: Any) -> bool:
+def _flag(value: Any, source: str) -> bool:
+    """A true/false setting; a typo is an error, not a silent "false"."""
     if isinstance(value, bool):
         return value
-    return str(value or "").strip().lower() in _TRUE
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise VraSettingsError(f"{source} must be true or false, got {value!r}")
 
 
 def credentials_for(endpoint: Endpoint) -> Credentials:
@@ -134,9 +139,10 @@ def credentials_for(endpoint: Endpoint) -> Credentials:
             f"CA bundle {ca_bundle!r} (config '{CONFIG_KEY}'.caBundle or {ENV_CA_BUNDLE}) "
             "does not exist"
         )
-    insecure = (
-        endpoint.insecure or _flag(cfg.get("insecure")) or _flag(os.environ.get(ENV_INSECURE))
-    )
+    # Both read even when the endpoint already says insecure, so a typo never goes unseen.
+    insecure_config = _flag(cfg.get("insecure"), f"config '{CONFIG_KEY}'.insecure")
+    insecure_env = _flag(os.environ.get(ENV_INSECURE), f"env var {ENV_INSECURE}")
+    insecure = endpoint.insecure or insecure_config or insecure_env
     return Credentials(
         username=str(username),
         password=str(password),
