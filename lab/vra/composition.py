@@ -12,10 +12,10 @@ from pydantic import Field
 from lab.vra import catalog
 from lab.vra.documents import Document, JsonBody, PublishStatus, created, info, stamp
 from lab.vra.errors import invalid, parse_body
-from lab.vra.iaas import CLONE_ACTIONS, VSPHERE_MACHINE
+from lab.vra.iaas import CLONE_ACTIONS
 from lab.vra.identity import require_token
 from lab.vra.kinds import Kind, check_path_id
-from lab.vra.store import Store, StoreDep
+from lab.vra.store import VSPHERE_MACHINE, Store, StoreDep
 
 BASE = "/composition-service/api/blueprints"
 # The YAML binding `${_resource~<component>}` carried as a fixed string (facts §14.5, contract).

@@ -12,7 +12,6 @@ from lab.vra.identity import require_token
 from lab.vra.query import ListQuery
 from lab.vra.store import StoreDep, source_machine_doc
 
-VSPHERE_MACHINE = "Infrastructure.CatalogItem.Machine.Virtual.vSphere"
 CLONE_ACTIONS = {"FullClone", "LinkedClone"}
 
 router = APIRouter(prefix="/iaas-proxy-provider/api", dependencies=[Depends(require_token)])

@@ -202,13 +202,16 @@ class Store:
             return state
 
 
+VSPHERE_MACHINE = "Infrastructure.CatalogItem.Machine.Virtual.vSphere"
+
+
 def source_machine_doc(machine_id: str, name: str) -> dict[str, Any]:
     """A vSphere template as the iaas-proxy-provider lists it."""
     return {
         "id": machine_id,
         "name": name,
         "description": None,
-        "platformTypeId": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
+        "platformTypeId": VSPHERE_MACHINE,
         "isTemplate": True,
     }
 
