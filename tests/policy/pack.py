@@ -14,6 +14,9 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from lab.process import first_line
+from providers.vra import settings as vra_settings
+from providers.vsphere.client import ALLOW_UNVERIFIED
 from tests.policy.cases import urn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +28,7 @@ ENGINE_COMMAND = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", ".
 
 def _without_tls_switches(environ: Mapping[str, str]) -> dict[str, str]:
     """The test environment minus the variables that would turn TLS checks off in the pack."""
-    dropped = {"VSPHERE_ALLOW_UNVERIFIED_SSL", "VRA_INSECURE"}
+    dropped = {ALLOW_UNVERIFIED[1], vra_settings.ENV_INSECURE}
     return {key: value for key, value in environ.items() if key not in dropped}
 
 
@@ -41,7 +44,7 @@ def serve(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Any]:
         text=True,
     )
     try:
-        port = process.stdout.readline().strip() if process.stdout else ""
+        port = first_line(process, STARTUP_DEADLINE_S)
         if not port.isdigit():
             process.kill()
             _, err = process.communicate(timeout=STARTUP_DEADLINE_S)
