@@ -271,6 +271,11 @@ def run(op: Callable[[vim.ServiceInstance], T], *, read_only: bool = False) -> T
                 raise
             relogged = True
             si = conn.relogin(si)
+        except TimeoutError as exc:
+            # Not retried: vCenter already had CALL_TIMEOUT_S to answer.
+            raise VsphereError(
+                f"vSphere {conn.settings.endpoint} did not answer within {CALL_TIMEOUT_S:.0f}s"
+            ) from exc
         except (ConnectionError, http.client.HTTPException) as exc:
             if not read_only or attempt >= READ_RETRIES:
                 raise VsphereError(
