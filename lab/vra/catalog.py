@@ -35,13 +35,22 @@ def binding_id(store: Store, bp_id: str) -> str:
     return f"{store.seed.tenant}!::!{bp_id}"
 
 
-def _organization(store: Store) -> dict[str, Any]:
+def organization(
+    store: Store, tenant_ref: str | None, subtenant: str | None, owner: str
+) -> dict[str, Any]:
+    """vRA's `organization` block for a document of the tenant (business group optional);
+    400 naming `owner` when the tenant or the business group is unknown."""
     tenant = store.seed.tenant
+    if tenant_ref not in (None, tenant):
+        raise invalid(f"{owner}: organization.tenantRef {tenant_ref!r} is unknown")
+    groups = {group.id: group.name for group in store.seed.businessGroups}
+    if subtenant is not None and subtenant not in groups:
+        raise invalid(f"{owner}: business group {subtenant!r} does not exist")
     return {
         "tenantRef": tenant,
         "tenantLabel": tenant,
-        "subtenantRef": None,
-        "subtenantLabel": None,
+        "subtenantRef": subtenant,
+        "subtenantLabel": groups[subtenant] if subtenant is not None else None,
     }
 
 
@@ -86,7 +95,7 @@ def publish_blueprint(store: Store, bp: dict[str, Any]) -> None:
         "description": bp.get("description"),
         "status": "PUBLISHED",
         "statusName": "Published",
-        "organization": _organization(store),
+        "organization": organization(store, None, None, "Catalog item"),
         "providerBinding": {
             "bindingId": binding_id(store, bp["id"]),
             "providerRef": {"id": BLUEPRINT_PROVIDER_ID, "label": "Blueprint Service"},
@@ -161,23 +170,13 @@ class ServiceBody(Document):
 
 def _service_doc(store: Store, body: dict[str, Any], checked: ServiceBody) -> dict[str, Any]:
     org = checked.organization or {}
-    if org.get("tenantRef") not in (None, store.seed.tenant):
-        raise invalid(
-            f"Service {checked.name}: organization.tenantRef {org['tenantRef']!r} is unknown"
-        )
-    groups = {group.id: group.name for group in store.seed.businessGroups}
-    subtenant = org.get("subtenantRef")
-    if subtenant is not None and subtenant not in groups:
-        raise invalid(f"Service {checked.name}: business group {subtenant!r} does not exist")
     doc = dict(body)
     doc.update(
         status=checked.status,
         statusName=checked.status.capitalize(),
-        organization={
-            **_organization(store),
-            "subtenantRef": subtenant,
-            "subtenantLabel": groups.get(subtenant) if subtenant else None,
-        },
+        organization=organization(
+            store, org.get("tenantRef"), org.get("subtenantRef"), f"Service {checked.name}"
+        ),
         lastUpdatedDate=now_iso(),
     )
     return doc

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.catalog import service_ref, visible_item
+from lab.vra.catalog import organization, service_ref, visible_item
 from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
 from lab.vra.errors import VraError, invalid, parse_body
 from lab.vra.identity import principal_known, require_token
@@ -56,12 +56,12 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
     """Check every reference (400 naming the first bad one) and fill in the labels vRA fills."""
     name = checked.name
     tenant = store.seed.tenant
-    if checked.organization.tenantRef not in (None, tenant):
-        raise invalid(f"Entitlement {name}: tenant {checked.organization.tenantRef!r} is unknown")
-    groups = {group.id: group.name for group in store.seed.businessGroups}
-    subtenant = checked.organization.subtenantRef
-    if subtenant not in groups:
-        raise invalid(f"Entitlement {name}: business group {subtenant!r} does not exist")
+    org = organization(
+        store,
+        checked.organization.tenantRef,
+        checked.organization.subtenantRef,
+        f"Entitlement {name}",
+    )
     if checked.status == "ACTIVE" and not checked.principals:
         raise invalid(f"Entitlement {name}: an ACTIVE entitlement needs at least one principal")
     principals = []
@@ -105,12 +105,7 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
     doc.update(
         status=checked.status,
         statusName=checked.status.capitalize(),
-        organization={
-            "tenantRef": tenant,
-            "tenantLabel": tenant,
-            "subtenantRef": subtenant,
-            "subtenantLabel": groups[subtenant],
-        },
+        organization=org,
         principals=principals,
         entitledCatalogItems=items,
         entitledServices=services,
