@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
+from lab.vra.documents import Document, JsonBody, created, now_iso, status_name, versioned
 from lab.vra.errors import invalid, not_found, parse_body
 from lab.vra.identity import require_token
 from lab.vra.kinds import Kind, check_path_id
@@ -173,7 +173,7 @@ def _service_doc(store: Store, body: dict[str, Any], checked: ServiceBody) -> di
     doc = dict(body)
     doc.update(
         status=checked.status,
-        statusName=checked.status.capitalize(),
+        statusName=status_name(checked.status),
         organization=organization(
             store, org.get("tenantRef"), org.get("subtenantRef"), f"Service {checked.name}"
         ),
@@ -282,7 +282,7 @@ def update_item(item_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]
         changes["serviceRef"] = service_ref(
             store, body.get("serviceRef"), f"Catalog item {item_id}"
         )
-        changes["statusName"] = checked.status.capitalize()
+        changes["statusName"] = status_name(checked.status)
         item.update(changes, version=item["version"] + 1, lastUpdatedDate=now_iso())
         return item
 

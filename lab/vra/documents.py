@@ -28,6 +28,7 @@ def now_iso() -> str:
 
 
 def status_name(status: str) -> str:
+    """The `...StatusName` vRA pairs with a status: "PUBLISHED" -> "Published"."""
     return status.capitalize()
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lab.vra.catalog import organization, service_ref, visible_item
-from lab.vra.documents import Document, JsonBody, created, now_iso, versioned
+from lab.vra.documents import Document, JsonBody, created, now_iso, status_name, versioned
 from lab.vra.errors import VraError, invalid, parse_body
 from lab.vra.identity import principal_known, require_token
 from lab.vra.kinds import Kind, check_path_id
@@ -104,7 +104,7 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
     doc = dict(body)
     doc.update(
         status=checked.status,
-        statusName=checked.status.capitalize(),
+        statusName=status_name(checked.status),
         organization=org,
         principals=principals,
         entitledCatalogItems=items,
