@@ -338,13 +338,17 @@ class VraClient:
 
 
 _registry_lock = threading.Lock()
-_registry: dict[tuple[str, str, str], VraClient] = {}
+_registry: dict[tuple[str, str, Credentials], VraClient] = {}
 
 
 def client_for(endpoint: Endpoint) -> VraClient:
-    """The process-wide client for `endpoint` (built lazily, once per url+tenant+user)."""
+    """The process-wide client for `endpoint` (built lazily, once per url + tenant + settings).
+
+    The whole credentials are part of the key, TLS mode and timeout included: a resource that
+    asks for verified TLS never gets a client built for an `insecure` one, and settings given
+    by a later `configure()` take effect."""
     credentials = credentials_for(endpoint)
-    key = (endpoint.url, endpoint.tenant, credentials.username)
+    key = (endpoint.url, endpoint.tenant, credentials)
     with _registry_lock:
         client = _registry.get(key)
         if client is None:
