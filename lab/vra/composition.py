@@ -43,16 +43,21 @@ def _constant(field: Any, facet: str) -> Any:
         return None
 
 
+def _int_facet(field: Any, facet: str) -> int | None:
+    """An integer constant facet (`minValue`, `maxValue`), or None."""
+    constant = _constant(field, facet)
+    value = constant.get("value") if isinstance(constant, dict) else None
+    return value if isinstance(value, int) else None
+
+
 def _check_ranges(bp_id: str, comp_id: str, data: dict[str, Any]) -> None:
     for key, field in data.items():
-        low, high = _constant(field, "minValue"), _constant(field, "maxValue")
-        if isinstance(low, dict) and isinstance(high, dict):
-            if isinstance(low.get("value"), int) and isinstance(high.get("value"), int):
-                if low["value"] > high["value"]:
-                    raise invalid(
-                        f"Blueprint {bp_id}: component {comp_id} field {key}: "
-                        f"minValue {low['value']} > maxValue {high['value']}"
-                    )
+        low, high = _int_facet(field, "minValue"), _int_facet(field, "maxValue")
+        if low is not None and high is not None and low > high:
+            raise invalid(
+                f"Blueprint {bp_id}: component {comp_id} field {key}: "
+                f"minValue {low} > maxValue {high}"
+            )
 
 
 def _check_machine(store: Store, bp_id: str, comp_id: str, data: dict[str, Any]) -> None:
