@@ -422,7 +422,10 @@ def find_by_name(
         )
     if not matches:
         return None
-    props = properties(si, matches[0], sorted({"name", *paths}))
+    wanted = sorted({"name", *paths})
+    if wanted == ["name"]:
+        return matches[0], {"name": name}
+    props = properties(si, matches[0], wanted)
     return (matches[0], props) if props is not None else None
 
 
