@@ -51,11 +51,12 @@ class MlCatalogOffering(pulumi.ComponentResource):
         super().__init__("gpu-mlaas:index:MlCatalogOffering", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         offering = args.offering
+        memory_mb = offering.memory_gb * 1024
         software = self._software_component(name, args, child)
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
             # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
-            custom_properties[MEMORY_RESERVATION] = str(offering.memory_gb * 1024)
+            custom_properties[MEMORY_RESERVATION] = str(memory_mb)
         self.blueprint = Blueprint(
             f"{name}-blueprint",
             endpoint=args.endpoint,
@@ -66,7 +67,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             customization_spec=args.customization_spec,
             clone_type="FullClone",
             cpu=offering.vcpus,
-            memory_mb=offering.memory_gb * 1024,
+            memory_mb=memory_mb,
             storage_gb=offering.disk_gb,
             max_instances=offering.max_instances,
             network=args.network,
