@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +9,7 @@ import pytest
 import requests
 
 from lab.vra import VraLab, start_vra
+from tests.support.wait import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -92,18 +92,17 @@ class VraApi:
 
     def wait_for_catalog_item(self, name: str, timeout: float = 10) -> dict[str, Any]:
         """Poll the admin list until the published blueprint's item shows up."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def listed() -> list[dict[str, Any]]:
             response = self.get(
                 "/catalog-service/api/catalogItems", params={"$filter": f"name eq '{name}'"}
             )
             assert response.status_code == 200, response.text
-            if content := response.json()["content"]:
-                (item,) = content
-                result: dict[str, Any] = item
-                return result
-            assert time.monotonic() < deadline, f"catalog item {name!r} never appeared"
-            time.sleep(0.05)
+            content: list[dict[str, Any]] = response.json()["content"]
+            return content
+
+        (item,) = wait_until(listed, f"catalog item {name!r}", timeout)
+        return item
 
 
 @pytest.fixture

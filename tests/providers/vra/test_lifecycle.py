@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from tests.providers.vra.chain import (
     software_inputs,
     writes,
 )
+from tests.support.wait import wait_until
 
 SC = "/software-service/api/softwarecomponenttypes"
 BP = "/composition-service/api/blueprints"
@@ -214,10 +214,8 @@ def test_catalog_service_whose_create_answer_was_lost_is_ours_on_the_next_run(
     inputs = service_inputs(endpoint, owner="gpu-mlaas/dev")
     with pytest.raises(VraError, match=f"vRA POST {SVC} failed: no response"):
         create(CatalogServiceProvider(), inputs)
-    deadline = time.monotonic() + 10
-    while creds.state()["services"]["count"] == 0:  # vRA stores it after the client gave up
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    # vRA stores it after the client gave up.
+    wait_until(lambda: creds.state()["services"]["count"], "the service stored by the slow POST")
     id_, outs = create(CatalogServiceProvider(), inputs)  # the next `pulumi up`
     assert outs["adopted"] is False
     CatalogServiceProvider().delete(id_, outs)
