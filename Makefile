@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 GO_PACKAGES := golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev
+# apt-get needs root: CI runs as root, a developer's shell goes through sudo.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: test plan lab-deps lab-build lint bench up down clean
 
@@ -18,7 +20,7 @@ lab-deps:
 	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/vmware/govmomi ] \
 	    || [ ! -d /usr/share/gocode/src/github.com/google/uuid ]; then \
 	  echo "installing $(GO_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES); \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES); \
 	fi
 
 lab-build: lab-deps $(VENV)/.installed
