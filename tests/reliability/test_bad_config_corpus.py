@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from lab.vra import VraLab, start_vra
 from mlaas.cli import main as mlaas_main
 from tests.e2e.engine import LabEngine
 from tests.support.dynamic_host import DynamicHost
+from tests.support.program import as_runtime
 
 CORPUS = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
@@ -52,10 +54,11 @@ def test_plan_refuses_with_the_key_path(path: Path, capsys: pytest.CaptureFixtur
         assert key in [problem["path"] for problem in problems]
 
 
+@dataclass
 class RecordingEngine(LabEngine):
     """Counts every resource the program tries to register, dynamic or not."""
 
-    registered: list[str] = []
+    registered: list[str] = field(default_factory=list)
 
     def new_resource(self, args: Any) -> Any:
         self.registered.append(args.typ)
@@ -89,8 +92,7 @@ def runtime_config(path: Path, vcsim: VcsimLab, vra: VraLab) -> dict[str, str]:
         endpoint["url"] = vra.url
         if "caBundle" in endpoint:
             endpoint["caBundle"] = str(vra.ca_file)
-    return {key: value if isinstance(value, str) else json.dumps(value)
-            for key, value in config.items()}
+    return as_runtime(config)
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
