@@ -23,13 +23,15 @@ from pulumi_policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy import rules
+from tests.support.dynamic_host import urn as resource_urn
 
 PROJECT = "gpu-mlaas"
 ENDPOINT = {"url": "https://vra.example.test", "tenant": "vsphere.local", "insecure": False}
 
 
 def urn(kind: str, name: str, stack: str = "prod") -> str:
-    return f"urn:pulumi:{stack}::{PROJECT}::{kind}::{name}"
+    """Policy cases run on a production stack unless they say otherwise."""
+    return resource_urn(kind, name, stack, PROJECT)
 
 
 def _options() -> PolicyResourceOptions:
