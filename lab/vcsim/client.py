@@ -13,6 +13,9 @@ from pyVmomi import vim, vmodl
 if TYPE_CHECKING:
     from lab.vcsim import VcsimLab
 
+# Per SOAP call: a hung simulator fails the caller instead of blocking it forever.
+CALL_TIMEOUT_S = 30.0
+
 
 def ssl_context(lab: VcsimLab) -> ssl.SSLContext:
     """A client context that verifies the lab's certificate against its CA (hostname too)."""
@@ -23,7 +26,12 @@ def ssl_context(lab: VcsimLab) -> ssl.SSLContext:
 def connect(lab: VcsimLab) -> Iterator[vim.ServiceInstance]:
     """Log in with TLS verification on; log out at the end so no session is left behind."""
     si = SmartConnect(
-        host=lab.host, port=lab.port, user=lab.user, pwd=lab.password, sslContext=ssl_context(lab)
+        host=lab.host,
+        port=lab.port,
+        user=lab.user,
+        pwd=lab.password,
+        sslContext=ssl_context(lab),
+        httpConnectionTimeout=CALL_TIMEOUT_S,
     )
     try:
         yield si

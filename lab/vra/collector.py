@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
+from lab.vcsim.client import CALL_TIMEOUT_S
+
 # Stable ids: the same template name always gets the same source-machine id.
 _NAMESPACE = uuid.UUID("6f1d4a38-93c5-4f55-a4f8-1b0e3f5d2c71")
 
@@ -37,7 +39,8 @@ class VcenterCollector:
     def _connect(self) -> vim.ServiceInstance:
         if self._si is None:
             self._si = SmartConnect(host=self._host, port=self._port, user=self._user,
-                                    pwd=self._password, sslContext=self._context)
+                                    pwd=self._password, sslContext=self._context,
+                                    httpConnectionTimeout=CALL_TIMEOUT_S)
         return self._si
 
     def templates(self) -> list[str]:

@@ -12,7 +12,7 @@ from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
 from lab.vcsim import VcsimLab, start_vcsim
-from lab.vcsim.client import ssl_context
+from lab.vcsim.client import CALL_TIMEOUT_S, ssl_context
 from providers.vsphere import client
 
 
@@ -43,6 +43,7 @@ class Inspector:
             user=lab.user,
             pwd=lab.password,
             sslContext=ssl_context(lab),
+            httpConnectionTimeout=CALL_TIMEOUT_S,
         )
 
     def close(self) -> None:
