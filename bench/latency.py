@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.minimal import TOKEN, minimal_create_calls_by_kind
+from bench.minimal import TOKEN, call_template, minimal_create_calls_by_kind
 from bench.report import Figure
 from bench.stacks import VRA_TYPE, TimedEngine, max_overlap
 from lab.vcsim import VcsimLab
@@ -86,7 +86,7 @@ def figures(vcsim: VcsimLab, vra: VraLab) -> list[Figure]:
     try:
         config, secret_keys = stack_config(vcsim, vra)
         _, serial, deployed = _deploy(vra, config, secret_keys, serial=True)
-        weights = {key: sum(1 for e in log if f"{e['method']} {e['path']}" != TOKEN)
+        weights = {key: sum(1 for e in log if call_template(e) != TOKEN)
                    for key, log in serial.calls_by_key.items() if VRA_TYPE in key}
         calls, path = longest_chain(deployed, weights)
         chain = calls + 1  # the token request heads every chain

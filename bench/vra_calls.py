@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from bench.minimal import REASONS, TOKEN, Comparison, compare
+from bench.minimal import REASONS, TOKEN, Comparison, call_template, compare
 from bench.report import Figure
 from bench.stacks import VRA_TYPE, TimedEngine
 from lab.vcsim import VcsimLab
@@ -141,7 +141,7 @@ def figures(vcsim: VcsimLab, vra: VraLab) -> list[Figure]:
             note=note,
             details=dict(c),
         ))
-    tokens = {s.name: sum(1 for e in s.log if f"{e['method']} {e['path']}" == TOKEN)
+    tokens = {s.name: sum(1 for e in s.log if call_template(e) == TOKEN)
               for s in steps}
     worked = {name: n for name, n in tokens.items() if by_name[name].log}
     out.append(Figure(
