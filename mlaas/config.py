@@ -168,7 +168,6 @@ class Template(_Model):
     datastore: NonEmpty
     network: NonEmpty | None = None
     folder: NonEmpty | None = None
-    disk_gb: Positive | None = None
     domain: NonEmpty = "local"
     time_zone: NonEmpty = "Etc/UTC"
     customization_spec: NonEmpty = "gpu-mlaas-linux"
@@ -368,10 +367,13 @@ def from_runtime(raw: Mapping[str, str], secret_keys: Iterable[str]) -> StackCon
     secret = set(secret_keys)
     values: dict[str, Any] = {}
     for key, text in raw.items():
-        try:
-            value: Any = json.loads(text) if isinstance(text, str) else text
-        except json.JSONDecodeError:
-            value = text
+        value: Any = text
+        # Objects and lists arrive as JSON; scalars stay strings ("2024" names a datacenter).
+        if isinstance(text, str) and text.lstrip()[:1] in ("{", "["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                value = text
         for field in SECRET_PATHS.get(key, ()):
             if key in secret and isinstance(value, dict) and isinstance(value.get(field), str):
                 value[field] = Secret(value=value[field])

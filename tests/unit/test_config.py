@@ -131,6 +131,11 @@ def test_runtime_plain_password_is_refused() -> None:
         from_runtime(raw, secret_keys=set())
 
 
-def test_runtime_scalars_are_parsed() -> None:
-    config = from_runtime({"gpu-mlaas:datacenter": "DC0"}, secret_keys=())
-    assert config.datacenter == "DC0"
+def test_runtime_scalars_stay_strings() -> None:
+    config = from_runtime({"gpu-mlaas:datacenter": "2024"}, secret_keys=())
+    assert config.datacenter == "2024"
+
+
+def test_runtime_objects_arrive_as_json() -> None:
+    config = from_runtime({"gpu-mlaas:catalog": '{"entitledPrincipals": ["a@b"]}'}, secret_keys=())
+    assert config.catalog is not None and config.catalog.entitled_principals == ["a@b"]
