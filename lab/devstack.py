@@ -50,6 +50,8 @@ def find_cli() -> str | None:
     """`pulumi` on PATH, a project-local install, or a fresh project-local install."""
     if installed := _installed_cli():
         return installed
+    if os.environ.get("GPU_MLAAS_NO_CLI_INSTALL"):  # tests: never download a CLI
+        return None
     try:
         from pulumi.automation import PulumiCommand
 
