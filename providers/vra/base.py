@@ -12,30 +12,14 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN as UNKNOWN  # re-exported for callers and tests
 from pydantic import BaseModel, ValidationError
 
+from providers.unknowns import UNKNOWN as UNKNOWN  # re-exported for callers and tests
+from providers.unknowns import contains_unknown
 from providers.vra.client import VraClient, client_for, path_segment
 from providers.vra.documents import PUBLISHED, status_body
 from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
-
-
-def contains_unknown(value: Any) -> bool:
-    """True when `value` holds the engine's placeholder for a value known only after apply.
-
-    The provider host hands it to check/diff as a `pulumi.output.Unknown`; callers that skip
-    the host (tests, other tools) may pass the raw UNKNOWN string."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, str):
-        return value == UNKNOWN
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
 
 
 def domain_props(props: dict[str, Any]) -> dict[str, Any]:

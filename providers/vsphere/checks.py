@@ -12,13 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 
-
-def is_unknown(value: Any) -> bool:
-    """True for the engine's placeholder of a value only known after apply."""
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+from providers.unknowns import is_unknown
 
 
 class InputChecker:
