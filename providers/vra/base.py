@@ -11,25 +11,16 @@ from collections.abc import Callable
 from typing import Any, ClassVar, NotRequired, TypedDict
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
-from pydantic import BaseModel, ValidationError
+from pulumi.dynamic import CheckFailure, ConfigureRequest
 
+from providers.base import SchemaProvider
+from providers.base import domain_props as domain_props  # re-exported for callers
 from providers.unknowns import UNKNOWN as UNKNOWN  # re-exported for callers and tests
 from providers.unknowns import contains_unknown
 from providers.vra.client import VraClient, client_for, path_segment
 from providers.vra.documents import PUBLISHED, status_body
 from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
-
-
-def domain_props(props: dict[str, Any]) -> dict[str, Any]:
-    """`props` without the engine's own keys (`__provider`, ...)."""
-    return {k: v for k, v in props.items() if not k.startswith("__")}
-
-
-def _failure_message(error: dict[str, Any]) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()))
-    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
 class EndpointArgs(TypedDict):
@@ -74,52 +65,15 @@ def converge_published(
     return current
 
 
-class VraProvider(ResourceProvider):
-    """Base of the vRA providers. Holds no state: dill pickles instances into `__provider`."""
+class VraProvider(SchemaProvider):
+    """Base of the vRA providers: the endpoint (url and tenant) is part of every object's
+    identity; a client-chosen id never changes once in state."""
 
-    serialize_as_secret_always = False
-    inputs_model: ClassVar[type[BaseModel]]
-    kind: ClassVar[str]
     # Input keys whose change means a different object in vRA (besides endpoint url/tenant).
     identity_keys: ClassVar[tuple[str, ...]] = ()
 
-    # -- engine hooks shared by all resources ---------------------------------------------
-
     def configure(self, req: ConfigureRequest) -> None:
         configure_from_stack(req.config)
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        raw = domain_props(news)
-        unknown = {k for k, v in raw.items() if contains_unknown(v)}
-        known = {k: v for k, v in raw.items() if k not in unknown}
-        failures: list[CheckFailure] = []
-        try:
-            model = self.inputs_model.model_validate(known)
-            inputs: dict[str, Any] = model.model_dump(exclude_none=True)
-        except ValidationError as exc:
-            inputs = dict(known)
-            for err in exc.errors():
-                key = str(err["loc"][0]) if err.get("loc") else ""
-                # A required value that is merely unknown during preview is not a failure.
-                if key in unknown:
-                    continue
-                failures.append(CheckFailure(key, f"{self.kind}: {_failure_message(dict(err))}"))
-            self._fill_defaults(inputs)
-        inputs.update({k: raw[k] for k in unknown})
-        if not failures:
-            failures = self.complete_inputs(inputs, domain_props(olds or {}))
-        return CheckResult(inputs, failures)
-
-    def _fill_defaults(self, inputs: dict[str, Any]) -> None:
-        for name, info in self.inputs_model.model_fields.items():
-            if name not in inputs and not info.is_required():
-                default = info.get_default(call_default_factory=True)
-                if default is not None:
-                    inputs[name] = default
-
-    def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[CheckFailure]:
-        """Fill derived inputs (e.g. ids from names) in place; known values only."""
-        return []
 
     def complete_id(
         self, inputs: dict[str, Any], olds: dict[str, Any], key: str
@@ -141,35 +95,14 @@ class VraProvider(ResourceProvider):
         inputs[key] = derived
         return []
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = list(self.inputs_model.model_fields)
-        changes: list[str] = []
-        replaces: list[str] = []
-        for key in keys:
-            old, new = olds.get(key), news.get(key)
-            if key == "endpoint":
-                if contains_unknown(new) or _endpoint_moved(old, new):
-                    changes.append(key)
-                    replaces.append(key)
-                elif bool((old or {}).get("insecure")) != bool((new or {}).get("insecure")):
-                    changes.append(key)  # same vRA, different trust setting: nothing to replace
-                continue
-            if contains_unknown(new) or old != new:
-                changes.append(key)
-                if key in self.identity_keys:
-                    replaces.append(key)
-        return DiffResult(changes=bool(changes), replaces=replaces, delete_before_replace=False)
-
-    # -- helpers for subclasses -----------------------------------------------------------
-
-    def parse(self, props: dict[str, Any]) -> Any:
-        """Validated inputs from checked props; refuses bad input naming the key."""
-        fields = set(self.inputs_model.model_fields)
-        try:
-            return self.inputs_model.model_validate({k: v for k, v in props.items() if k in fields})
-        except ValidationError as exc:
-            details = "; ".join(_failure_message(dict(e)) for e in exc.errors())
-            raise ValueError(f"{self.kind}: invalid inputs: {details}") from None
+    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
+        if key == "endpoint":
+            if contains_unknown(new) or _endpoint_moved(old, new):
+                return True, True
+            # Same vRA, different trust setting: nothing to replace.
+            return bool((old or {}).get("insecure")) != bool((new or {}).get("insecure")), False
+        changed = contains_unknown(new) or old != new
+        return changed, changed and key in self.identity_keys
 
     def gone(self, id_: str) -> RuntimeError:
         """Error for an update whose object vanished: vRA would give a re-made one a new id,
@@ -185,11 +118,6 @@ class VraProvider(ResourceProvider):
 
     def client(self, props: dict[str, Any]) -> VraClient:
         return client_for(self.endpoint_of(props))
-
-    def inputs_of(self, outs: dict[str, Any]) -> dict[str, Any]:
-        """The input keys of a set of outputs (for `ReadResult.inputs`)."""
-        fields = set(self.inputs_model.model_fields)
-        return {k: v for k, v in outs.items() if k in fields and v is not None}
 
 
 def _endpoint_moved(old: Any, new: Any) -> bool:

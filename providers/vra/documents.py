@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.vra.models import OWNER, BlueprintInputs, SoftwareComponentInputs
+from providers import ownership
+from providers.vra.models import BlueprintInputs, SoftwareComponentInputs
 
 MACHINE_TYPE = "Infrastructure.CatalogItem.Machine.Virtual.vSphere"
 MACHINE_COMPONENT = "gpu_vm"
@@ -318,32 +319,10 @@ def parse_blueprint(doc: dict[str, Any]) -> dict[str, Any]:
 # -- catalog service and entitlement (catalog-service) -------------------------------------
 
 
-# Which stack made a catalog service: vRA 7.3 has no tag or custom property on services, and the
-# description is the only free-text field the fact sheet confirms (§5), so a short marker is
-# appended to the user's text: "<text> [managed-by:<project>/<stack>]". It is stripped again
-# wherever the description is compared or read back, so `diff` sees the user's text only.
-_OWNER_OPEN, _OWNER_CLOSE = "[managed-by:", "]"
-
-
-def mark_owner(text: str, owner: str | None) -> str:
-    """The stored description: the user's `text` first, then the marker of `owner` (if any)."""
-    if not owner:
-        return text
-    marker = f"{_OWNER_OPEN}{owner}{_OWNER_CLOSE}"
-    return f"{text} {marker}" if text else marker
-
-
-def split_owner(stored: str | None) -> tuple[str, str | None]:
-    """(user's text, owner) of a stored description; owner None when it carries no marker."""
-    stored = stored or ""
-    start = stored.rfind(_OWNER_OPEN)
-    if start < 0 or not stored.endswith(_OWNER_CLOSE):
-        return stored, None
-    owner = stored[start + len(_OWNER_OPEN) : -len(_OWNER_CLOSE)]
-    text = stored[:start]
-    if not OWNER.match(owner) or (text and not text.endswith(" ")):
-        return stored, None  # not a marker this module wrote
-    return text[:-1] if text else "", owner
+# Which stack made a catalog service: vRA 7.3 has no tag or custom property on services, so the
+# description carries the owner marker (providers/ownership.py).
+mark_owner = ownership.mark
+split_owner = ownership.split
 
 
 def service_document(

@@ -11,14 +11,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from providers.ownership import OWNER
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
 VRA_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 VraId = Annotated[str, StringConstraints(pattern=VRA_ID.pattern)]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 PRINCIPAL = re.compile(r"^[^@\s]+@[^@\s]+$")
-# "<project>/<stack>": Pulumi project and stack names use letters, digits, '-', '_' and '.'.
-OWNER = re.compile(r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100})?$")
 
 
 def derive_id(name: str) -> str:

@@ -172,8 +172,8 @@ def test_catalog_service_only_replaces_when_the_vra_moves() -> None:
     assert (owned.changes, owned.replaces) == (True, [])  # the marker is written in place
 
 
-@pytest.mark.parametrize("owner", ["", "gpu mlaas/dev", "a/b/c", "x]", "a" * 101])
-def test_catalog_service_owner_must_be_project_slash_stack(owner: str) -> None:
+@pytest.mark.parametrize("owner", ["", "gpu mlaas/dev", "a/b/c d]", "x]", "a" * 101])
+def test_catalog_service_owner_must_be_project_stack_and_name(owner: str) -> None:
     news = {"endpoint": ENDPOINT, "name": "Machine Learning", "owner": owner}
     failures = _failures(CatalogServiceProvider().check({}, news))
     assert failures["owner"].startswith("CatalogService: ")

@@ -1,0 +1,124 @@
+"""The one base of every dynamic provider: a resource declares its schema once, and check,
+diff, read-back and the output list derive from it.
+
+A schema is a pydantic model of the inputs (camelCase keys, as on the wire and in state) plus
+three class attributes: `replace_keys` (an input whose change means a different object),
+`output_keys` (output-only values the provider computes), `secret_keys` (values never written
+to state in plaintext). `check` and `diff` never call the remote system.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+from pydantic import BaseModel, ValidationError
+
+from providers.unknowns import contains_unknown
+
+
+def domain_props(props: dict[str, Any]) -> dict[str, Any]:
+    """`props` without the engine's own keys (`__provider`, ...)."""
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+def failure_message(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+class SchemaProvider(ResourceProvider):
+    """Base of all providers. Holds no state: dill pickles instances into `__provider`."""
+
+    serialize_as_secret_always = False
+    inputs_model: ClassVar[type[BaseModel]]
+    kind: ClassVar[str]
+    replace_keys: ClassVar[tuple[str, ...]] = ()
+    output_keys: ClassVar[tuple[str, ...]] = ()
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+
+    # -- hooks for subclasses -------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Endpoint settings from the stack config (subclasses)."""
+
+    def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[CheckFailure]:
+        """Fill derived inputs (e.g. ids from names) in place; known values only."""
+        return []
+
+    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
+        """(changed, replace) for one input key; override for keys compared specially."""
+        changed = contains_unknown(new) or old != new
+        return changed, changed and key in self.replace_keys
+
+    def drifted(self, olds: dict[str, Any]) -> bool:
+        """True when what refresh read back must be put right even with unchanged inputs."""
+        return False
+
+    # -- engine hooks ---------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        raw = domain_props(news)
+        unknown = {k for k, v in raw.items() if contains_unknown(v)}
+        known = {k: v for k, v in raw.items() if k not in unknown}
+        failures: list[CheckFailure] = []
+        try:
+            model = self.inputs_model.model_validate(known)
+            inputs: dict[str, Any] = model.model_dump(exclude_none=True)
+        except ValidationError as exc:
+            inputs = dict(known)
+            for err in exc.errors():
+                key = str(err["loc"][0]) if err.get("loc") else ""
+                # A required value that is merely unknown during preview is not a failure.
+                if key in unknown:
+                    continue
+                failures.append(CheckFailure(key, f"{self.kind}: {failure_message(dict(err))}"))
+            self._fill_defaults(inputs)
+        inputs.update({k: raw[k] for k in unknown})
+        if not failures:
+            failures = self.complete_inputs(inputs, domain_props(olds or {}))
+        return CheckResult(inputs, failures)
+
+    def _fill_defaults(self, inputs: dict[str, Any]) -> None:
+        for name, info in self.inputs_model.model_fields.items():
+            if name not in inputs and not info.is_required():
+                default = info.get_default(call_default_factory=True)
+                if default is not None:
+                    inputs[name] = default
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changes: list[str] = []
+        replaces: list[str] = []
+        for key in self.inputs_model.model_fields:
+            changed, replace = self.key_change(key, olds.get(key), news.get(key))
+            if changed:
+                changes.append(key)
+            if replace:
+                replaces.append(key)
+        return DiffResult(
+            changes=bool(changes) or self.drifted(olds),
+            replaces=replaces,
+            delete_before_replace=False,
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def parse(self, props: dict[str, Any]) -> Any:
+        """Validated inputs from checked props; refuses bad input naming the key."""
+        fields = set(self.inputs_model.model_fields)
+        try:
+            return self.inputs_model.model_validate({k: v for k, v in props.items() if k in fields})
+        except ValidationError as exc:
+            details = "; ".join(failure_message(dict(e)) for e in exc.errors())
+            raise ValueError(f"{self.kind}: invalid inputs: {details}") from None
+
+    def inputs_of(self, outs: dict[str, Any]) -> dict[str, Any]:
+        """The input keys of a set of outputs (for `ReadResult.inputs`)."""
+        fields = set(self.inputs_model.model_fields)
+        return {k: v for k, v in outs.items() if k in fields and v is not None}
+
+    @classmethod
+    def resource_props(cls, inputs: dict[str, Any]) -> dict[str, Any]:
+        """What a `Resource` registers: its inputs, and every output-only key as None so it
+        resolves from the provider's outputs."""
+        return {**inputs, **{key: None for key in cls.output_keys if key not in inputs}}
