@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from bench import latency, plan_time, program_eval, vra_calls
+from bench import engine, latency, plan_time, program_eval, vra_calls
 from bench.labs import running_labs
 from bench.report import RESULTS_FILE, Figure, render, write_json
 
 LAB_FIGURES: dict[str, Callable[..., list[Figure]]] = {
     "vra-calls": vra_calls.figures,
     "latency": latency.figures,
+    "engine": engine.figures,
 }
 OFFLINE_FIGURES: dict[str, Callable[[], list[Figure]]] = {
     "plan": plan_time.figures,

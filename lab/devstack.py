@@ -1,14 +1,18 @@
-"""`make up` / `make down`: deploy the dev stack against both local labs with the Pulumi CLI.
+"""`make up` / `make preview` / `make down`: the dev stack against the local labs, real engine.
 
-up: find (or install) the CLI first, so nothing is started when it cannot be had; start the
-vCenter and vRA labs on the dev stack's fixed ports (CA bundles in `.lab/`); then
-`pulumi up --yes --stack dev` with a local file backend and a passphrase kept in the project.
-The labs' passwords reach the providers as VSPHERE_PASSWORD / VRA_PASSWORD, so nothing is
-written into Pulumi.dev.yaml. down: `pulumi destroy`, then stop the labs.
+up: find the Pulumi CLI first (`make tools` builds it into .tools/bin; `PULUMI=/path/to/pulumi`
+or a `pulumi` on PATH serve too), so nothing is started when there is none; start the labs the
+stack's config points at, on fixed ports (CA bundles in `.lab/`); then `pulumi up --yes` with a
+local file backend, a passphrase kept in the project and the policy pack enforced, and print the
+stack outputs. preview: the same labs, `pulumi preview` with the pack. down: `pulumi destroy`,
+then stop the labs. The labs' passwords reach the providers as VSPHERE_PASSWORD / VRA_PASSWORD,
+so nothing is written into the stack file.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import secrets
 import shutil
@@ -24,41 +28,29 @@ from lab.vra.seed import Seed
 PROJECT = Path(__file__).resolve().parents[1]
 LAB_DIR = PROJECT / ".lab"
 STATE_DIR = PROJECT / ".pulumi-state"
-CLI_DIR = PROJECT / ".pulumi-cli"
-STACK = "dev"
+TOOLS_BIN = PROJECT / ".tools" / "bin"
+POLICY_PACK = PROJECT / "policy"
 VCSIM_LISTEN = "127.0.0.1:18989"
 VRA_LISTEN = "127.0.0.1:18443"
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
 VRA_PASSWORD = Seed().users[0].password  # the vRA lab's seeded user
 # Covers a first build of the vCenter lab binary plus each lab's own start-up wait.
 START_TIMEOUT_S = 180.0
-INSTALL_HINT = (
-    "gpu-mlaas: the Pulumi CLI is needed for `make up` and could not be installed here; "
-    "install it (https://www.pulumi.com/docs/install/) so `pulumi` is on PATH, then re-run"
+NO_CLI = (
+    "gpu-mlaas: no Pulumi CLI: run `make tools` (builds it into .tools/bin), or set PULUMI to "
+    "your own `pulumi`, then re-run"
 )
 
 
-def _installed_cli() -> str | None:
-    """`pulumi` on PATH or a project-local install."""
-    for candidate in (shutil.which("pulumi"), CLI_DIR / "bin" / "pulumi"):
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    return None
-
-
 def find_cli() -> str | None:
-    """`pulumi` on PATH, a project-local install, or a fresh project-local install."""
-    if installed := _installed_cli():
-        return installed
-    if os.environ.get("GPU_MLAAS_NO_CLI_INSTALL"):  # tests: never download a CLI
-        return None
-    try:
-        from pulumi.automation import PulumiCommand
-
-        command = PulumiCommand.install(root=str(CLI_DIR))
-        return str(Path(command.command))
-    except Exception:  # any failure (no network, no binary) means: no CLI here
-        return None
+    """$PULUMI when set (and nothing else then), else the CLI `make tools` built, else `pulumi`
+    on PATH."""
+    chosen = os.environ.get("PULUMI")
+    candidates = [chosen] if chosen else [str(TOOLS_BIN / "pulumi"), shutil.which("pulumi")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def _start_lab(kind: str, argv: list[str], env: dict[str, str] | None = None) -> str:
@@ -125,6 +117,8 @@ def _environment() -> dict[str, str]:
         bundle.write_text("".join(ca.read_text() for ca in cas))
     return {
         **os.environ,
+        # The engine finds the language host and the dynamic-provider plugin next to it.
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "PULUMI_BACKEND_URL": STATE_DIR.as_uri(),
         "PULUMI_CONFIG_PASSPHRASE_FILE": str(passphrase),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -142,37 +136,62 @@ def _pulumi(cli: str, *args: str, env: dict[str, str], check: bool = True) -> in
     return result.returncode
 
 
-def up() -> int:
-    cli = find_cli()
-    if cli is None:
-        print(INSTALL_HINT, file=sys.stderr)
-        return 1
+def _start_labs() -> None:
     vcenter = _start_lab("vcsim", ["--listen", VCSIM_LISTEN, "--ca-file",
                                    str(LAB_DIR / "vcsim-ca.pem"), "--password", VCSIM_PASSWORD])
     # The vRA lab data-collects the templates the stack creates from the vCenter lab.
     _start_lab("vra", ["--listen", VRA_LISTEN, "--ca-file", str(LAB_DIR / "vra-ca.pem"),
                        "--vcenter-ca-file", str(LAB_DIR / "vcsim-ca.pem")],
                env={"VRA_LAB_VCENTER": vcenter})
+
+
+def _select(cli: str, stack: str, env: dict[str, str]) -> None:
+    if _pulumi(cli, "stack", "select", stack, env=env, check=False) != 0:
+        _pulumi(cli, "stack", "init", stack, env=env)
+
+
+def up(stack: str) -> int:
+    cli = find_cli()
+    if cli is None:
+        print(NO_CLI, file=sys.stderr)
+        return 1
+    _start_labs()
     env = _environment()
-    if _pulumi(cli, "stack", "select", STACK, env=env, check=False) != 0:
-        _pulumi(cli, "stack", "init", STACK, env=env)
-    return _pulumi(cli, "up", "--yes", "--stack", STACK, env=env, check=False)
+    _select(cli, stack, env)
+    rc = _pulumi(cli, "up", "--yes", "--stack", stack, "--policy-pack", str(POLICY_PACK),
+                 env=env, check=False)
+    if rc == 0:
+        outputs = subprocess.run([cli, "stack", "output", "--json", "--stack", stack],
+                                 cwd=PROJECT, env=env, capture_output=True, text=True, check=True)
+        print(json.dumps(json.loads(outputs.stdout), indent=2))
+    return rc
 
 
-def down() -> int:
+def preview(stack: str) -> int:
+    cli = find_cli()
+    if cli is None:
+        print(NO_CLI, file=sys.stderr)
+        return 1
+    _start_labs()
+    env = _environment()
+    _select(cli, stack, env)
+    return _pulumi(cli, "preview", "--stack", stack, "--policy-pack", str(POLICY_PACK),
+                   env=env, check=False)
+
+
+def down(stack: str) -> int:
     rc = 0
-    cli = _installed_cli()
+    cli = find_cli()
     if cli and (STATE_DIR / "passphrase").exists():
-        rc = _pulumi(cli, "destroy", "--yes", "--stack", STACK, env=_environment(), check=False)
+        rc = _pulumi(cli, "destroy", "--yes", "--stack", stack, env=_environment(), check=False)
     _stop_lab("vra")
     _stop_lab("vcsim")
     return rc
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["up"]:
-        return up()
-    if argv == ["down"]:
-        return down()
-    print("usage: python -m lab devstack {up|down}", file=sys.stderr)
-    return 2
+    parser = argparse.ArgumentParser(prog="python -m lab devstack")
+    parser.add_argument("action", choices=("up", "preview", "down"))
+    parser.add_argument("--stack", default="dev")
+    args = parser.parse_args(argv)
+    return {"up": up, "preview": preview, "down": down}[args.action](args.stack)

@@ -1,68 +1,150 @@
-"""preview / up / preview (no changes) / destroy of the dev stack through the Automation API,
-against both labs, with a file backend. Needs the Pulumi CLI, which the build machines lack."""
+"""The dev stack's whole life through the real Pulumi engine (Automation API, file backend).
+
+The CLI, the Python language host and the dynamic-provider plugin are the ones `make tools`
+puts in .tools/bin; the labs are this module's own. One stack, in order: preview; up; preview
+and refresh with no changes; a one-key change; a pool's vGPU profile change (the template is
+replaced, the blueprints move to the new one before the old one is deleted); a removed offering;
+destroy back to both labs' seed; and a stack violating a mandatory policy, refused at preview.
+"""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from lab.automation import EngineStack, cli_built
 from lab.vcsim import VcsimLab
+from lab.vcsim.client import vm_names
 from lab.vra import VraLab
-from tests.support.dynamic_host import PROJECT_ROOT
 
-STACK = "automation"
 pytestmark = pytest.mark.skipif(
-    shutil.which("pulumi") is None,
-    reason="the Pulumi CLI is not on PATH (it cannot be installed on the build machines); "
-    "this test runs wherever `pulumi` is installed",
+    not cli_built(), reason="the Pulumi CLI is not built: run `make tools` (make test does)"
 )
 
 
-@pytest.fixture
-def stack(tmp_path: Path, vcsim: VcsimLab, vra_lab: VraLab) -> Iterator[Any]:
-    from pulumi import automation as auto
+@pytest.fixture(scope="module")
+def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
+    from lab.vcsim import start_vcsim
+    from lab.vra import start_vra
 
-    vra_lab.restore_seed()
-    (tmp_path / "state").mkdir()
-    bundle = tmp_path / "ca.pem"
-    bundle.write_text(vcsim.ca_file.read_text() + vra_lab.ca_file.read_text())
-    # The dev stack's settings, pointed at this test's labs (the stack file holds no secrets).
-    settings = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
-    config = settings["config"]
-    config["vsphere:vsphereServer"] = vcsim.host_port
-    config["vsphere:user"] = vcsim.user
-    config["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
-    config["gpu-mlaas:vra"] |= {"url": vra_lab.url, "caBundle": str(vra_lab.ca_file)}
-    stack_file = PROJECT_ROOT / f"Pulumi.{STACK}.yaml"
-    stack_file.write_text(yaml.safe_dump(settings))
-    env = {
-        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
-        "PULUMI_CONFIG_PASSPHRASE": "automation-test",
-        "SSL_CERT_FILE": str(bundle),  # the vSphere provider (Go) trusts the lab CAs
-    }
-    workspace = auto.LocalWorkspace(work_dir=str(PROJECT_ROOT), env_vars=env)
-    stack = auto.Stack.create_or_select(STACK, workspace)
+    folder = tmp_path_factory.mktemp("automation")
+    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
+        ca_file=folder / "vra-ca.pem", vcenter=vcsim
+    ) as vra:
+        yield vcsim, vra
+
+
+@pytest.fixture(scope="module")
+def run(
+    tmp_path_factory: pytest.TempPathFactory, labs: tuple[VcsimLab, VraLab]
+) -> Iterator[EngineStack]:
+    vcsim, vra = labs
+    stack = EngineStack("automation", vcsim, vra, tmp_path_factory.mktemp("automation-state"))
     try:
-        stack.set_config("vsphere:password", auto.ConfigValue(vcsim.password, secret=True))
-        stack.set_config(
-            "gpu-mlaas:vra.password", auto.ConfigValue(vra_lab.password, secret=True), path=True
-        )
         yield stack
     finally:
-        stack.destroy()
-        workspace.remove_stack(STACK)
-        stack_file.unlink(missing_ok=True)
+        stack.close()
 
 
-def test_preview_up_no_change_destroy(stack: Any) -> None:
-    stack.preview()
-    result = stack.up()
-    assert set(result.outputs["catalogItemIds"].value) == {"tensorflow-gpu", "pytorch-gpu"}
-    assert result.outputs["slotCapacity"].value["pools"]["p100-pool"]["slotsTotal"] == 12
-    stack.preview(expect_no_changes=True)
-    stack.destroy()
+@pytest.fixture(scope="module")
+def seed(labs: tuple[VcsimLab, VraLab]) -> dict[str, Any]:
+    vcsim, vra = labs
+    return {"vms": vm_names(vcsim), "vra": vra.state()}
+
+
+def test_preview_plans_every_resource(run: EngineStack, seed: dict[str, Any]) -> None:
+    result = run.preview()
+    assert result.change_summary.get("create", 0) >= 12, result.change_summary
+    assert set(result.change_summary) == {"create"}
+
+
+def test_up_creates_the_catalog_and_reports_capacity(run: EngineStack) -> None:
+    result = run.up()
+    outputs = result.outputs
+    assert set(outputs["catalogItemIds"].value) == {"tensorflow-gpu", "pytorch-gpu"}
+    assert outputs["slotCapacity"].value["pools"]["p100-pool"]["slotsTotal"] == 12
+    assert all(op == "create" for op, _ in run.steps() if not _.startswith("Stack::"))
+
+
+def test_preview_and_refresh_then_show_no_changes(run: EngineStack) -> None:
+    run.preview(expect_no_changes=True)
+    run.stack.refresh(expect_no_changes=True)
+
+
+def test_one_key_change_updates_exactly_that_blueprint(run: EngineStack) -> None:
+    def fewer(config: dict[str, Any]) -> None:
+        config["gpu-mlaas:offerings"][1]["maxInstances"] = 2
+
+    run.edit(fewer)
+    run.up()
+    changed = [(op, name) for op, name in run.steps() if op != "same"]
+    assert changed == [("update", "Blueprint::pytorch-gpu-blueprint")], changed
+
+
+def test_profile_change_replaces_the_template_after_the_blueprints_moved(
+    run: EngineStack, labs: tuple[VcsimLab, VraLab]
+) -> None:
+    vcsim, _ = labs
+    before = run.stack.outputs()["templateNames"].value["p100-pool"]
+
+    def larger_vgpu(config: dict[str, Any]) -> None:
+        config["gpu-mlaas:pools"][0]["vgpuProfile"] = "grid_p100-8q"  # 2 per GPU, 6 slots
+
+    run.edit(larger_vgpu)
+    result = run.up()
+    after = result.outputs["templateNames"].value["p100-pool"]
+    assert after != before
+    steps = run.steps()
+    ops = [op for op, name in steps]
+    created = ops.index("create-replacement")
+    deleted = ops.index("delete-replaced")
+    blueprint_updates = [i for i, (op, name) in enumerate(steps)
+                         if name.startswith("Blueprint::") and op == "update"]
+    assert steps[created][1].startswith("VgpuTemplate::")
+    assert steps[deleted][1].startswith("VgpuTemplate::")
+    assert blueprint_updates and created < min(blueprint_updates)
+    assert max(blueprint_updates) < deleted
+    names = vm_names(vcsim)
+    assert after in names and before not in names
+
+
+def test_removed_offering_is_deleted(run: EngineStack, labs: tuple[VcsimLab, VraLab]) -> None:
+    _, vra = labs
+
+    def drop_pytorch(config: dict[str, Any]) -> None:
+        config["gpu-mlaas:offerings"] = config["gpu-mlaas:offerings"][:1]
+
+    run.edit(drop_pytorch)
+    result = run.up()
+    assert set(result.outputs["catalogItemIds"].value) == {"tensorflow-gpu"}
+    deleted = {name for op, name in run.steps() if op == "delete"}
+    assert "Blueprint::pytorch-gpu-blueprint" in deleted
+    assert all("pytorch" in name for name in deleted), deleted
+    assert vra.state()["blueprints"]["count"] == 1
+
+
+def test_destroy_returns_both_labs_to_their_seed(
+    run: EngineStack, labs: tuple[VcsimLab, VraLab], seed: dict[str, Any]
+) -> None:
+    vcsim, vra = labs
+    run.stack.destroy()
+    state = vra.state()
+    for kind in ("softwareComponents", "blueprints", "catalogItems", "services", "entitlements"):
+        assert state[kind]["count"] == seed["vra"][kind]["count"], (kind, state[kind])
+    assert vm_names(vcsim) == seed["vms"]
+
+
+def test_mandatory_policy_violation_fails_preview(run: EngineStack) -> None:
+    from pulumi.automation import CommandError
+
+    def tls_off(config: dict[str, Any]) -> None:
+        vra = config["gpu-mlaas:vra"]
+        vra.pop("caBundle", None)
+        vra["insecure"] = True
+
+    run.edit(tls_off)
+    with pytest.raises(CommandError) as failure:
+        run.preview()
+    assert "tls-verification-required" in str(failure.value)
