@@ -193,6 +193,9 @@ class Store:
             state: dict[str, Any] = {
                 kind: {"count": len(items), "ids": list(items)} for kind, items in kinds.items()
             }
+            state["entitlements"]["activeIds"] = [
+                key for key, e in self.objects.entitlements.items() if e.get("status") == "ACTIVE"
+            ]
             state["catalogItems"]["pendingIds"] = [
                 item_id
                 for item_id, visible_at in self.objects.catalog_visible_at.items()

@@ -89,7 +89,7 @@ class BlueprintProvider(VraProvider):
             ensure_owned(self.kind, bid, blueprint_owner(doc), owner)
         return doc
 
-    def _converge(self, props: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
         spec: BlueprintInputs = self.parse(props)
         if not spec.blueprintId:
             raise ValueError("Blueprint: input 'blueprintId' is missing (run check first)")
@@ -106,9 +106,7 @@ class BlueprintProvider(VraProvider):
         # Also on create: a blueprint of this id with this resource's marker is what a run
         # whose answer was lost left behind; any other is refused.
         current = self._owned(client, bid, spec.owner)
-        if current is None and not new:
-            raise self.gone(bid)
-        if current is None:
+        if current is None:  # new, or deleted outside Pulumi: the id is ours to write again
             try:
                 client.put(path, desired)
             except VraError as exc:
@@ -138,12 +136,12 @@ class BlueprintProvider(VraProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with self.explained("create", str(props.get("name"))):
-            outs = self._converge(props, new=True)
+            outs = self._converge(props)
         return CreateResult(outs["blueprintId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", id_):
-            return UpdateResult(self._converge({**news, "blueprintId": id_}, new=False))
+            return UpdateResult(self._converge({**news, "blueprintId": id_}))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", id_):

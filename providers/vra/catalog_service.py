@@ -53,6 +53,8 @@ class CatalogServiceProvider(VraProvider):
             service = client.create(
                 COLLECTION, body, lambda: client.find_one(COLLECTION, "name", spec.name)
             )
+            if not spec.owner:
+                return service, False  # made just now, though no marker can prove it later
         _, marked = split_owner(service.get("description"))
         return service, not is_own(marked, spec.owner)
 

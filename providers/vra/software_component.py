@@ -67,9 +67,9 @@ class SoftwareComponentProvider(VraProvider):
         # POSTed as DRAFT and published by the documented status PUT.
         desired = software_component_document(spec.componentId, spec, DRAFT)
         wanted = {k: parse_software_component(desired)[k] for k in _COMPARED}
+        # An update reads first; a component deleted outside Pulumi is POSTed again (its id is
+        # client-chosen, so it comes back as the same object).
         current = None if new else self._owned(client, spec)
-        if current is None and not new:
-            raise self.gone(spec.componentId)
         if current is None:
             current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
         parsed = parse_software_component(current)
