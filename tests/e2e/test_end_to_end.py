@@ -189,6 +189,38 @@ def test_a_new_image_reaches_what_users_request(
     assert _request_template(api, item_id)["software"]["data"]["image"] == with_image["image"]
 
 
+def test_renaming_an_offering_creates_the_new_objects_before_deleting_the_old(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    _, vra = labs
+    engine: LabEngine = deployment["engine"]
+    config = dict(deployment["config"])
+    offerings = json.loads(config["gpu-mlaas:offerings"])
+    old_name = offerings[1]["name"]
+    new_name = old_name.replace("-", "_")  # differs only in punctuation: its own ids
+    offerings[1]["name"] = new_name
+    config["gpu-mlaas:offerings"] = json.dumps(offerings)
+    old_item = deployment["outputs"]["catalogItemIds"][old_name]
+    outputs = engine.up(config, deployment["secret_keys"])
+    deployment["config"] = config
+
+    ops = [(op, key.split("::")[-1]) for op, key in engine.operations if op != "same"]
+    created = [i for i, (op, key) in enumerate(ops) if op == "create"]
+    deleted = [i for i, (op, key) in enumerate(ops) if op == "delete"]
+    assert {key for op, key in ops if op == "create"} >= {f"{new_name}-blueprint"}
+    assert {key for op, key in ops if op == "delete"} >= {f"{old_name}-blueprint"}
+    assert max(created) < min(deleted)  # every new object exists before an old one goes
+    new_item = outputs["catalogItemIds"][new_name]
+    assert old_name not in outputs["catalogItemIds"] and new_item != old_item
+    api = VraApi(vra)
+    api.login()
+    assert api.get(f"/catalog-service/api/catalogItems/{new_item}").status_code == 200
+    assert api.get(f"/catalog-service/api/catalogItems/{old_item}").status_code == 404
+    software = _request_template(api, new_item)["software"]
+    assert software["data"]["host"] == "gpu_vm"
+    deployment["outputs"] = outputs
+
+
 def test_destroy_returns_both_labs_to_their_seed(
     deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
 ) -> None:
