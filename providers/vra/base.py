@@ -35,9 +35,15 @@ class EndpointArgs(TypedDict):
     """Skip TLS verification (logged as a warning)."""
 
 
-def ensure_owned(kind: str, name: str, found_owner: str | None, wanted: str | None) -> None:
+def ensure_owned(
+    kind: str, name: str, found_owner: str | None, wanted: str | None, *, legacy: bool = False
+) -> None:
     """An existing object may be adopted, changed or deleted only when its owner marker is this
-    resource's own (providers/ownership.py); anything else is `NotOwnedError`."""
+    resource's own (providers/ownership.py); anything else is `NotOwnedError`. `legacy`: the
+    object is in this resource's state from before markers existed (its state has no `owner`);
+    it may carry no marker and gets one with this write."""
+    if legacy and found_owner is None:
+        return
     if found_owner != wanted:
         raise ownership.NotOwnedError(kind, name, found_owner, wanted or "this resource")
 

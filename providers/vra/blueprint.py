@@ -83,13 +83,15 @@ class BlueprintProvider(VraProvider):
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "blueprintId")
 
-    def _owned(self, client: VraClient, bid: str, owner: str | None) -> dict[str, Any] | None:
+    def _owned(
+        self, client: VraClient, bid: str, owner: str | None, legacy: bool = False
+    ) -> dict[str, Any] | None:
         doc = client.get(f"{DOCUMENTS}/{path_segment(bid)}")
         if doc is not None:
-            ensure_owned(self.kind, bid, blueprint_owner(doc), owner)
+            ensure_owned(self.kind, bid, blueprint_owner(doc), owner, legacy=legacy)
         return doc
 
-    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _converge(self, props: dict[str, Any], legacy: bool = False) -> dict[str, Any]:
         spec: BlueprintInputs = self.parse(props)
         if not spec.blueprintId:
             raise ValueError("Blueprint: input 'blueprintId' is missing (run check first)")
@@ -105,7 +107,7 @@ class BlueprintProvider(VraProvider):
         path = f"{DOCUMENTS}/{path_segment(bid)}"
         # Also on create: a blueprint of this id with this resource's marker is what a run
         # whose answer was lost left behind; any other is refused.
-        current = self._owned(client, bid, spec.owner)
+        current = self._owned(client, bid, spec.owner, legacy)
         if current is None:  # new, or deleted outside Pulumi: the id is ours to write again
             try:
                 client.put(path, desired)
@@ -141,7 +143,8 @@ class BlueprintProvider(VraProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", id_):
-            return UpdateResult(self._converge({**news, "blueprintId": id_}))
+            props = {**news, "blueprintId": id_}
+            return UpdateResult(self._converge(props, legacy="owner" not in olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", id_):

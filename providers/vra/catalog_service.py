@@ -97,7 +97,8 @@ class CatalogServiceProvider(VraProvider):
             if not adopted:
                 _, marked = split_owner(service.get("description"))
                 if not is_own(marked, olds.get("owner")):
-                    ensure_owned(self.kind, spec.name, marked, spec.owner)
+                    legacy = "owner" not in olds
+                    ensure_owned(self.kind, spec.name, marked, spec.owner, legacy=legacy)
                 service = self._put_if_changed(client, service, spec)
         return UpdateResult(self._outputs(spec, service, adopted))
 

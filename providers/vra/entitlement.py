@@ -84,7 +84,9 @@ class EntitlementProvider(VraProvider):
             ensure_owned(self.kind, spec.name, _summary(found)["owner"], spec.owner)
         return found
 
-    def _converge(self, props: dict[str, Any], entitlement_id: str | None) -> dict[str, Any]:
+    def _converge(
+        self, props: dict[str, Any], entitlement_id: str | None, legacy: bool = False
+    ) -> dict[str, Any]:
         spec: EntitlementInputs = self.parse(props)
         client = self.client(props)
         tenant = self.endpoint_of(props).tenant
@@ -105,7 +107,8 @@ class EntitlementProvider(VraProvider):
             current = client.get(f"{COLLECTION}/{path_segment(entitlement_id)}")
             if current is None:
                 raise self.gone(entitlement_id)
-            ensure_owned(self.kind, spec.name, _summary(current)["owner"], spec.owner)
+            found = _summary(current)["owner"]
+            ensure_owned(self.kind, spec.name, found, spec.owner, legacy=legacy)
         else:
             current = self._owned_by_name(client, spec)
         if current is None:
@@ -127,7 +130,7 @@ class EntitlementProvider(VraProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", str(news.get("name"))):
-            return UpdateResult(self._converge(news, id_))
+            return UpdateResult(self._converge(news, id_, legacy="owner" not in olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", str(props.get("name") or id_)):

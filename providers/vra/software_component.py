@@ -43,7 +43,9 @@ class SoftwareComponentProvider(VraProvider):
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "componentId", SOFTWARE_PREFIX)
 
-    def _owned(self, client: VraClient, spec: SoftwareComponentInputs) -> dict[str, Any] | None:
+    def _owned(
+        self, client: VraClient, spec: SoftwareComponentInputs, legacy: bool = False
+    ) -> dict[str, Any] | None:
         """The stored component of this id, if it is this resource's; None if there is none."""
         assert spec.componentId
         doc = client.get(f"{COLLECTION}/{path_segment(spec.componentId)}")
@@ -55,10 +57,12 @@ class SoftwareComponentProvider(VraProvider):
                 ensure_owned(self.kind, spec.name, owner, spec.owner)
             return None
         owner = parse_software_component(doc)["owner"]
-        ensure_owned(self.kind, spec.componentId, owner, spec.owner)
+        ensure_owned(self.kind, spec.componentId, owner, spec.owner, legacy=legacy)
         return doc
 
-    def _converge(self, props: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    def _converge(
+        self, props: dict[str, Any], *, new: bool, legacy: bool = False
+    ) -> dict[str, Any]:
         spec: SoftwareComponentInputs = self.parse(props)
         if not spec.componentId:
             raise ValueError("SoftwareComponent: input 'componentId' is missing (run check first)")
@@ -69,7 +73,7 @@ class SoftwareComponentProvider(VraProvider):
         wanted = {k: parse_software_component(desired)[k] for k in _COMPARED}
         # An update reads first; a component deleted outside Pulumi is POSTed again (its id is
         # client-chosen, so it comes back as the same object).
-        current = None if new else self._owned(client, spec)
+        current = None if new else self._owned(client, spec, legacy)
         if current is None:
             current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
         parsed = parse_software_component(current)
@@ -98,7 +102,8 @@ class SoftwareComponentProvider(VraProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", id_):
-            return UpdateResult(self._converge({**news, "componentId": id_}, new=False))
+            props = {**news, "componentId": id_}
+            return UpdateResult(self._converge(props, new=False, legacy="owner" not in olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", id_):

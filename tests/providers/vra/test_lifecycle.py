@@ -402,3 +402,22 @@ def test_entitlement_bad_references_fail_before_any_write(
         create(EntitlementProvider(), entitlement_inputs(endpoint, [], **over))
     assert creds.state()["entitlements"]["count"] == 0
     assert writes(creds) == [("POST", "/identity/api/tokens")]
+
+
+def test_state_from_before_owner_markers_is_updated_and_marked(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    """A component made before markers existed (no `owner` in its state, none in vRA) is still
+    this resource's: its state proves it. The next update writes the marker."""
+    provider = SoftwareComponentProvider()
+    id_, outs = create(provider, software_inputs(endpoint, owner=None, componentId="Old"))
+    assert "owner" not in outs
+    news = checked(provider, software_inputs(endpoint, componentId="Old"), outs)
+    updated = provider.update(id_, outs, news).outs
+    assert updated["owner"] == owner("software")
+    stored = vra_api(endpoint).get(f"{SC}/{id_}") or {}
+    assert stored["description"].endswith(f"[managed-by:{owner('software')}]")
+    # From now on the marker decides: another owner is refused.
+    other = checked(provider, software_inputs(endpoint, componentId="Old", owner="x/y/z"), outs)
+    with pytest.raises(NotOwnedError):
+        provider.update(id_, updated, other)
