@@ -53,6 +53,8 @@ def test_duplicate_id_or_name_is_409(vra_api: VraApi) -> None:
         (lambda b: b.pop("name"), "name"),
         (lambda b: b.update(containerFieldId="nope"), "containerFieldId"),
         (lambda b: b["lifecycleTasks"][0]["script"].update(scriptTypeId="cobol"), "scriptTypeId"),
+        # Real exports write "Bash": the lower-case spelling is not a vRA script type id.
+        (lambda b: b["lifecycleTasks"][0]["script"].update(scriptTypeId="bash"), "scriptTypeId"),
         (
             lambda b: b["lifecycleTasks"][0]["taskDescriptorRef"].update(id="REBOOT"),
             "taskDescriptorRef",

@@ -121,7 +121,7 @@ def vra_api(vra: VraLab) -> Iterator[VraApi]:
     api.http.close()
 
 
-# -- sample documents in the wire contract's shapes --------------------------------------------
+# -- sample documents in the shapes of docs/vra7-api.md ---------------------------------------
 
 
 def constant(kind: str, value: Any) -> dict[str, Any]:
