@@ -195,9 +195,9 @@ def request_snapshot(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
         software = store.objects.software_components.get(comp.type)
         if software is not None:
             defaults = {
-                f["id"]: facet["value"]["value"]["value"]
+                f["id"]: ((facet.get("value") or {}).get("value") or {}).get("value")
                 for f in software["schema"]["fields"]
-                for facet in f.get("state", {}).get("facets", [])
+                for facet in (f.get("state") or {}).get("facets") or []
                 if facet.get("type") == "defaultValue"
             }
             values = {**defaults, **values, "host": host_machine(components, comp_id)}

@@ -223,3 +223,28 @@ def test_deleting_an_entitled_blueprint_cleans_up(vra_api: VraApi, item: dict[st
     # The service goes too: the entitlement loses its service entry.
     _retire(vra_api, service["id"])
     assert vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").json()["entitledServices"] == []
+
+
+def test_requests_get_what_the_blueprint_was_published_with(
+    vra_api: VraApi, item: dict[str, Any]
+) -> None:
+    """A published blueprint snapshots its software properties (docs/vra7-api.md,
+    Publishing): changing only the software component changes nothing users request; saving
+    the blueprint again does. The template also shows which machine the software runs on."""
+    template = f"/catalog-service/api/consumer/entitledCatalogItems/{item['id']}/requests/template"
+    assert vra_api.get(template).status_code == 404  # in no service, entitled to no one
+    service = vra_api.post(SERVICES, service_body()).json()
+    vra_api.put(f"{ITEMS}/{item['id']}", item | {"serviceRef": {"id": service["id"]}})
+    assert vra_api.post(ENTITLEMENTS, entitlement_body(vra_api, item["id"])).status_code == 201
+
+    software = vra_api.get(template).json()["data"]["tf_sw"]
+    assert software["componentTypeId"] == "TFGpuMotd"
+    assert software["data"] == {"host": "gpu_vm", "tf_image": "tensorflow/tensorflow:latest-gpu"}
+
+    newer = software_component_body("TFGpuMotd", {"tf_image": "tensorflow/tensorflow:2.16-gpu"})
+    assert vra_api.put(f"{SOFTWARE}/TFGpuMotd", newer).status_code == 200
+    assert vra_api.get(template).json()["data"]["tf_sw"]["data"]["tf_image"].endswith(":latest-gpu")
+
+    stored = vra_api.get("/composition-service/api/blueprintdocuments/MLTensorFlowGPU").json()
+    assert vra_api.put_blueprint(stored).status_code == 200  # saved again while published
+    assert vra_api.get(template).json()["data"]["tf_sw"]["data"]["tf_image"].endswith(":2.16-gpu")
