@@ -14,6 +14,7 @@ from lab.vra.errors import (
     AUTH_FAILED,
     NOT_AUTHENTICATED,
     VraError,
+    invalid,
     not_found,
     parse_body,
 )
@@ -171,6 +172,10 @@ def search_groups(tenant: str, request: Request, store: StoreDep) -> dict[str, A
 
 @tenants.get("/principals/{ref}")
 def get_user(tenant: str, ref: str, store: StoreDep) -> dict[str, Any]:
+    if principal_known(store, ref, "GROUP"):
+        # Real vRA answers a group's name here with an error other than 404 (issue 10; its
+        # exact form is not public): a client that takes "not 404" for "a user" fails here.
+        raise invalid(f"{ref} is not a user id")
     return _principal(store, tenant, ref, "USER")
 
 

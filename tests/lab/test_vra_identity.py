@@ -117,6 +117,20 @@ def test_principal_and_group_lookups(vra_api: VraApi) -> None:
         error = vra_error(response)
         assert error["code"] == 20116
         assert path.rsplit("/", 1)[1] in error["systemMessage"]
+    # A group's name on the user route is not a 404 (issue 10): no client may read it so.
+    as_user = vra_api.get(f"{base}/principals/ml-users@vsphere.local")
+    assert as_user.status_code == 400 and vra_error(as_user)["code"] == 10101
+
+
+def test_user_and_group_search(vra_api: VraApi) -> None:
+    base = f"/identity/api/tenants/{vra_api.lab.tenant}"
+    query = {"criteria": "ml-users", "domain": "vsphere.local"}
+    users = vra_api.get(f"{base}/principals", params=query).json()["content"]
+    groups = vra_api.get(f"{base}/groups", params=query).json()["content"]
+    assert users == []  # a list, never an error, when the name is a group's
+    assert [g["principalId"] for g in groups] == [{"domain": "vsphere.local", "name": "ml-users"}]
+    other_domain = {"criteria": "ml-users", "domain": "corp.local"}
+    assert vra_api.get(f"{base}/groups", params=other_domain).json()["content"] == []
 
 
 def test_unknown_path_and_malformed_json_get_vra_error_bodies(vra_api: VraApi) -> None:
