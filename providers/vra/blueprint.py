@@ -98,12 +98,11 @@ class BlueprintProvider(VraProvider):
         bid = spec.blueprintId
         client = self.client(props)
         source_id, template_disks = find_source_machine(client, spec.templateName, spec.cloneType)
-        desired = blueprint_document(
-            bid,
-            spec,
-            source_machine_id=source_id,
-            disks=sized_disks(template_disks, spec.storageGb),
-        )
+        try:
+            disks = sized_disks(template_disks, spec.storageGb)
+        except ValueError as exc:
+            raise ValueError(f"Blueprint {spec.name!r}: {exc}") from None
+        desired = blueprint_document(bid, spec, source_machine_id=source_id, disks=disks)
         path = f"{DOCUMENTS}/{path_segment(bid)}"
         # Also on create: a blueprint of this id with this resource's marker is what a run
         # whose answer was lost left behind; any other is refused.

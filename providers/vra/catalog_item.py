@@ -94,11 +94,13 @@ class CatalogItemProvider(VraProvider):
         return {**inputs, "catalogItemId": str(item["id"]), "name": item.get("name")}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._place(props, None)
+        with self.explained("place", f"item of blueprint {props.get('blueprintId')}"):
+            outs = self._place(props, None)
         return CreateResult(outs["catalogItemId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._place(news, id_))
+        with self.explained("place", id_):
+            return UpdateResult(self._place(news, id_))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         item = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
