@@ -32,5 +32,8 @@ def test_lifecycle_uses_only_documented_vra7_routes(endpoint: dict[str, Any], cr
     assert unknown == [], "calls outside docs/vra7-routes.md"
     lab_only = sorted({call for call in log if not route_of(*call).used})  # type: ignore[union-attr]
     assert lab_only == [], "calls the route table does not mark as used by the providers"
+    # Every paged list is ordered: vRA 7 can repeat or skip elements across unordered pages.
+    paged = [r for r in creds.requests() if "page=" in (r["query"] or "")]
+    assert paged and all("$orderby=" in r["query"] for r in paged)
     methods = {method for method, _ in log}
     assert "DELETE" in methods and "PUT" in methods  # the lifecycle really wrote and removed
