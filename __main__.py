@@ -13,6 +13,7 @@ from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingA
 from components.stack import load, vsphere_settings
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
 from mlaas.sizing import plan
+from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
 
@@ -64,7 +65,7 @@ service = CatalogService(
     endpoint=endpoint,
     name=config.catalog.service,
     description=config.catalog.description,
-    owner=f"{pulumi.get_project()}/{pulumi.get_stack()}",
+    owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), "catalog-service"),
 )
 
 offerings = {}

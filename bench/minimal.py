@@ -1,8 +1,8 @@
 """The minimal documented vRA 7.3 call sequences for one offering, call by call.
 
-Counted from /work/shared/facts/vra-api.md §2-§7 and the project's wire contract (POST bodies
-are not relied on: an object is re-read after its POST, by id when the client chose the id, by
-name otherwise). One offering = software component + blueprint + catalog service + catalog item
+Counted from the documented routes (docs/vra7-routes.md, docs/vra7-api.md); POST bodies are
+not relied on: an object is re-read after its POST, by id when the client chose the id, by name
+otherwise. One offering = software component + blueprint + catalog service + catalog item
 placement + entitlement. Each entry is `"METHOD path-template"`; a `?$filter` suffix marks a
 filtered list. `bench/README.md` explains each call.
 """
@@ -18,27 +18,30 @@ TOKEN_REVOKE = "DELETE /identity/api/tokens/{token}"
 
 MINIMAL: dict[str, list[str]] = {
     "create": [
-        TOKEN,  # §2: one bearer token for the whole run
-        # software component (§3): POST the DRAFT document, re-read it, publish it
+        TOKEN,  # one bearer token for the whole run
+        # software component: POST the DRAFT document, re-read it, publish it
         "POST /software-service/api/softwarecomponenttypes",
         "GET /software-service/api/softwarecomponenttypes/{id}",
         "PUT /software-service/api/softwarecomponenttypes/{id}/status",
-        # blueprint (§4): template id lookup, POST already PUBLISHED (K1 sample), re-read
+        # blueprint: template id, its disks (by-id route), the id checked free (a PUT creates
+        # or overwrites, so a look-up must come first), the document, the documented publish
         "GET /iaas-proxy-provider/api/source-machines?$filter",
-        "POST /composition-service/api/blueprints",
-        "GET /composition-service/api/blueprints/{id}",
-        # catalog service (§5): server-chosen id, so POST then find by name
+        "GET /iaas-proxy-provider/api/source-machines/{id}",
+        "GET /composition-service/api/blueprintdocuments/{id}",
+        "PUT /composition-service/api/blueprintdocuments/{id}",
+        "PUT /composition-service/api/blueprints/{id}/status",
+        # catalog service: server-chosen id, so POST then find by name
         "POST /catalog-service/api/services",
         "GET /catalog-service/api/services?$filter",
-        # catalog item (§5): find the item made from the blueprint, PUT it with serviceRef
+        # catalog item: find the item made from the blueprint, PUT it with serviceRef
         "GET /catalog-service/api/catalogItems",
         "PUT /catalog-service/api/catalogItems/{id}",
-        # entitlement (§2, §6): business group id, principal type, POST, find by name
+        # entitlement: business group id, the principal's search, POST, find by name
         "GET /identity/api/tenants/{tenant}/subtenants?$filter",
-        "GET /identity/api/tenants/{tenant}/groups/{ref}",
+        "GET /identity/api/tenants/{tenant}/groups",
         "POST /catalog-service/api/entitlements",
         "GET /catalog-service/api/entitlements?$filter",
-        TOKEN_REVOKE,  # §2: log out at the end
+        TOKEN_REVOKE,  # log out at the end
     ],
     # `pulumi up` with nothing changed compares inputs with state: no call at all.
     "no-change": [],
@@ -46,20 +49,25 @@ MINIMAL: dict[str, list[str]] = {
     "refresh": [
         TOKEN,
         "GET /software-service/api/softwarecomponenttypes/{id}",
-        "GET /composition-service/api/blueprints/{id}",
+        "GET /composition-service/api/blueprintdocuments/{id}",
         "GET /catalog-service/api/services/{id}",
         "GET /catalog-service/api/catalogItems/{id}",
         "GET /catalog-service/api/entitlements/{id}",
         TOKEN_REVOKE,
     ],
-    # §7 order; clearing the item's serviceRef is optional there (it goes with its blueprint).
+    # Each object is read first (its owner marker decides whether it may be touched); vRA 7
+    # has no DELETE for entitlements and services: one is ended, the other retired, by PUT.
     "destroy": [
         TOKEN,
-        "DELETE /catalog-service/api/entitlements/{id}",
+        "GET /catalog-service/api/entitlements/{id}",
+        "PUT /catalog-service/api/entitlements/{id}",
+        "GET /composition-service/api/blueprintdocuments/{id}",
         "PUT /composition-service/api/blueprints/{id}/status",
         "DELETE /composition-service/api/blueprints/{id}",
+        "GET /software-service/api/softwarecomponenttypes/{id}",
         "DELETE /software-service/api/softwarecomponenttypes/{id}",
-        "DELETE /catalog-service/api/services/{id}",
+        "GET /catalog-service/api/services/{id}",
+        "PUT /catalog-service/api/services/{id}",
         TOKEN_REVOKE,
     ],
 }
@@ -69,26 +77,25 @@ REASONS: dict[str, str] = {
     "GET /catalog-service/api/catalogItems":
         "polling: the lab lists the item 0.3 s after publish (catalogItemDelaySeconds) and "
         "CatalogItem polls with back-off (providers/vra/catalog_item.py wait_for_item); the "
-        "delay in vRA 7 is not documented (facts §14.7), so no first wait is guessed",
+        "delay in vRA 7 is not documented (docs/vra7-api.md), so no first wait is guessed",
     "GET /catalog-service/api/entitlements?$filter":
-        "look-up by name before the POST, to adopt what a half-finished create left (design "
-        "§3.6); POST first and look up only on 409 would save it where vRA refuses duplicate "
-        "names (not confirmed for vRA 7, facts §14.6)",
+        "look-up by name before the POST: an entitlement of this name with this resource's "
+        "owner marker (a run whose answer was lost, or one ended by an earlier destroy) is "
+        "taken up again, any other is refused (providers/vra/entitlement.py)",
     "GET /catalog-service/api/services?$filter":
         "look-up by name before the POST: the service id is server-chosen and vRA 7 is not "
-        "known to refuse a duplicate name (facts §14.6); a service found this way is this "
-        "stack's own only if its description carries this stack's owner marker "
+        "known to refuse a duplicate name (docs/vra7-api.md); a service found this way is "
+        "this resource's own only if its description carries its owner marker "
         "(providers/vra/catalog_service.py)",
-    "GET /identity/api/tenants/{tenant}/principals/{ref}":
-        "resolve_principal asks for a user first; ml-users@vsphere.local is a group, so that "
-        "answer is a 404 before the group look-up (providers/vra/entitlement.py). Kept: a ref "
-        "does not say whether it names a user or a group (both are name@domain), and asking "
-        "for groups first would only move the 404 to users, or pick the group where both exist",
+    "GET /identity/api/tenants/{tenant}/principals":
+        "resolve_principal searches users first; ml-users@vsphere.local is a group, so that "
+        "search answers an empty list before the group search (providers/vra/entitlement.py). "
+        "Kept: a ref does not say whether it names a user or a group (both are name@domain)",
 }
 
 # Which resource of an offering makes a create call, by a path fragment.
 _KIND_OF_PATH = (("/softwarecomponenttypes", "SoftwareComponent"),
-                 ("/source-machines", "Blueprint"), ("/blueprints", "Blueprint"),
+                 ("/source-machines", "Blueprint"), ("/blueprint", "Blueprint"),
                  ("/services", "CatalogService"), ("/catalogItems", "CatalogItem"),
                  ("/tenants/", "Entitlement"), ("/entitlements", "Entitlement"))
 
@@ -104,8 +111,9 @@ def minimal_create_calls_by_kind() -> dict[str, int]:
 
 
 # Collections whose next path segment is an object id.
-_COLLECTIONS = ("softwarecomponenttypes", "blueprints", "services", "catalogItems",
-                "entitlements", "tokens", "principals", "groups")
+_COLLECTIONS = ("softwarecomponenttypes", "blueprints", "blueprintdocuments", "services",
+                "catalogItems", "entitlements", "tokens", "principals", "groups",
+                "source-machines")
 
 
 class Comparison(TypedDict):

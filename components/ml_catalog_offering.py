@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from mlaas.sizing import OfferingPlan
+from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
@@ -14,6 +15,12 @@ from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent
 
 MEMORY_RESERVATION = "VMware.Memory.Reservation"
+IMAGE_PROPERTY = "image"
+
+
+def owner_of(logical_name: str) -> str:
+    """The owner marker of one resource of this stack (providers/ownership.py)."""
+    return ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical_name)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,9 @@ class MlCatalogOffering(pulumi.ComponentResource):
         offering = args.offering
         memory_mb = offering.memory_gb * 1024
         software = self._software_component(name, args, child)
+        image_properties: dict[str, pulumi.Input[str]] = (
+            {IMAGE_PROPERTY: args.image} if args.image is not None else {}
+        )
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
             # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
@@ -72,7 +82,11 @@ class MlCatalogOffering(pulumi.ComponentResource):
             max_instances=offering.max_instances,
             network=args.network,
             software_component_id=software.softwareComponentId if software else None,
+            # Carried by the blueprint too: a published blueprint hands requests the values it
+            # was saved with, so a new image must re-save it (docs/vra7-api.md, Publishing).
+            software_properties=image_properties,
             custom_properties=custom_properties,
+            owner=owner_of(f"{name}-blueprint"),
             opts=child,
         )
         self.item = CatalogItem(
@@ -89,6 +103,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             business_group=args.business_group,
             principals=list[pulumi.Input[str]](args.principals),
             catalog_item_ids=[self.item.catalogItemId],
+            owner=owner_of(f"{name}-entitlement"),
             opts=child,
         )
         self.catalog_item_id = self.item.catalogItemId
@@ -113,6 +128,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             endpoint=args.endpoint,
             name=f"{args.offering.name} container",
             description=f"Pulls {args.image} and writes /etc/motd",
-            properties={"image": args.image},
+            properties={IMAGE_PROPERTY: args.image},
+            owner=owner_of(f"{name}-software"),
             opts=opts,
         )

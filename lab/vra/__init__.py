@@ -114,7 +114,7 @@ class VraLab(StopsOnExit):
 
     def inject(self, **fault: Any) -> None:
         """Fault the next matching vRA calls: method, pathPrefix, count, status, retryAfter,
-        latencyMs, drop, expireToken (see the wire contract)."""
+        latencyMs, drop, expireToken (see lab/vra/README.md)."""
         self._call("POST", "/__lab/faults", fault)
 
     def clear_faults(self) -> None:

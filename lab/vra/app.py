@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 
 from lab.vra import catalog, composition, entitlements, iaas, identity, operator, software
 from lab.vra.collector import VcenterCollector
-from lab.vra.errors import INTERNAL, INVALID, NOT_FOUND, VraError, error_response
+from lab.vra.errors import INTERNAL, NOT_FOUND, VraError, error_response, invalid
 from lab.vra.faults import FaultsAndLog
 from lab.vra.seed import Seed
 from lab.vra.store import Store
@@ -18,19 +18,21 @@ from lab.vra.store import Store
 
 async def _vra_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VraError)
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message, system_message=exc.system_message)
 
 
 async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
     where = ".".join(str(part) for part in first["loc"])
-    return error_response(400, INVALID, f"Invalid request: {where}: {first['msg']}")
+    bad = invalid(f"Invalid request: {where}: {first['msg']}")
+    return error_response(400, bad.code, bad.message, system_message=bad.system_message)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = NOT_FOUND if exc.status_code == 404 else INVALID
+    # 404: no such route; 405: the route exists with other methods only (docs/vra7-routes.md).
+    code = NOT_FOUND if exc.status_code in (404, 405) else invalid("").code
     return error_response(exc.status_code, code, str(exc.detail))
 
 

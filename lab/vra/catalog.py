@@ -1,8 +1,9 @@
-"""catalog-service: services and the catalog items that published blueprints yield (facts §5).
+"""catalog-service: services and the catalog items that published blueprints yield.
 
 A blueprint's catalog item appears `catalogItemDelaySeconds` after it is published (vRA's delay is
-not documented, facts §14.7) and goes away when the blueprint is unpublished or deleted, taking its
-entitlement entries with it (contract).
+not documented; docs/vra7-api.md) and goes away when the blueprint is unpublished or deleted,
+taking its entitlement entries with it. vRA 7 has no DELETE on services: a service is removed by
+PUTting it back with status DELETED (docs/vra7-routes.md).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import time
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lab.vra.documents import Document, JsonBody, created, now_iso, status_name, versioned
 from lab.vra.errors import invalid, not_found, parse_body
-from lab.vra.identity import require_token
+from lab.vra.identity import TokenDep, require_token
 from lab.vra.kinds import Kind, check_path_id
 from lab.vra.query import ListQuery
 from lab.vra.store import Store, StoreDep
@@ -80,10 +81,12 @@ def _item_of(store: Store, bp_id: str) -> dict[str, Any] | None:
     return None
 
 
-def publish_blueprint(store: Store, bp: dict[str, Any]) -> None:
-    """Create the blueprint's catalog item (visible after the delay) or refresh its name."""
+def publish_blueprint(store: Store, bp: dict[str, Any], snapshot: dict[str, Any]) -> None:
+    """Create the blueprint's catalog item (visible after the delay) or refresh its name; either
+    way `snapshot` becomes what a request of the item gets."""
     item = _item_of(store, bp["id"])
     if item is not None:
+        store.objects.request_snapshots[item["id"]] = snapshot
         item.update(name=bp["name"], description=bp.get("description"), lastUpdatedDate=now_iso())
         return
     now = now_iso()
@@ -116,6 +119,7 @@ def publish_blueprint(store: Store, bp: dict[str, Any]) -> None:
         "callbacks": None,
     }
     store.objects.catalog_items[item["id"]] = item
+    store.objects.request_snapshots[item["id"]] = snapshot
     delay = store.seed.catalogItemDelaySeconds
     store.objects.catalog_visible_at[item["id"]] = time.monotonic() + delay
 
@@ -127,6 +131,7 @@ def withdraw_blueprint(store: Store, bp_id: str) -> None:
         return
     del store.objects.catalog_items[item["id"]]
     del store.objects.catalog_visible_at[item["id"]]
+    del store.objects.request_snapshots[item["id"]]
     _drop_entitlement_entries(store, "entitledCatalogItems", "catalogItemRef", item["id"])
 
 
@@ -217,19 +222,11 @@ def update_service(service_id: str, body: JsonBody, store: StoreDep) -> dict[str
         previous = SERVICES_KIND.previous(store, service_id, checked.name)
         doc = versioned(_service_doc(store, body, checked), service_id, previous)
         if checked.status == "DELETED":
-            # PowervRA removes a service this way (facts §5); the lab treats it as a delete.
+            # How vRA 7 removes a service (PowervRA Remove-vRAService; docs/vra7-api.md).
             _delete_service(store, service_id)
         else:
             SERVICES_KIND.save(store, doc)
         return doc
-
-
-@router.delete(SERVICES + "/{service_id}", status_code=204)
-def delete_service(service_id: str, store: StoreDep) -> Response:
-    with store.lock:
-        SERVICES_KIND.get(store, service_id)
-        _delete_service(store, service_id)
-    return Response(status_code=204)
 
 
 @router.get(SERVICES + "/{service_id}/catalogItems")
@@ -301,3 +298,43 @@ def list_item_entitlements(item_id: str, request: Request, store: StoreDep) -> d
             )
         ]
         return query.apply(found)
+
+
+# -- what a consumer's request gets ---------------------------------------------------------
+
+
+@router.get("/catalog-service/api/consumer/entitledCatalogItems/{item_id}/requests/template")
+def request_template(item_id: str, store: StoreDep, token: TokenDep) -> dict[str, Any]:
+    """The provisioning request template of an item the caller may request: it must be in a
+    service and in an ACTIVE entitlement (docs/vra7-api.md, Catalog). Its `data` is the snapshot
+    taken when the blueprint was last saved published; software components name their `host`."""
+    with store.lock:
+        item = visible_item(store, item_id)
+        entitlement = next(
+            (
+                e
+                for e in store.objects.entitlements.values()
+                if e.get("status") == "ACTIVE"
+                and any(
+                    ref_id(entry, "catalogItemRef") == item_id
+                    for entry in e.get("entitledCatalogItems") or []
+                )
+            ),
+            None,
+        )
+        if entitlement is None or item.get("serviceRef") is None:
+            raise not_found("entitled catalog item", item_id)
+        bp_id = item["providerBinding"]["bindingId"].split("!::!", 1)[1]
+        return {
+            "type": "com.vmware.vcac.catalog.domain.request.CatalogItemProvisioningRequest",
+            "catalogItemId": item_id,
+            "requestedFor": token.username,
+            "businessGroupId": entitlement["organization"]["subtenantRef"],
+            "description": None,
+            "reasons": None,
+            "data": {
+                comp_id: {"classId": "Blueprint.Component.Declaration",
+                          "typeFilter": f"{bp_id}*{comp_id}", **values}
+                for comp_id, values in store.objects.request_snapshots[item_id].items()
+            },
+        }

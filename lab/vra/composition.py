@@ -1,4 +1,10 @@
-"""composition-service: composite blueprints (facts §4; binding form and checks per contract)."""
+"""composition-service: composite blueprints, written and read as blueprint documents.
+
+The document is the JSON form of an exported blueprint YAML (docs/vra7-api.md, Blueprint
+documents): `components.<id> = {type, dependsOn, data}`, a machine's `cpu`/`memory`/`storage` as
+`{default, min, max}`, a software component's `host: "${_resource~<machine>}"` as a binding.
+The lab resolves every binding and refuses a blueprint whose software has no machine to run on.
+"""
 
 from __future__ import annotations
 
@@ -10,154 +16,280 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from lab.vra import catalog
-from lab.vra.documents import Document, JsonBody, PublishStatus, created, info, stamp
-from lab.vra.errors import invalid, parse_body
+from lab.vra.documents import (
+    PUBLISH_STATUSES,
+    Document,
+    JsonBody,
+    created,
+    now_iso,
+    parse_status,
+    status_name,
+)
+from lab.vra.errors import NOT_IMPLEMENTED, VraError, invalid, parse_body
 from lab.vra.iaas import CLONE_ACTIONS
 from lab.vra.identity import require_token
 from lab.vra.kinds import Kind, check_path_id
 from lab.vra.store import VSPHERE_MACHINE, Store, StoreDep
 
 BASE = "/composition-service/api/blueprints"
-# The YAML binding `${_resource~<component>}` carried as a fixed string (facts §14.5, contract).
+DOCUMENTS = "/composition-service/api/blueprintdocuments"
+NETWORK_PREFIX = "Infrastructure.Network.Network."
 _BINDING = re.compile(r"^\$\{_resource~([\w.\-]+)\}$")
+_SIZES = ("cpu", "memory", "storage", "_cluster")
 
 
 class Component(Document):
     type: str = Field(min_length=1)
-    dependson: list[str] = []
+    dependsOn: list[str] = []
     data: dict[str, Any] = {}
 
 
-class BlueprintBody(Document):
+class BlueprintDocument(Document):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z][\w.\-]*$")
     name: str = Field(min_length=1)
-    publishStatus: PublishStatus
+    status: str | None = None
+    properties: dict[str, Any] = {}
     components: dict[str, Component] = {}
 
 
-def _constant(field: Any, facet: str) -> Any:
-    """The value inside `{"facets": {facet: {"type": "constant", "value": {...}}}}`, or None."""
-    try:
-        return field["facets"][facet]["value"]
-    except (KeyError, TypeError):
-        return None
+def binding_target(value: Any) -> str | None:
+    """The component a `${_resource~<id>}` binding names; None for anything else (a literal
+    string, or a `{"type": "constant"}` facet holding the binding's text, binds nothing)."""
+    match = _BINDING.match(value) if isinstance(value, str) else None
+    return match.group(1) if match else None
 
 
-def _int_facet(field: Any, facet: str) -> int | None:
-    """An integer constant facet (`minValue`, `maxValue`), or None."""
-    constant = _constant(field, facet)
-    value = constant.get("value") if isinstance(constant, dict) else None
-    return value if isinstance(value, int) else None
+def field_value(value: Any) -> Any:
+    """What a data field holds: `fixed`, else `default`, else a plain scalar."""
+    if isinstance(value, dict):
+        return value.get("fixed", value.get("default"))
+    return value
 
 
-def _check_ranges(bp_id: str, comp_id: str, data: dict[str, Any]) -> None:
-    for key, field in data.items():
-        low, high = _int_facet(field, "minValue"), _int_facet(field, "maxValue")
-        if low is not None and high is not None and low > high:
-            raise invalid(
-                f"Blueprint {bp_id}: component {comp_id} field {key}: "
-                f"minValue {low} > maxValue {high}"
-            )
+def _range(where: str, field: Any, required: bool) -> None:
+    if field is None and not required:
+        return
+    if not isinstance(field, dict):
+        raise invalid(f"{where}: expected {{default, min, max}}, got {field!r}")
+    values: dict[str, Any] = {k: field[k] for k in ("min", "default", "fixed", "max") if k in field}
+    if any(not isinstance(v, int) or isinstance(v, bool) for v in values.values()):
+        raise invalid(f"{where}: min/default/max must be integers, got {values}")
+    if required and not ({"min", "max"} <= set(values) or "fixed" in values):
+        raise invalid(f"{where}: needs min and max (or fixed)")
+    ordered: list[int] = [values[k] for k in ("min", "default", "max") if k in values]
+    if ordered != sorted(ordered):
+        raise invalid(f"{where}: needs min <= default <= max, got {values}")
 
 
-def _check_machine(store: Store, bp_id: str, comp_id: str, data: dict[str, Any]) -> None:
-    action = (_constant(data.get("action"), "fixedValue") or {}).get("value")
+def _check_machine(store: Store, where: str, data: dict[str, Any], networks: set[str]) -> None:
+    action = field_value(data.get("action"))
     if action is not None and action not in CLONE_ACTIONS | {"Create"}:
-        raise invalid(f"Blueprint {bp_id}: component {comp_id}: unknown action {action!r}")
+        raise invalid(f"{where}: unknown action {action!r}")
+    for key in _SIZES:
+        _range(f"{where} field {key}", data.get(key), required=key != "_cluster")
     if action in CLONE_ACTIONS:
-        source = _constant(data.get("source_machine"), "fixedValue") or {}
-        source_id = source.get("id")
-        if not source_id:
-            raise invalid(f"Blueprint {bp_id}: component {comp_id}: {action} needs source_machine")
-        if source_id not in store.objects.source_machines:
+        source = field_value(data.get("source_machine")) or {}
+        source_id = source.get("id") if isinstance(source, dict) else None
+        machines = store.objects.source_machines
+        if source_id is not None and source_id not in machines:
+            raise invalid(f"{where}: source machine {source_id!r} does not exist")
+        name = field_value(data.get("source_machine_name"))
+        if source_id is None and not any(m["name"] == name for m in machines.values()):
+            raise invalid(f"{where}: {action} needs an existing source_machine, got {name!r}")
+    disks = data.get("disks") or []
+    if not isinstance(disks, list) or any(
+        not isinstance(d, dict) or not isinstance(d.get("capacity"), int) or d["capacity"] < 1
+        for d in disks
+    ):
+        raise invalid(f"{where}: disks must be a list of {{capacity: GB, ...}}")
+    total = sum(d["capacity"] for d in disks)
+    storage = data.get("storage") or {}
+    if total and isinstance(storage, dict) and storage.get("max", storage.get("fixed", 0)) < total:
+        raise invalid(f"{where}: storage is below its disks ({total} GB)")
+    for nic in data.get("nics") or []:
+        target = binding_target((nic or {}).get("network"))
+        if target not in networks:
             raise invalid(
-                f"Blueprint {bp_id}: component {comp_id}: source machine {source_id!r} "
-                f"({source.get('label')}) does not exist"
+                f"{where}: NIC network must bind a network component of this blueprint as "
+                f"'${{_resource~<id>}}', got {(nic or {}).get('network')!r}"
             )
 
 
-def _check_software(
-    store: Store, bp_id: str, comp_id: str, comp: Component, machines: set[str]
-) -> None:
+def _check_software(store: Store, where: str, comp: Component) -> None:
     software = store.objects.software_components.get(comp.type)
     if software is None:
-        raise invalid(
-            f"Blueprint {bp_id}: component {comp_id}: software component type {comp.type!r} "
-            "does not exist"
-        )
+        raise invalid(f"{where}: software component type {comp.type!r} does not exist")
     container = software["containerFieldId"]
-    binding = (_constant(comp.data.get(container), "fixedValue") or {}).get("value")
-    match = _BINDING.match(binding) if isinstance(binding, str) else None
-    if match is None or match.group(1) not in machines:
+    fields = {f["id"] for f in software["schema"]["fields"]}
+    unknown = sorted(set(comp.data) - fields)
+    if unknown:
+        raise invalid(f"{where}: {comp.type} has no properties {unknown}")
+    if binding_target(comp.data.get(container)) is None:
         raise invalid(
-            f"Blueprint {bp_id}: component {comp_id}: {container!r} must bind to a machine "
-            f"component of this blueprint as '${{_resource~<id>}}', got {binding!r}"
+            f"{where}: mandatory {container!r} is not bound; bind it to a machine as "
+            f"'${{_resource~<machine>}}', got {comp.data.get(container)!r}"
         )
 
 
-def _check(store: Store, body: Any) -> BlueprintBody:
-    bp = parse_body(BlueprintBody, body, "blueprint")
-    tenant = body.get("tenantId")
-    if tenant not in (None, store.seed.tenant):
-        raise invalid(f"Blueprint {bp.id}: tenantId {tenant!r} is not {store.seed.tenant!r}")
-    machines = {cid for cid, c in bp.components.items() if c.type == VSPHERE_MACHINE}
-    for comp_id, comp in bp.components.items():
-        for needed in comp.dependson:
-            if needed not in bp.components or needed == comp_id:
-                raise invalid(
-                    f"Blueprint {bp.id}: component {comp_id} depends on unknown {needed!r}"
-                )
-        _check_ranges(bp.id, comp_id, comp.data)
+def host_machine(components: dict[str, Component], comp_id: str) -> str | None:
+    """The machine a software component runs on, following `host` bindings through other
+    software components (as exports chain them); None if the chain ends anywhere else."""
+    seen: set[str] = set()
+    current = comp_id
+    while current not in seen:
+        seen.add(current)
+        comp = components.get(current)
+        if comp is None:
+            return None
         if comp.type == VSPHERE_MACHINE:
-            _check_machine(store, bp.id, comp_id, comp.data)
+            return current
+        current = binding_target(comp.data.get("host")) or ""
+    return None
+
+
+def check_document(store: Store, body: Any) -> BlueprintDocument:
+    bp = parse_body(BlueprintDocument, body, "blueprint document")
+    if bp.status is not None and bp.status not in PUBLISH_STATUSES:
+        raise invalid(f"Blueprint {bp.id}: status must be one of {list(PUBLISH_STATUSES)}")
+    networks = {cid for cid, c in bp.components.items() if c.type.startswith(NETWORK_PREFIX)}
+    for comp_id, comp in bp.components.items():
+        where = f"Blueprint {bp.id}: component {comp_id}"
+        for needed in comp.dependsOn:
+            if needed not in bp.components or needed == comp_id:
+                raise invalid(f"{where} depends on unknown {needed!r}")
+        if comp.type == VSPHERE_MACHINE:
+            _check_machine(store, where, comp.data, networks)
         elif not comp.type.startswith("Infrastructure."):
-            _check_software(store, bp.id, comp_id, comp, machines)
+            _check_software(store, where, comp)
+            if host_machine(bp.components, comp_id) is None:
+                raise invalid(f"{where}: 'host' does not lead to a machine of this blueprint")
     return bp
 
 
+def view(doc: dict[str, Any]) -> dict[str, Any]:
+    """`CompositeBlueprintInfo`: the list entry and the answer of a status change."""
+    keys = ("id", "name", "description", "tenantId", "version", "createdDate", "lastUpdated")
+    info = {key: doc.get(key) for key in keys}
+    info.update(publishStatus=doc["status"], publishStatusName=status_name(doc["status"]))
+    return info
+
+
 def _sync_catalog(store: Store, doc: dict[str, Any]) -> None:
-    """Keep a saved blueprint's catalog item in step with its publish state."""
-    if doc["publishStatus"] == "PUBLISHED":
-        catalog.publish_blueprint(store, doc)
+    """Keep a saved blueprint's catalog item in step with its publish state; a save while
+    published takes a new snapshot of what a request gets."""
+    if doc["status"] == "PUBLISHED":
+        catalog.publish_blueprint(store, doc, request_snapshot(store, doc))
     else:
         catalog.withdraw_blueprint(store, doc["id"])
+
+
+def request_snapshot(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
+    """What a request of the blueprint's item is given, fixed at publish (vRA 7 copies software
+    properties into the published blueprint; docs/vra7-api.md, Publishing): per component its
+    values; software properties from the component type's defaults, overridden by the
+    blueprint's own values, and `host` resolved to the machine it runs on."""
+    components = {cid: Component.model_validate(c) for cid, c in doc["components"].items()}
+    snapshot: dict[str, Any] = {}
+    for comp_id, comp in components.items():
+        values = {k: field_value(v) for k, v in comp.data.items() if k not in ("disks", "nics")}
+        software = store.objects.software_components.get(comp.type)
+        if software is not None:
+            defaults = {
+                f["id"]: ((facet.get("value") or {}).get("value") or {}).get("value")
+                for f in software["schema"]["fields"]
+                for facet in (f.get("state") or {}).get("facets") or []
+                if facet.get("type") == "defaultValue"
+            }
+            values = {**defaults, **values, "host": host_machine(components, comp_id)}
+        snapshot[comp_id] = {"componentTypeId": comp.type, "data": values}
+    return snapshot
+
+
+def _save(store: Store, bp_id: str, body: dict[str, Any], checked: BlueprintDocument) -> bool:
+    """Store a checked document (create or update); True when it was created."""
+    previous = BLUEPRINTS.docs(store).get(bp_id)
+    if previous is None:
+        BLUEPRINTS.check_new(store, bp_id, checked.name)
+    else:
+        BLUEPRINTS.previous(store, bp_id, checked.name)
+    now = now_iso()
+    doc = dict(body)
+    doc.update(
+        id=bp_id,
+        status=checked.status or (previous["status"] if previous else "DRAFT"),
+        tenantId=store.seed.tenant,
+        externalId=f"{store.seed.tenant}!::!{bp_id}",
+        version=previous["version"] + 1 if previous else 1,
+        createdDate=previous["createdDate"] if previous else now,
+        lastUpdated=now,
+    )
+    # Designer positions: kept as the client sends them, one per component otherwise.
+    layout = dict(body.get("layout") or {})
+    for index, comp_id in enumerate(checked.components):
+        layout.setdefault(comp_id, f"{index},0")
+    doc["layout"] = layout
+    BLUEPRINTS.save(store, doc)
+    return previous is None
 
 
 BLUEPRINTS = Kind("composite blueprint", lambda objects: objects.blueprints, _sync_catalog)
 
 
 router = APIRouter(dependencies=[Depends(require_token)])
+BLUEPRINTS.add_read_routes(router, BASE, view)
+BLUEPRINTS.add_read_routes(router, DOCUMENTS, view)
 
 
-BLUEPRINTS.add_read_routes(router, BASE, info)
-BLUEPRINTS.add_status_route(router, BASE)
-
-
-@router.post(BASE, status_code=201)
-def create_blueprint(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
+@router.put(DOCUMENTS + "/{bp_id}")
+def put_document(bp_id: str, body: JsonBody, request: Request, store: StoreDep) -> JSONResponse:
+    """"Create or Update Blueprint Document" (vRA 7.0-7.2 references)."""
     with store.lock:
-        checked = _check(store, body)
-        BLUEPRINTS.check_new(store, checked.id, checked.name)
-        doc = stamp(body, store.seed.tenant, checked.publishStatus, None)
-        BLUEPRINTS.save(store, doc)
-    return created(request, f"{BASE}/{checked.id}", doc)
-
-
-@router.put(BASE + "/{bp_id}")
-def update_blueprint(bp_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
-    with store.lock:
-        checked = _check(store, body)
+        checked = check_document(store, body)
         check_path_id("Blueprint", checked.id, bp_id)
-        previous = BLUEPRINTS.previous(store, bp_id, checked.name)
-        doc = stamp(body, store.seed.tenant, checked.publishStatus, previous)
+        was_new = _save(store, bp_id, body, checked)
+        doc = BLUEPRINTS.get(store, bp_id)
+    if was_new:
+        return created(request, f"{DOCUMENTS}/{bp_id}", doc)
+    return JSONResponse(doc)
+
+
+@router.put(BASE + "/{bp_id}/status")
+def set_status(bp_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
+    status = parse_status(body)
+    with store.lock:
+        doc = BLUEPRINTS.get(store, bp_id)
+        doc.update(status=status, lastUpdated=now_iso())
         BLUEPRINTS.save(store, doc)
-        return doc
+        return view(doc)
 
 
-@router.delete(BASE + "/{bp_id}", status_code=204)
-def delete_blueprint(bp_id: str, store: StoreDep) -> Response:
+def _not_in_lab(request: Request) -> None:
+    """Real vRA 7 routes the lab does not implement: an honest 501, never a fake 404/405."""
+    raise VraError(
+        501,
+        NOT_IMPLEMENTED,
+        f"The lab does not implement {request.method} {request.url.path}; write blueprints "
+        f"with PUT {DOCUMENTS}/{{id}}",
+    )
+
+
+router.add_api_route(BASE, _not_in_lab, methods=["POST"])
+router.add_api_route(BASE + "/{bp_id}", _not_in_lab, methods=["PUT"])
+
+
+def _delete(bp_id: str, store: Store) -> Response:
     with store.lock:
         BLUEPRINTS.get(store, bp_id)
         del store.objects.blueprints[bp_id]
         catalog.withdraw_blueprint(store, bp_id)
     return Response(status_code=204)
+
+
+@router.delete(BASE + "/{bp_id}", status_code=204)
+def delete_blueprint(bp_id: str, store: StoreDep) -> Response:
+    return _delete(bp_id, store)
+
+
+@router.delete(DOCUMENTS + "/{bp_id}", status_code=204)
+def delete_document(bp_id: str, store: StoreDep) -> Response:
+    return _delete(bp_id, store)

@@ -33,7 +33,7 @@ def status_name(status: str) -> str:
 
 
 def parse_status(body: Any) -> str:
-    """Publish calls send the new state as a bare JSON string (facts §4, contract)."""
+    """Publish calls send the new state as a bare JSON string (docs/vra7-api.md, Publishing)."""
     if not isinstance(body, str) or body not in PUBLISH_STATUSES:
         raise invalid(f"Publish status must be a JSON string, one of {list(PUBLISH_STATUSES)}")
     return body
@@ -69,7 +69,8 @@ def stamp(
     doc = dict(body)
     doc.update(
         tenantId=tenant,
-        version=body.get("version") or "1.0.0",
+        # An integer that counts saves, as captured vRA 7 answers show (docs/vra7-api.md).
+        version=previous["version"] + 1 if previous else 1,
         publishStatus=status,
         publishStatusName=status_name(status),
         createdDate=previous["createdDate"] if previous else now,

@@ -1,11 +1,15 @@
-"""catalog-service entitlements (facts §6): who in which business group may request what."""
+"""catalog-service entitlements: who in which business group may request what.
+
+vRA 7.0-7.2 have no DELETE on entitlements (docs/vra7-routes.md): one ends INACTIVE with no
+items, through PUT.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -140,11 +144,3 @@ def update_entitlement(entitlement_id: str, body: JsonBody, store: StoreDep) -> 
         doc = versioned(_resolve(store, body, checked), entitlement_id, previous)
         ENTITLEMENTS.save(store, doc)
         return doc
-
-
-@router.delete(BASE + "/{entitlement_id}", status_code=204)
-def delete_entitlement(entitlement_id: str, store: StoreDep) -> Response:
-    with store.lock:
-        ENTITLEMENTS.get(store, entitlement_id)
-        del store.objects.entitlements[entitlement_id]
-    return Response(status_code=204)

@@ -1,7 +1,8 @@
-"""vRA error bodies: `{"errors":[{code, source, message, systemMessage, moreInfoUrl}]}` (facts §1).
+"""vRA error bodies: `{"errors":[{code, source, message, systemMessage, moreInfoUrl}]}`.
 
-Only 90135 (bad credentials) and 20116 (not found) are seen in vRA itself; 10101 (already
-exists) and 10120 (in use) are the wire contract's choices; the rest are the lab's own numbers.
+Codes seen in captured vRA 7 answers (docs/vra7-api.md, Errors): 90135 bad credentials, 20116
+not found, 10101 "Invalid argument." with the particulars in `systemMessage`. 10140 (already
+exists) and 10120 (in use) are the lab's own choices; so are the rest.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ M = TypeVar("M", bound=BaseModel)
 AUTH_FAILED = 90135
 NOT_AUTHENTICATED = 90136
 NOT_FOUND = 20116
-ALREADY_EXISTS = 10101
+ALREADY_EXISTS = 10140
 IN_USE = 10120
-INVALID = 10000
+INVALID = 10101
+INVALID_MESSAGE = "Invalid argument."
 INJECTED = 50000
 INTERNAL = 50001
+NOT_IMPLEMENTED = 50002
 
 
 class VraError(Exception):
@@ -49,9 +52,16 @@ def error_body(code: int, message: str, system_message: str | None = None) -> di
 
 
 def error_response(
-    status: int, code: int, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    system_message: str | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(code, message, system_message), status_code=status, headers=headers
+    )
 
 
 def not_found(kind: str, key: str) -> VraError:
@@ -59,7 +69,8 @@ def not_found(kind: str, key: str) -> VraError:
 
 
 def invalid(message: str) -> VraError:
-    return VraError(400, INVALID, message)
+    """400 as vRA answers a bad argument: a fixed message, the particulars in systemMessage."""
+    return VraError(400, INVALID, INVALID_MESSAGE, message)
 
 
 def already_exists(kind: str, key: str) -> VraError:

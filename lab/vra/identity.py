@@ -1,9 +1,10 @@
-"""identity service: bearer tokens (facts §2), business groups and principals for entitlements."""
+"""identity service: bearer tokens, business groups, and the users and groups entitlements name
+(docs/vra7-api.md, Identity)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from lab.vra.errors import (
     AUTH_FAILED,
     NOT_AUTHENTICATED,
     VraError,
+    invalid,
     not_found,
     parse_body,
 )
@@ -36,6 +38,9 @@ def require_token(request: Request, store: StoreDep) -> Token:
         reason = "missing" if token_id is None else "invalid or expired"
         raise VraError(401, NOT_AUTHENTICATED, f"Authentication required: bearer token {reason}")
     return token
+
+
+TokenDep = Annotated[Token, Depends(require_token)]
 
 
 class TokenRequest(BaseModel):
@@ -135,8 +140,42 @@ def _principal(store: Store, tenant: str, ref: str, kind: str) -> dict[str, Any]
     return doc
 
 
+def _search(store: Store, tenant: str, request: Request, kind: str) -> dict[str, Any]:
+    """The documented search of users (`principals`) or groups: `criteria` matches part of the
+    account name, `domain` the domain (docs/vra7-api.md, Principals). A list, so a ref that is
+    not of this kind is an empty page, never an error."""
+    query = ListQuery.from_request(request)
+    criteria = (request.query_params.get("criteria") or "").lower()
+    domain = (request.query_params.get("domain") or "").lower()
+    with store.lock:
+        _check_tenant(store, tenant)
+        refs = [p.ref for p in store.seed.principals if p.type == kind]
+        if kind == "USER":
+            refs += [u.username for u in store.seed.users if u.username not in refs]
+    found = []
+    for ref in refs:
+        name, _, ref_domain = ref.partition("@")
+        if criteria in name.lower() and (not domain or domain == ref_domain.lower()):
+            found.append(_principal(store, tenant, ref, kind))
+    return query.apply(found)
+
+
+@tenants.get("/principals")
+def search_users(tenant: str, request: Request, store: StoreDep) -> dict[str, Any]:
+    return _search(store, tenant, request, "USER")
+
+
+@tenants.get("/groups")
+def search_groups(tenant: str, request: Request, store: StoreDep) -> dict[str, Any]:
+    return _search(store, tenant, request, "GROUP")
+
+
 @tenants.get("/principals/{ref}")
 def get_user(tenant: str, ref: str, store: StoreDep) -> dict[str, Any]:
+    if principal_known(store, ref, "GROUP"):
+        # Real vRA answers a group's name here with an error other than 404 (issue 10; its
+        # exact form is not public): a client that takes "not 404" for "a user" fails here.
+        raise invalid(f"{ref} is not a user id")
     return _principal(store, tenant, ref, "USER")
 
 

@@ -1,4 +1,5 @@
-"""List queries as vRA 7 answers them: 1-based `page`/`limit`, the `$filter` forms we use (§1).
+"""List queries as vRA 7 answers them: 1-based `page`/`limit` (default 20), `$orderby`, and the
+`$filter` forms the project uses (docs/vra7-api.md, Paging).
 
 Supported `$filter` terms, joined with ` and `: `<path> eq '<text>'`, `<path> ne '<text>'` and
 `startswith(<path>,'<text>')`. A path may go through nested objects with `/`; as on catalog-service,
@@ -64,6 +65,19 @@ def parse_filter(expression: str) -> Predicate:
     return lambda item: all(term(item) for term in terms)
 
 
+_ORDER = re.compile(rf"^\s*({_PATH})(?:\s+(asc|desc))?\s*$")
+
+
+def _order(expression: str | None) -> tuple[str, bool] | None:
+    """`$orderby=<path> [asc|desc]`; stable paging needs it (docs/vra7-api.md, Paging)."""
+    if expression is None:
+        return None
+    match = _ORDER.match(expression)
+    if match is None:
+        raise invalid(f"Unsupported $orderby expression: {expression.strip()!r}")
+    return match.group(1), match.group(2) == "desc"
+
+
 def _positive_int(request: Request, key: str, default: int, upper: int) -> int:
     raw = request.query_params.get(key)
     if raw is None:
@@ -84,6 +98,7 @@ class ListQuery:
     page: int
     limit: int
     predicate: Predicate | None
+    order_by: tuple[str, bool] | None = None  # (path, descending)
 
     @classmethod
     def from_request(cls, request: Request) -> ListQuery:
@@ -92,10 +107,14 @@ class ListQuery:
             page=_positive_int(request, "page", 1, MAX_LIMIT),
             limit=_positive_int(request, "limit", DEFAULT_LIMIT, MAX_LIMIT),
             predicate=parse_filter(expression) if expression else None,
+            order_by=_order(request.query_params.get("$orderby")),
         )
 
     def apply(self, items: Iterable[dict[str, Any]]) -> dict[str, Any]:
         matching = [item for item in items if self.predicate is None or self.predicate(item)]
+        if self.order_by is not None:
+            path, descending = self.order_by
+            matching.sort(key=lambda item: str(_resolve(item, path) or ""), reverse=descending)
         offset = (self.page - 1) * self.limit
         content = matching[offset : offset + self.limit]
         return {

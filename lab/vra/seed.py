@@ -46,7 +46,7 @@ class Seed(_Model):
         SourceMachine(id="8d1f0a52-7c3e-4b8a-a6f4-2e9d51c07b3d", name="ubuntu-gpu-template")
     ]
     catalogItemDelaySeconds: float = Field(default=0.3, ge=0)
-    # vRA 7 does not document the lifetime; one sample token suggests about 8 h (facts §14.8).
+    # A captured vRA 7 token spans about 8 h (docs/vra7-api.md, Identity).
     tokenLifetimeSeconds: float = Field(default=8 * 3600, gt=0)
 
 

@@ -1,4 +1,4 @@
-"""software-service: software component types (facts §3; create/publish per contract, §14)."""
+"""software-service: software component types (docs/vra7-api.md, Software components)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from lab.vra.query import ListQuery
 from lab.vra.store import Store, StoreDep
 
 BASE = "/software-service/api/softwarecomponenttypes"
-# Script type ids: `bash` is the project's choice (facts §14.3 is unsure of the id and its shape).
-SCRIPT_TYPES = {"bash": "sh", "powershell": "ps1"}
-# Only INSTALL is confirmed; the other ids follow the UI's life-cycle names (facts §14.4).
+# Script type ids exactly as real exports spell them (docs/vra7-api.md, Script types).
+SCRIPT_TYPES = {"Bash": "sh", "powershell": "ps1"}
+# Life-cycle task ids seen in real exports: INSTALL, CONFIGURE, START (docs/vra7-api.md).
 TaskId = Literal["INSTALL", "CONFIGURE", "START", "UPDATE", "UNINSTALL"]
 
 

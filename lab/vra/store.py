@@ -63,6 +63,8 @@ class Objects:
     catalog_items: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Catalog item id -> time.monotonic() from which it is listed (it appears after publish).
     catalog_visible_at: dict[str, float] = field(default_factory=dict)
+    # Catalog item id -> what a request gets, fixed when its blueprint was last saved published.
+    request_snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     entitlements: dict[str, dict[str, Any]] = field(default_factory=dict)
     source_machines: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -191,6 +193,9 @@ class Store:
             state: dict[str, Any] = {
                 kind: {"count": len(items), "ids": list(items)} for kind, items in kinds.items()
             }
+            state["entitlements"]["activeIds"] = [
+                key for key, e in self.objects.entitlements.items() if e.get("status") == "ACTIVE"
+            ]
             state["catalogItems"]["pendingIds"] = [
                 item_id
                 for item_id, visible_at in self.objects.catalog_visible_at.items()
@@ -205,14 +210,33 @@ class Store:
 VSPHERE_MACHINE = "Infrastructure.CatalogItem.Machine.Virtual.vSphere"
 
 
-def source_machine_doc(machine_id: str, name: str) -> dict[str, Any]:
-    """A vSphere template as the iaas-proxy-provider lists it."""
+# Capacity of a template's one disk when nothing says otherwise (the lab's choice).
+DEFAULT_DISK_GB = 16
+
+
+def source_machine_doc(
+    machine_id: str, name: str, disk_gb: int = DEFAULT_DISK_GB
+) -> dict[str, Any]:
+    """A vSphere template as the iaas-proxy-provider returns it by id, with its disks; lists
+    leave `disks` out (docs/vra7-api.md, Source machines)."""
     return {
         "id": machine_id,
         "name": name,
         "description": None,
         "platformTypeId": VSPHERE_MACHINE,
         "isTemplate": True,
+        "disks": [
+            {
+                "id": 0,
+                "label": "Hard disk 1",
+                "capacity": disk_gb,
+                "volumeId": 0,
+                "is_clone": True,
+                "initial_location": "",
+                "storage_reservation_policy": "",
+                "userCreated": False,
+            }
+        ],
     }
 
 

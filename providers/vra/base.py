@@ -7,18 +7,19 @@ id is a replacement, everything else an in-place update.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest
 
+from providers import ownership
 from providers.base import SchemaProvider
 from providers.base import domain_props as domain_props  # re-exported for callers
 from providers.unknowns import UNKNOWN as UNKNOWN  # re-exported for callers and tests
 from providers.unknowns import contains_unknown
-from providers.vra.client import VraClient, client_for, path_segment
-from providers.vra.documents import PUBLISHED, status_body
+from providers.vra.client import VraClient, VraError, client_for
 from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
 
@@ -34,35 +35,17 @@ class EndpointArgs(TypedDict):
     """Skip TLS verification (logged as a warning)."""
 
 
-def converge_published(
-    client: VraClient,
-    collection: str,
-    object_id: str,
-    desired: dict[str, Any],
-    same: Callable[[dict[str, Any]], bool],
-    *,
-    new: bool,
-) -> dict[str, Any]:
-    """Make the object `object_id` match `desired` and be PUBLISHED; write only what differs.
-
-    Used by software components and blueprints, whose ids are client-chosen. `new` (a create):
-    POST first, with no look-up before it; a 409 (the id exists: a half-finished earlier run)
-    or a lost answer makes `VraClient.create` re-read by id and adopt what is there, which is
-    then converged like an update. Otherwise (an update) the object is read by id first and
-    POSTed again only if it vanished. `desired` may already say PUBLISHED (blueprints: facts §4,
-    K1 sample); when the stored object is not, a status PUT publishes it.
-    """
-    path = f"{collection}/{path_segment(object_id)}"
-    current = None if new else client.get(path)
-    if current is None:
-        current = client.create(collection, desired, lambda: client.get(path))
-    if not same(current):
-        client.put(path, {**desired, "publishStatus": current.get("publishStatus")})
-        current = {**desired, "publishStatus": current.get("publishStatus")}
-    if current.get("publishStatus") != PUBLISHED:
-        client.put(f"{path}/status", status_body(PUBLISHED))
-        current = {**current, "publishStatus": PUBLISHED}
-    return current
+def ensure_owned(
+    kind: str, name: str, found_owner: str | None, wanted: str | None, *, legacy: bool = False
+) -> None:
+    """An existing object may be adopted, changed or deleted only when its owner marker is this
+    resource's own (providers/ownership.py); anything else is `NotOwnedError`. `legacy`: the
+    object is in this resource's state from before markers existed (its state has no `owner`);
+    it may carry no marker and gets one with this write."""
+    if legacy and found_owner is None:
+        return
+    if found_owner != wanted:
+        raise ownership.NotOwnedError(kind, name, found_owner, wanted or "this resource")
 
 
 class VraProvider(SchemaProvider):
@@ -76,14 +59,20 @@ class VraProvider(SchemaProvider):
         configure_from_stack(req.config)
 
     def complete_id(
-        self, inputs: dict[str, Any], olds: dict[str, Any], key: str
+        self, inputs: dict[str, Any], olds: dict[str, Any], key: str, prefix: str = ""
     ) -> list[CheckFailure]:
         """Fill the client-chosen id `key` when absent: keep the one already in state (a
-        rename must not move the object), else derive it from `name`."""
-        if key in inputs or contains_unknown(inputs.get("name")) or "name" not in inputs:
+        rename must not move the object), else derive it from `name` and the owner's stack
+        (models.derive_id: unique per stack and per exact name)."""
+        name, owner = inputs.get("name"), inputs.get("owner")
+        if key in inputs or contains_unknown(name) or contains_unknown(owner) or name is None:
             return []
         same_vra = not _endpoint_moved(olds.get("endpoint"), inputs.get("endpoint"))
-        derived = olds.get(key) if olds.get(key) and same_vra else derive_id(inputs["name"])
+        derived = (
+            olds.get(key)
+            if olds.get(key) and same_vra
+            else derive_id(name, owner, prefix)
+        )
         if not VRA_ID.match(derived or ""):
             return [
                 CheckFailure(
@@ -111,6 +100,15 @@ class VraProvider(SchemaProvider):
             f"{self.kind} {id_!r} no longer exists in vRA (deleted outside Pulumi); "
             "run `pulumi refresh`, then `pulumi up` creates it again"
         )
+
+    @contextmanager
+    def explained(self, action: str, name: str) -> Iterator[None]:
+        """Errors from vRA reach the user with one clear line first: which object, what failed,
+        what to do; vRA's own answer follows."""
+        try:
+            yield
+        except VraError as exc:
+            raise exc.about(self.kind, name, action) from exc.__cause__
 
     @staticmethod
     def endpoint_of(props: dict[str, Any]) -> Endpoint:

@@ -71,8 +71,8 @@ class CatalogItemProvider(VraProvider):
         if (item.get("serviceRef") or {}).get("id") != spec.serviceId:
             # The service is not read first: its id comes from the CatalogService resource, and
             # vRA itself refuses an unknown one on this PUT. The ref carries the id only, as the
-            # entitlement's catalogItemRef does (facts §6); the samples in facts §5 also send a
-            # label, which vRA 7.3 is not confirmed to need.
+            # entitlement's catalogItemRef does (docs/vra7-api.md, Catalog); samples also send
+            # a label, which vRA 7.3 is not confirmed to need.
             item = {**item, "serviceRef": {"id": spec.serviceId}}
             path = f"{COLLECTION}/{path_segment(str(item['id']))}"
             try:
@@ -94,11 +94,13 @@ class CatalogItemProvider(VraProvider):
         return {**inputs, "catalogItemId": str(item["id"]), "name": item.get("name")}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._place(props, None)
+        with self.explained("place", f"item of blueprint {props.get('blueprintId')}"):
+            outs = self._place(props, None)
         return CreateResult(outs["catalogItemId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._place(news, id_))
+        with self.explained("place", id_):
+            return UpdateResult(self._place(news, id_))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         item = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
@@ -118,13 +120,13 @@ class CatalogItemProvider(VraProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Nothing to send: vRA removes the item when its blueprint is retired and deleted
-        # (facts §7: clearing serviceRef first is optional), and a destroy deletes the
+        # (clearing serviceRef first is optional), and a destroy deletes the
         # blueprint right after this resource (it depends on it). Skipping the GET + PUT that
         # would clear serviceRef means an item whose CatalogItem alone is removed from the
         # program stays in its service until its blueprint goes. The service holds no
         # dependency on the blueprint, so a destroy may delete it while the item is still in
         # it: the lab then empties the service; whether vRA 7.3 refuses that is not known
-        # (facts §14.6), and a refused delete succeeds on the next destroy.
+        # (docs/vra7-api.md, Not known), and a refused delete succeeds on the next destroy.
         return None
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider, domain_props
+from providers import ownership
+from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import mark_owner, service_document, split_owner
 from providers.vra.models import CatalogServiceInputs
@@ -23,47 +24,45 @@ def get_service(client: VraClient, service_id: str) -> dict[str, Any] | None:
     return service
 
 
+def is_own(marked: str | None, owner: str | None) -> bool:
+    """The marker is this resource's: its owner string, or the older "<project>/<stack>"
+    form services were marked with before markers named the resource."""
+    return bool(owner) and marked in (owner, ownership.stack_of(owner))
+
+
 class CatalogServiceProvider(VraProvider):
-    """Ownership: a service this stack created carries its owner marker in the description
-    (documents.mark_owner) and is deleted with the stack. One found by name with another
-    stack's marker, or with none, existed before: it is adopted, left as it is on delete, and
-    its marker is kept on writes, so two stacks sharing one service never delete each other's.
-    The marker also settles a create whose answer was lost (vRA stored it, the client timed
-    out): the next run finds the service by name with this stack's marker, so it is ours."""
+    """Ownership: a service this resource creates carries its owner marker in the description
+    and is retired with the stack (vRA 7 has no DELETE on services: GET, status DELETED, PUT,
+    as PowervRA's Remove-vRAService does). A service of that name that is not this resource's
+    (another stack's marker, or none: made by hand) is only used as the folder the items go
+    into: never written, never retired (`adopted` is true). The marker also settles a create
+    whose answer was lost: the next run finds the service by name with this marker."""
 
     inputs_model = CatalogServiceInputs
     kind = "CatalogService"
 
     def _ensure(self, spec: CatalogServiceInputs, props: dict[str, Any]) -> tuple[dict, bool]:
-        """Find the service by name or create it; returns (service, adopted)."""
+        """Find the service by name or create it; returns (service, used but not ours)."""
         client = self.client(props)
         # Look up before the POST: vRA 7 is not known to refuse a second service of the same
-        # name (facts §14.6), so POST-first could make a duplicate.
+        # name (docs/vra7-api.md), so POST-first could make a duplicate.
         service = client.find_one(COLLECTION, "name", spec.name)
-        found = service is not None
         if service is None:
             tenant = self.endpoint_of(props).tenant
             body = service_document(spec.name, spec.description, tenant, spec.owner)
-            # A 409/lost answer re-reads by name: whichever stack's service that finds is
-            # judged by its marker below.
             service = client.create(
                 COLLECTION, body, lambda: client.find_one(COLLECTION, "name", spec.name)
             )
-        if not spec.owner:  # no marker to go by: only what was there before is adopted
-            return service, found
+            if not spec.owner:
+                return service, False  # made just now, though no marker can prove it later
         _, marked = split_owner(service.get("description"))
-        return service, marked != spec.owner
+        return service, not is_own(marked, spec.owner)
 
     def _put_if_changed(
-        self,
-        client: VraClient,
-        service: dict[str, Any],
-        spec: CatalogServiceInputs,
-        adopted: bool,
+        self, client: VraClient, service: dict[str, Any], spec: CatalogServiceInputs
     ) -> dict[str, Any]:
-        _, marked = split_owner(service.get("description"))
-        # Only a service of ours gets (or changes to) our marker; an adopted one keeps its own.
-        description = mark_owner(spec.description, marked if adopted else spec.owner)
+        """Read-modify-write of a service of ours: only name and description change."""
+        description = mark_owner(spec.description, spec.owner)
         if service.get("name") == spec.name and (service.get("description") or "") == description:
             return service
         updated = {**service, "name": spec.name, "description": description}
@@ -80,23 +79,32 @@ class CatalogServiceProvider(VraProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec: CatalogServiceInputs = self.parse(props)
-        service, adopted = self._ensure(spec, props)
-        service = self._put_if_changed(self.client(props), service, spec, adopted)
+        with self.explained("create", spec.name):
+            service, adopted = self._ensure(spec, props)
+            if not adopted:
+                service = self._put_if_changed(self.client(props), service, spec)
         outs = self._outputs(spec, service, adopted)
         return CreateResult(outs["serviceId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec: CatalogServiceInputs = self.parse(news)
         client = self.client(news)
-        service = get_service(client, id_)
-        if service is None:
-            raise self.gone(id_)
-        adopted = bool(olds.get("adopted", False))
-        service = self._put_if_changed(client, service, spec, adopted)
+        with self.explained("update", spec.name):
+            service = get_service(client, id_)
+            if service is None:
+                raise self.gone(id_)
+            adopted = bool(olds.get("adopted", False))
+            if not adopted:
+                _, marked = split_owner(service.get("description"))
+                if not is_own(marked, olds.get("owner")):
+                    legacy = "owner" not in olds
+                    ensure_owned(self.kind, spec.name, marked, spec.owner, legacy=legacy)
+                service = self._put_if_changed(client, service, spec)
         return UpdateResult(self._outputs(spec, service, adopted))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        service = get_service(self.client(props), id_)
+        with self.explained("read", id_):
+            service = get_service(self.client(props), id_)
         if service is None:
             return ReadResult("", {})
         text, _ = split_owner(service.get("description"))
@@ -111,14 +119,24 @@ class CatalogServiceProvider(VraProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if props.get("adopted"):
-            # Not this stack's (another stack's marker, or none): others may rely on it.
-            return
-        self.client(props).delete(f"{COLLECTION}/{path_segment(id_)}")
+            return  # not this resource's: others rely on it
+        client = self.client(props)
+        with self.explained("retire", str(props.get("name") or id_)):
+            service = get_service(client, id_)
+            if service is None:
+                return
+            _, marked = split_owner(service.get("description"))
+            if not is_own(marked, props.get("owner")):
+                ensure_owned(self.kind, str(service.get("name")), marked, props.get("owner"))
+            client.put(
+                f"{COLLECTION}/{path_segment(id_)}",
+                {**service, "status": "DELETED", "statusName": "Deleted"},
+            )
 
 
 class CatalogService(Resource, module="vra", name="CatalogService"):
-    """A vRA catalog service; an existing one with the same name is adopted and kept on delete
-    unless it carries this stack's `owner` marker (then it is this stack's own)."""
+    """A vRA catalog service; an existing one of the same name that is not this resource's is
+    used as it is (never written or retired)."""
 
     endpoint: pulumi.Output[dict]
     name: pulumi.Output[str]
@@ -135,7 +153,7 @@ class CatalogService(Resource, module="vra", name="CatalogService"):
         owner: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`owner`: "<project>/<stack>" of the stack that owns a service it creates."""
+        """`owner`: ownership.owner_of(project, stack, resource_name)."""
         props: dict[str, Any] = {
             "endpoint": endpoint,
             "name": name,

@@ -1,4 +1,4 @@
-"""vRA 7.3 REST client shared by the vRA dynamic resources.
+"""vRA 7 REST client shared by the vRA dynamic resources (routes: docs/vra7-routes.md).
 
 One client (one requests Session, one bearer token) per process per endpoint + user, kept in a
 module-level registry guarded by a lock: the provider host runs up to four calls at once on one
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 PAGE_LIMIT = 100
+ORDER_BY = "id asc"
 # Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
 RENEW_MARGIN_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 30.0
@@ -55,10 +56,39 @@ class VraError(RuntimeError):
             code,
             message,
         )
-        where = f"vRA {method} {path}"
-        what = f"HTTP {status}" if status is not None else "no response"
-        code_part = f" (code {code})" if code is not None else ""
-        super().__init__(f"{where} failed: {what}{code_part}: {message}")
+        super().__init__(f"{self.headline()}\n  vRA {method} {path}: {self.answer()}")
+
+    def answer(self) -> str:
+        """What vRA answered, e.g. "HTTP 400 (code 10101): Invalid argument. ..."."""
+        what = f"HTTP {self.status}" if self.status is not None else "no response"
+        code_part = f" (code {self.code})" if self.code is not None else ""
+        return f"{what}{code_part}: {self.message}"
+
+    def hint(self) -> str:
+        """What the user can do about it."""
+        if self.status is None or self.status >= 500:
+            return "vRA did not complete the call; run `pulumi up` again (it resumes)"
+        if self.status == 401:
+            return "check 'username' and 'password' in config 'gpu-mlaas:vra'"
+        if self.status == 403:
+            return "give the vRA user the catalog and blueprint administrator roles"
+        if self.status == 404:
+            return "it was deleted outside Pulumi; run `pulumi refresh`"
+        if self.status == 409:
+            return "another object holds this name or id; rename the offering or remove it"
+        return "fix the input named above and run `pulumi up` again"
+
+    def about(self, kind: str, name: str, action: str) -> VraError:
+        """The same error, its first line naming the object and what was being done."""
+        self.args = (
+            f"{kind} {name!r}: cannot {action}: {self.headline()}\n"
+            f"  vRA {self.method} {self.path}: {self.answer()}",
+        )
+        return self
+
+    def headline(self) -> str:
+        """One line: what vRA said and what to do."""
+        return f"{self.message.splitlines()[0] if self.message else 'error'}; {self.hint()}"
 
     @classmethod
     def from_response(cls, method: str, path: str, resp: requests.Response) -> VraError:
@@ -71,7 +101,11 @@ class VraError(RuntimeError):
         if errors and isinstance(errors[0], dict):
             first = errors[0]
             code = first.get("code")
-            message = first.get("message") or first.get("systemMessage") or message
+            # vRA puts a fixed text in `message` ("Invalid argument.") and the particulars in
+            # `systemMessage` (docs/vra7-api.md, Errors): keep both.
+            parts = [first.get("message"), first.get("systemMessage")]
+            kept = [str(p) for i, p in enumerate(parts) if p and p not in parts[:i]]
+            message = " ".join(kept) or message
         return cls(method, path, resp.status_code, message, code)
 
 
@@ -290,10 +324,16 @@ class VraClient:
     def iter_list(
         self, path: str, *, filter_: str | None = None, params: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every `content` element of a paged list (pages are 1-based)."""
+        """Every `content` element of a paged list (pages are 1-based). Always ordered: vRA 7
+        can repeat or skip elements across pages of an unordered list (docs/vra7-api.md)."""
         page, total_pages = 1, 1
         while page <= total_pages:
-            query: dict[str, Any] = {**(params or {}), "page": page, "limit": PAGE_LIMIT}
+            query: dict[str, Any] = {
+                "$orderby": ORDER_BY,
+                **(params or {}),
+                "page": page,
+                "limit": PAGE_LIMIT,
+            }
             if filter_:
                 query["$filter"] = filter_
             data = self.request("GET", path, params=query, ok=(200,)).json()
@@ -318,9 +358,10 @@ class VraClient:
     ) -> dict[str, Any]:
         """POST `body`, then return the stored object as read back by `reread`.
 
-        vRA's POST body is not relied on (contract). If the POST's outcome is unknown
-        (connection lost, 5xx) or vRA says it already exists (409), `reread` decides: an object
-        that is there is adopted, so a retried create leaves no duplicate.
+        vRA's POST body is not relied on. If the POST's outcome is unknown (connection lost,
+        5xx) or vRA says it already exists (409), `reread` decides: it returns the object only
+        when its owner marker proves it is the caller's own (a retry after a lost answer), and
+        raises `ownership.NotOwnedError` for anyone else's, so nothing is adopted by accident.
         """
         try:
             self.request("POST", path, json=body, ok=(200, 201))

@@ -1,7 +1,8 @@
-"""vRA 7.3 document shapes: plain functions from validated inputs to JSON and back.
+"""vRA 7 document shapes: plain functions from validated inputs to JSON and back.
 
-No HTTP here, so the shapes are testable on their own. Every choice the fact sheet marks as
-uncertain (facts/vra-api.md §14) is made in this module, once, with a comment citing it.
+No HTTP here, so the shapes are testable on their own. Each shape follows a public source named
+in docs/vra7-api.md; where the sources are silent, the choice is made here, once, and the doc
+says so.
 """
 
 from __future__ import annotations
@@ -36,14 +37,25 @@ _MACHINE_KEYS = frozenset(
         "machine_prefix",
         "blueprint_type",
         "nics",
+        "disks",
+        # Keys vRA's designer adds to exported machines (docs/vra7-api.md).
+        "allow_storage_policies",
+        "display_location",
+        "max_network_adapters",
+        "max_volumes",
+        "security_groups",
+        "security_tags",
+        "source_machine_external_snapshot",
+        "source_machine_vmsnapshot",
+        "description",
     }
 )
 DEFAULT_MACHINE_PREFIX = "Use group default"
 
 
 def status_body(status: str) -> str:
-    """Body of PUT .../{id}/status: a bare JSON string. §14.2: assumed for software components
-    by analogy with the documented blueprint call."""
+    """Body of PUT .../{id}/status: a bare JSON string (documented for blueprints, taken for
+    software components too; docs/vra7-api.md, Publishing)."""
     return status
 
 
@@ -124,11 +136,11 @@ def software_component_document(
     return {
         "id": component_id,
         "name": spec.name,
-        "description": spec.description,
+        "description": ownership.mark(spec.description, spec.owner),
         "publishStatus": publish_status,
         "containerFieldId": CONTAINER_FIELD,
         "schema": {"fields": fields},
-        # §14.3: `scriptTypeId` as a plain string (vendor export form); §14.4: only INSTALL.
+        # `scriptTypeId` a plain string as in real exports ("Bash"; docs/vra7-api.md).
         "lifecycleTasks": [
             {
                 "taskDescriptorRef": {"id": INSTALL_TASK, "label": "Install"},
@@ -144,7 +156,7 @@ def software_component_document(
 
 def _script_type(script: dict[str, Any]) -> str:
     value = script.get("scriptTypeId")
-    if isinstance(value, dict):  # §14.3: the reference shows an object form too
+    if isinstance(value, dict):  # the reference's data structure page shows an object form
         return str(value.get("id") or value.get("name") or "")
     return str(value or "")
 
@@ -164,9 +176,11 @@ def parse_software_component(doc: dict[str, Any]) -> dict[str, Any]:
     for task in doc.get("lifecycleTasks") or []:
         if (task.get("taskDescriptorRef") or {}).get("id") == INSTALL_TASK:
             script = task.get("script") or {}
+    description, owner = ownership.split(doc.get("description"))
     return {
         "name": doc.get("name"),
-        "description": doc.get("description") or "",
+        "description": description,
+        "owner": owner,
         "properties": properties,
         "installScript": script.get("scriptContent") or "",
         "scriptType": _script_type(script),
@@ -174,145 +188,213 @@ def parse_software_component(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# -- composite blueprint (composition-service) ---------------------------------------------
+# -- composite blueprint (composition-service blueprint documents) -------------------------
+
+NETWORK_TYPE = "Infrastructure.Network.Network.Existing"
+NETWORK_COMPONENT = "ml_network"
+OWNER_PROPERTY = "MLaaS.ManagedBy"
+# The components this project writes; anything else in a stored blueprint is kept as it is.
+OUR_COMPONENTS = frozenset({MACHINE_COMPONENT, NETWORK_COMPONENT, SOFTWARE_COMPONENT})
+
+
+def binding(component_id: str) -> str:
+    """`${_resource~<id>}`: in a blueprint document this is a binding, not a string
+    (docs/vra7-api.md, Blueprint documents)."""
+    return "${_resource~" + component_id + "}"
+
+
+def binding_target(value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith("${_resource~") and value.endswith("}"):
+        return value[len("${_resource~") : -1]
+    return None
+
+
+def _fixed(value: Any) -> dict[str, Any]:
+    return {"fixed": value}
+
+
+def _sized(value: int) -> dict[str, Any]:
+    """cpu/memory/storage as exports carry them: default, min and max (all the same here)."""
+    return {"default": value, "min": value, "max": value}
+
+
+def field_value(value: Any) -> Any:
+    """What a document data field holds: `fixed`, else `default`, else the plain value."""
+    if isinstance(value, dict):
+        return value.get("fixed", value.get("default", value.get("max")))
+    return value
+
+
+def sized_disks(template_disks: list[dict[str, Any]], storage_gb: int) -> list[dict[str, Any]]:
+    """The template's disks as the blueprint clones them (exports list each disk of the source
+    machine); the first grows so that the disks hold `storage_gb`. Raises when the template's
+    disks alone are larger than `storage_gb`."""
+    disks = [
+        {
+            "capacity": int(d.get("capacity") or 0),
+            "id": d.get("id", index),
+            "initial_location": d.get("initial_location") or "",
+            "is_clone": True,
+            "label": d.get("label") or f"Hard disk {index + 1}",
+            "storage_reservation_policy": d.get("storage_reservation_policy") or "",
+            "userCreated": False,
+            "volumeId": d.get("volumeId", index),
+        }
+        for index, d in enumerate(template_disks)
+    ]
+    total = sum(d["capacity"] for d in disks)
+    if total > storage_gb:
+        raise ValueError(
+            f"input 'storageGb' ({storage_gb} GB) is below the template's disks ({total} GB); "
+            "raise diskGb of the offering"
+        )
+    if disks:
+        disks[0]["capacity"] += storage_gb - total
+    return disks
 
 
 def blueprint_document(
     blueprint_id: str,
     spec: BlueprintInputs,
     *,
-    tenant: str,
     source_machine_id: str,
-    publish_status: str = DRAFT,
+    disks: list[dict[str, Any]],
+    status: str = PUBLISHED,
 ) -> dict[str, Any]:
-    """A `CompositeBlueprint`: one vSphere clone machine, optionally a software component on it."""
+    """A blueprint document: one vSphere clone machine, its network, its software component."""
     data: dict[str, Any] = {
-        "action": _fixed_string(spec.cloneType),
-        "provisioning_workflow": _entity_ref(
-            "Infrastructure.Compute.ProvisioningWorkflow", "CloneWorkflow", "CloneWorkflow"
-        ),
-        "source_machine": _entity_ref(
-            "Infrastructure.Virtual.Schema", source_machine_id, spec.templateName
-        ),
-        "source_machine_name": _fixed_string(spec.templateName),
-        "guest_customization_specification": _fixed_string(spec.customizationSpec),
-        "blueprint_type": _fixed_string("1"),
-        "cpu": _int_fixed_range(spec.cpu),
-        "memory": _int_fixed_range(spec.memoryMb),
-        "storage": _int_fixed_range(spec.storageGb),
-        "_cluster": _field(
-            minValue=_constant("integer", 1),
-            maxValue=_constant("integer", spec.maxInstances),
-            defaultValue=_constant("integer", 1),
-        ),
-        "machine_prefix": _entity_ref(
-            "Infrastructure.Compute.MachinePrefix",
-            spec.machinePrefix or DEFAULT_MACHINE_PREFIX,
-            spec.machinePrefix or DEFAULT_MACHINE_PREFIX,
-        ),
+        "_cluster": {"default": 1, "min": 1, "max": spec.maxInstances},
+        "action": _fixed(spec.cloneType),
+        "blueprint_type": _fixed("1"),
+        "cpu": _sized(spec.cpu),
+        "disks": disks,
+        "guest_customization_specification": spec.customizationSpec,
+        "machine_prefix": _fixed({"id": spec.machinePrefix or DEFAULT_MACHINE_PREFIX}),
+        "memory": _sized(spec.memoryMb),
+        "provisioning_workflow": _fixed({"id": "CloneWorkflow", "label": "CloneWorkflow"}),
+        "source_machine": _fixed({"id": source_machine_id, "label": spec.templateName}),
+        "source_machine_name": _fixed(spec.templateName),
+        "storage": _sized(spec.storageGb),
     }
+    components: dict[str, Any] = {}
     if spec.network:
-        data["nics"] = _nics(spec.network)
-    # §14.5: custom properties (e.g. VMware.Memory.Reservation) as extra data keys carrying a
-    # string `defaultValue` facet; the JSON encoding is inferred from the YAML form.
-    for key, value in sorted(spec.customProperties.items()):
-        data[key] = _field(defaultValue=_constant("string", value))
-    components: dict[str, Any] = {
-        MACHINE_COMPONENT: {"type": MACHINE_TYPE, "dependson": [], "data": data}
-    }
+        # As exports bind a NIC: an existing-network component, the NIC bound to it.
+        components[NETWORK_COMPONENT] = {
+            "type": NETWORK_TYPE,
+            "dependsOn": [],
+            "data": {"name": _fixed(spec.network)},
+        }
+        data["nics"] = [
+            {
+                "address": "",
+                "assignment_type": "DHCP",
+                "id": 0,
+                "load_balancing": "",
+                "network": binding(NETWORK_COMPONENT),
+            }
+        ]
+    # Custom properties (e.g. VMware.Memory.Reservation) are plain data keys, as in exports.
+    data.update(sorted(spec.customProperties.items()))
+    components[MACHINE_COMPONENT] = {"type": MACHINE_TYPE, "dependsOn": [], "data": data}
     if spec.softwareComponentId:
-        # §14.5: the YAML binding `${_resource~<machine>}` carried as a fixed string.
-        binding = "${_resource~" + MACHINE_COMPONENT + "}"
+        software_data: dict[str, Any] = {CONTAINER_FIELD: binding(MACHINE_COMPONENT)}
+        for key, value in sorted(spec.softwareProperties.items()):
+            software_data[key] = {"default": value}
         components[SOFTWARE_COMPONENT] = {
             "type": spec.softwareComponentId,
-            "dependson": [MACHINE_COMPONENT],
-            "data": {CONTAINER_FIELD: _fixed_string(binding)},
+            "dependsOn": [],
+            "data": software_data,
         }
     properties: dict[str, Any] = {}
     if spec.pool:
-        properties[POOL_PROPERTY] = _fixed_string(spec.pool)
+        properties[POOL_PROPERTY] = _fixed(spec.pool)
+    if spec.owner:
+        properties[OWNER_PROPERTY] = _fixed(spec.owner)
     return {
         "id": blueprint_id,
         "name": spec.name,
         "description": spec.description,
-        "tenantId": tenant,
-        "publishStatus": publish_status,
+        "status": status,
         "properties": properties,
-        "propertyGroups": [],
         "components": components,
     }
 
 
-def _nics(network: str) -> dict[str, Any]:
-    """One DHCP NIC on the named network profile. §14: encoded like an exported `disks` list
-    (multiple COMPLEX items of key/value entries); not confirmed against a live vRA."""
-    entries = [
-        {"key": "network_profile", "value": {"type": "string", "value": network}},
-        {"key": "assignment_type", "value": {"type": "string", "value": "DHCP"}},
-        {"key": "id", "value": {"type": "integer", "value": 0}},
-    ]
-    item = {
-        "type": "complex",
-        "componentTypeId": "com.vmware.csp.iaas.blueprint.service",
-        "classId": "Infrastructure.Compute.Machine.Nic",
-        "typeFilter": None,
-        "values": {"entries": entries},
+def merge_blueprint(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """Read-modify-write: `desired` written over what vRA holds; server fields (version, layout,
+    externalId, ...), properties and components this project does not write are kept."""
+    properties = {
+        k: v
+        for k, v in (current.get("properties") or {}).items()
+        if k not in (POOL_PROPERTY, OWNER_PROPERTY)
     }
-    return _field(
-        fixedValue={
-            "type": "constant",
-            "value": {"type": "multiple", "elementTypeId": "COMPLEX", "items": [item]},
-        }
-    )
+    components = {
+        k: v for k, v in (current.get("components") or {}).items() if k not in OUR_COMPONENTS
+    }
+    return {
+        **current,
+        "name": desired["name"],
+        "description": desired["description"],
+        "status": current.get("status") or desired["status"],
+        "properties": {**properties, **desired["properties"]},
+        "components": {**components, **desired["components"]},
+    }
 
 
-def _nic_network(field: Any) -> str | None:
-    value = _facet_value(field, "fixedValue")
-    for item in (value or {}).get("items") or [] if isinstance(value, dict) else []:
-        for entry in (item.get("values") or {}).get("entries") or []:
-            if entry.get("key") == "network_profile":
-                return (entry.get("value") or {}).get("value")
-    return None
+def blueprint_owner(doc: dict[str, Any]) -> str | None:
+    value = field_value((doc.get("properties") or {}).get(OWNER_PROPERTY))
+    return str(value) if value else None
 
 
 def parse_blueprint(doc: dict[str, Any]) -> dict[str, Any]:
-    """Domain fields of a stored blueprint (what `read` reports)."""
+    """Domain fields of a stored blueprint document (what `read` reports)."""
     components = doc.get("components") or {}
-    machine_id = next(
-        (k for k, c in components.items() if (c or {}).get("type") == MACHINE_TYPE), None
-    )
-    data = (components.get(machine_id) or {}).get("data") or {} if machine_id else {}
+    machine = next(
+        (c for c in components.values() if (c or {}).get("type") == MACHINE_TYPE), None
+    ) or {}
+    data = machine.get("data") or {}
     software = next(
-        (c for k, c in components.items() if k != machine_id and isinstance(c, dict)), None
+        (
+            c
+            for c in components.values()
+            if isinstance(c, dict) and not str(c.get("type", "")).startswith("Infrastructure.")
+        ),
+        None,
     )
-    prefix_ref = _facet_value(data.get("machine_prefix"), "fixedValue") or {}
+    network = next(
+        (c for c in components.values() if (c or {}).get("type") == NETWORK_TYPE), None
+    )
+    prefix_ref = field_value(data.get("machine_prefix"))
     prefix = prefix_ref.get("id") if isinstance(prefix_ref, dict) else None
-    source_ref = _facet_value(data.get("source_machine"), "fixedValue") or {}
-    custom = {
-        key: str(_facet_value(value, "defaultValue", "fixedValue") or "")
-        for key, value in data.items()
-        if key not in _MACHINE_KEYS
-    }
-    pool = _facet_value((doc.get("properties") or {}).get(POOL_PROPERTY), "fixedValue")
+    source_ref = field_value(data.get("source_machine"))
+    software_data = dict((software or {}).get("data") or {})
+    host = software_data.pop(CONTAINER_FIELD, None)
     return {
         "name": doc.get("name"),
         "description": doc.get("description") or "",
-        "pool": pool,
-        "templateName": _facet_value(data.get("source_machine_name"), "fixedValue"),
+        "pool": field_value((doc.get("properties") or {}).get(POOL_PROPERTY)),
+        "templateName": field_value(data.get("source_machine_name")),
         "sourceMachineId": source_ref.get("id") if isinstance(source_ref, dict) else None,
-        "customizationSpec": _facet_value(
-            data.get("guest_customization_specification"), "fixedValue"
-        ),
-        "cloneType": _facet_value(data.get("action"), "fixedValue"),
-        "cpu": _facet_value(data.get("cpu"), "maxValue", "fixedValue", "defaultValue"),
-        "memoryMb": _facet_value(data.get("memory"), "maxValue", "fixedValue", "defaultValue"),
-        "storageGb": _facet_value(data.get("storage"), "maxValue", "fixedValue", "defaultValue"),
-        "maxInstances": _facet_value(data.get("_cluster"), "maxValue"),
+        "customizationSpec": field_value(data.get("guest_customization_specification")),
+        "cloneType": field_value(data.get("action")),
+        "cpu": field_value(data.get("cpu")),
+        "memoryMb": field_value(data.get("memory")),
+        "storageGb": field_value(data.get("storage")),
+        "maxInstances": (data.get("_cluster") or {}).get("max"),
         "machinePrefix": None if prefix in (None, DEFAULT_MACHINE_PREFIX) else prefix,
-        "network": _nic_network(data.get("nics")),
-        "softwareComponentId": software.get("type") if software else None,
-        "customProperties": custom,
-        "publishStatus": doc.get("publishStatus"),
+        "network": field_value((network or {}).get("data", {}).get("name")),
+        # A software component counts only when it is bound to the machine.
+        "softwareComponentId": software.get("type")
+        if software and binding_target(host) in components
+        else None,
+        "softwareProperties": {k: str(field_value(v)) for k, v in software_data.items()},
+        "customProperties": {
+            key: str(field_value(value))
+            for key, value in data.items()
+            if key not in _MACHINE_KEYS
+        },
+        "owner": blueprint_owner(doc),
+        "publishStatus": doc.get("status"),
     }
 
 
@@ -328,8 +410,8 @@ split_owner = ownership.split
 def service_document(
     name: str, description: str, tenant: str, owner: str | None = None
 ) -> dict[str, Any]:
-    """A catalog service, as PowervRA's New-vRAService sends it (facts §5), marked with the
-    stack that creates it."""
+    """A catalog service, as PowervRA's New-vRAService sends it (docs/vra7-api.md), marked with
+    the resource that creates it."""
     return {
         "name": name,
         "description": mark_owner(description, owner),
@@ -346,17 +428,18 @@ def entitlement_document(
     *,
     name: str,
     description: str,
+    owner: str | None,
     tenant: str,
     business_group_id: str,
     business_group_name: str,
     principals: list[dict[str, str]],
     catalog_item_ids: list[str],
 ) -> dict[str, Any]:
-    """An entitlement of one business group (facts §6): keys and list shapes exactly as vRA
-    expects (lower-case keys or an object instead of a list silently save nothing, §13)."""
+    """An entitlement of one business group: keys and list shapes exactly as vRA expects
+    (lower-case keys or an object instead of a list silently save nothing; docs/vra7-api.md)."""
     return {
         "name": name,
-        "description": description,
+        "description": mark_owner(description, owner),
         "status": "ACTIVE",
         "statusName": "Active",
         "localScopeForActions": True,

@@ -7,12 +7,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider, domain_props
+from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, VraError, path_segment
-from providers.vra.documents import entitlement_document
+from providers.vra.documents import entitlement_document, split_owner
 from providers.vra.models import EntitlementInputs
 
 COLLECTION = "/catalog-service/api/entitlements"
+INACTIVE = "INACTIVE"
 
 
 def find_business_group(client: VraClient, tenant: str, name: str) -> str:
@@ -30,16 +31,21 @@ def find_business_group(client: VraClient, tenant: str, name: str) -> str:
 
 
 def resolve_principal(client: VraClient, tenant: str, ref: str) -> dict[str, str]:
-    """`{ref, type, value}` for a user or group `ref`; clear error naming it if neither."""
+    """`{ref, type, value}` for a user or group `ref`, through the documented searches of users
+    and of groups (`criteria`, `domain`); both answer a list, so nothing hangs on how vRA
+    answers a group's name on the user route (docs/vra7-api.md, Principals)."""
     base = f"/identity/api/tenants/{path_segment(tenant)}"
+    name, _, domain = ref.partition("@")
     for kind, collection in (("USER", "principals"), ("GROUP", "groups")):
-        found = client.get(f"{base}/{collection}/{path_segment(ref)}")
-        if found is not None:
-            return {"ref": ref, "type": kind, "value": str(found.get("name") or ref)}
+        params = {"criteria": name, "domain": domain}
+        for found in client.iter_list(f"{base}/{collection}", params=params):
+            principal = found.get("principalId") or {}
+            if f"{principal.get('name')}@{principal.get('domain')}".lower() == ref.lower():
+                return {"ref": ref, "type": kind, "value": str(found.get("name") or name)}
     raise VraError(
         "GET",
-        f"{base}/principals/{ref}",
-        404,
+        f"{base}/groups",
+        None,
         f"principal {ref!r} (input 'principals') is neither a user nor a group "
         f"in tenant {tenant!r}",
     )
@@ -48,9 +54,12 @@ def resolve_principal(client: VraClient, tenant: str, ref: str) -> dict[str, str
 def _summary(doc: dict[str, Any]) -> dict[str, Any]:
     """What this resource manages in an entitlement, in a comparable form."""
     organization = doc.get("organization") or {}
+    description, owner = split_owner(doc.get("description"))
     return {
         "name": doc.get("name"),
-        "description": doc.get("description") or "",
+        "description": description,
+        "owner": owner,
+        "status": doc.get("status"),
         "businessGroupId": organization.get("subtenantRef"),
         "principals": sorted(str(p.get("ref")) for p in doc.get("principals") or []),
         "catalogItemIds": sorted(
@@ -61,10 +70,23 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class EntitlementProvider(VraProvider):
+    """The description carries the owner marker. vRA 7.0-7.2 have no DELETE on entitlements:
+    a destroy ends this one INACTIVE with no items (PUT); a later create of the same resource
+    finds it by name with its own marker and makes it ACTIVE again. One with another marker,
+    or none, is never taken over."""
+
     inputs_model = EntitlementInputs
     kind = "Entitlement"
 
-    def _converge(self, props: dict[str, Any], entitlement_id: str | None) -> dict[str, Any]:
+    def _owned_by_name(self, client: VraClient, spec: EntitlementInputs) -> dict | None:
+        found = client.find_one(COLLECTION, "name", spec.name)
+        if found is not None:
+            ensure_owned(self.kind, spec.name, _summary(found)["owner"], spec.owner)
+        return found
+
+    def _converge(
+        self, props: dict[str, Any], entitlement_id: str | None, legacy: bool = False
+    ) -> dict[str, Any]:
         spec: EntitlementInputs = self.parse(props)
         client = self.client(props)
         tenant = self.endpoint_of(props).tenant
@@ -74,6 +96,7 @@ class EntitlementProvider(VraProvider):
         desired = entitlement_document(
             name=spec.name,
             description=spec.description,
+            owner=spec.owner,
             tenant=tenant,
             business_group_id=group_id,
             business_group_name=spec.businessGroup,
@@ -84,14 +107,14 @@ class EntitlementProvider(VraProvider):
             current = client.get(f"{COLLECTION}/{path_segment(entitlement_id)}")
             if current is None:
                 raise self.gone(entitlement_id)
+            found = _summary(current)["owner"]
+            ensure_owned(self.kind, spec.name, found, spec.owner, legacy=legacy)
         else:
-            current = client.find_one(COLLECTION, "name", spec.name)
+            current = self._owned_by_name(client, spec)
         if current is None:
-            current = client.create(
-                COLLECTION, desired, lambda: client.find_one(COLLECTION, "name", spec.name)
-            )
+            current = client.create(COLLECTION, desired, lambda: self._owned_by_name(client, spec))
         if _summary(current) != _summary(desired):
-            # PUT the full object: keep what vRA holds that this resource does not manage.
+            # Read-modify-write: keep what vRA holds that this resource does not manage.
             current = {**current, **desired, "id": current["id"]}
             client.put(f"{COLLECTION}/{path_segment(str(current['id']))}", current)
         return {
@@ -101,17 +124,21 @@ class EntitlementProvider(VraProvider):
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._converge(props, None)
+        with self.explained("create", str(props.get("name"))):
+            outs = self._converge(props, None)
         return CreateResult(outs["entitlementId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._converge(news, id_))
+        with self.explained("update", str(news.get("name"))):
+            return UpdateResult(self._converge(news, id_, legacy="owner" not in olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
-        if doc is None:
-            return ReadResult("", {})
+        with self.explained("read", str(props.get("name") or id_)):
+            doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
+        if doc is None or doc.get("status") == INACTIVE:
+            return ReadResult("", {})  # an ended entitlement is gone as far as Pulumi goes
         summary = _summary(doc)
+        del summary["status"]
         organization = doc.get("organization") or {}
         group_name = organization.get("subtenantLabel")
         if not group_name:
@@ -127,7 +154,19 @@ class EntitlementProvider(VraProvider):
         return ReadResult(id_, outs, self.inputs_of(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.client(props).delete(f"{COLLECTION}/{path_segment(id_)}")
+        client = self.client(props)
+        path = f"{COLLECTION}/{path_segment(id_)}"
+        with self.explained("end", str(props.get("name") or id_)):
+            current = client.get(path)
+            if current is None or current.get("status") == INACTIVE:
+                return
+            ensure_owned(self.kind, str(current.get("name")), _summary(current)["owner"],
+                         props.get("owner"))
+            client.put(
+                path,
+                {**current, "status": INACTIVE, "statusName": "Inactive",
+                 "entitledCatalogItems": []},
+            )
 
 
 class Entitlement(Resource, module="vra", name="Entitlement"):
@@ -148,10 +187,13 @@ class Entitlement(Resource, module="vra", name="Entitlement"):
         principals: pulumi.Input[list[pulumi.Input[str]]],
         catalog_item_ids: pulumi.Input[list[pulumi.Input[str]]],
         description: pulumi.Input[str] | None = None,
+        owner: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`owner`: ownership.owner_of(project, stack, resource_name)."""
         props: dict[str, Any] = {
             "endpoint": endpoint,
+            "owner": owner,
             "name": name,
             "description": description,
             "businessGroup": business_group,

@@ -6,12 +6,13 @@ with a message naming the key before anything is sent to vRA.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from providers.ownership import OWNER
+from providers.ownership import OWNER, stack_of
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
@@ -21,12 +22,26 @@ EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 PRINCIPAL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def derive_id(name: str) -> str:
-    """A vRA id from a display name, the way the vRA UI suggests one: letters and digits only."""
-    derived = re.sub(r"[^A-Za-z0-9]", "", name)
+SOFTWARE_PREFIX = "Software."  # how vRA forms software component ids (docs/vra7-api.md)
+
+
+def _letters(text: str, limit: int) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text)[:limit]
+
+
+def derive_id(name: str, owner: str | None = None, prefix: str = "") -> str:
+    """A vRA id from a display name: letters and digits, as the vRA UI suggests one. With an
+    owner, the stack and a short hash of the exact name and "<project>/<stack>" follow, so two
+    stacks, or two names differing only in punctuation (`ml-a`, `ml_a`), never share an id."""
+    derived = _letters(name, 60)
     if derived and not derived[0].isalpha():
         derived = "X" + derived
-    return derived[:128]
+    if owner and derived:
+        scope = stack_of(owner) or owner
+        digest = hashlib.sha256(f"{scope}\n{name}".encode()).hexdigest()[:8]
+        stack = _letters(scope.split("/")[-1], 20)
+        derived = f"{derived}_{stack}_{digest}" if stack else f"{derived}_{digest}"
+    return (prefix + derived)[:128] if derived else ""
 
 
 class EndpointInput(BaseModel):
@@ -44,10 +59,15 @@ class EndpointInput(BaseModel):
         return value.rstrip("/")
 
 
+Owner = Annotated[str, StringConstraints(pattern=OWNER.pattern)]
+
+
 class _Inputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     endpoint: EndpointInput
+    # Who creates the object (providers/ownership.py): "<project>/<stack>/<logical name>".
+    owner: Owner | None = None
 
 
 class SoftwareComponentInputs(_Inputs):
@@ -57,7 +77,8 @@ class SoftwareComponentInputs(_Inputs):
     # Property names become environment variables in the guest, so they must be valid ones.
     properties: dict[EnvName, str] = Field(default_factory=dict)
     installScript: NonEmpty
-    scriptType: NonEmpty = "bash"
+    # Script type ids as vRA 7 names them in exports (docs/vra7-api.md, Script types).
+    scriptType: Literal["Bash", "powershell"] = "Bash"
 
 
 class BlueprintInputs(_Inputs):
@@ -75,14 +96,15 @@ class BlueprintInputs(_Inputs):
     machinePrefix: NonEmpty | None = None
     network: NonEmpty | None = None
     softwareComponentId: VraId | None = None
+    # The software component's property values, carried by the blueprint so that a published
+    # blueprint hands requests the current ones (docs/vra7-api.md, Publishing).
+    softwareProperties: dict[EnvName, str] = Field(default_factory=dict)
     customProperties: dict[NonEmpty, str] = Field(default_factory=dict)
 
 
 class CatalogServiceInputs(_Inputs):
     name: NonEmpty
     description: str = ""
-    # The stack that owns a service it creates (recorded in vRA, see documents.mark_owner).
-    owner: Annotated[str, StringConstraints(pattern=OWNER.pattern)] | None = None
 
 
 class CatalogItemInputs(_Inputs):

@@ -8,18 +8,22 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from providers.vra.base import EndpointArgs, VraProvider, converge_published, domain_props
-from providers.vra.client import path_segment
+from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
+from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import (
     DRAFT,
+    PUBLISHED,
     parse_software_component,
     software_component_document,
+    split_owner,
+    status_body,
 )
-from providers.vra.models import SoftwareComponentInputs
+from providers.vra.models import SOFTWARE_PREFIX, SoftwareComponentInputs
 
 COLLECTION = "/software-service/api/softwarecomponenttypes"
 SCRIPT_FILE = Path(__file__).parent / "scripts" / "install-container.sh"
 _DOMAIN_KEYS = ("name", "description", "properties", "installScript", "scriptType")
+_COMPARED = (*_DOMAIN_KEYS, "owner")
 
 
 def default_install_script() -> str:
@@ -28,30 +32,59 @@ def default_install_script() -> str:
 
 
 class SoftwareComponentProvider(VraProvider):
+    """Ids are `Software.<Name>_<stack>_<hash>` (vRA's form, unique per stack and name). The
+    description carries the owner marker; only a component with this resource's marker is
+    adopted (after a lost answer), changed or deleted."""
+
     inputs_model = SoftwareComponentInputs
     kind = "SoftwareComponent"
     identity_keys = ("componentId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
-        return self.complete_id(inputs, olds, "componentId")
+        return self.complete_id(inputs, olds, "componentId", SOFTWARE_PREFIX)
 
-    def _converge(self, props: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    def _owned(
+        self, client: VraClient, spec: SoftwareComponentInputs, legacy: bool = False
+    ) -> dict[str, Any] | None:
+        """The stored component of this id, if it is this resource's; None if there is none."""
+        assert spec.componentId
+        doc = client.get(f"{COLLECTION}/{path_segment(spec.componentId)}")
+        if doc is None:
+            # A 409 with no such id: the name is taken; say by whom.
+            other = client.find_one(COLLECTION, "name", spec.name)
+            if other is not None:
+                _, owner = split_owner(other.get("description"))
+                ensure_owned(self.kind, spec.name, owner, spec.owner)
+            return None
+        owner = parse_software_component(doc)["owner"]
+        ensure_owned(self.kind, spec.componentId, owner, spec.owner, legacy=legacy)
+        return doc
+
+    def _converge(
+        self, props: dict[str, Any], *, new: bool, legacy: bool = False
+    ) -> dict[str, Any]:
         spec: SoftwareComponentInputs = self.parse(props)
         if not spec.componentId:
             raise ValueError("SoftwareComponent: input 'componentId' is missing (run check first)")
-        # POSTed as DRAFT and published by the status PUT: the fact sheet documents publishing
-        # in the POST body for blueprints only (§3, §4), so that saving is not taken here.
+        client = self.client(props)
+        path = f"{COLLECTION}/{path_segment(spec.componentId)}"
+        # POSTed as DRAFT and published by the documented status PUT.
         desired = software_component_document(spec.componentId, spec, DRAFT)
-        wanted = {k: parse_software_component(desired)[k] for k in _DOMAIN_KEYS}
-
-        def same(current: dict[str, Any]) -> bool:
-            parsed = parse_software_component(current)
-            return {k: parsed[k] for k in _DOMAIN_KEYS} == wanted
-
-        stored = converge_published(
-            self.client(props), COLLECTION, spec.componentId, desired, same, new=new
-        )
-        return self._outputs(spec.model_dump(exclude_none=True), spec.componentId, stored)
+        wanted = {k: parse_software_component(desired)[k] for k in _COMPARED}
+        # An update reads first; a component deleted outside Pulumi is POSTed again (its id is
+        # client-chosen, so it comes back as the same object).
+        current = None if new else self._owned(client, spec, legacy)
+        if current is None:
+            current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
+        parsed = parse_software_component(current)
+        if {k: parsed[k] for k in _COMPARED} != wanted:
+            # Read-modify-write: what vRA keeps on the object (version, dates) goes back as read.
+            current = {**current, **{k: v for k, v in desired.items() if k != "publishStatus"}}
+            client.put(path, current)
+        if current.get("publishStatus") != PUBLISHED:
+            client.put(f"{path}/status", status_body(PUBLISHED))
+            current = {**current, "publishStatus": PUBLISHED}
+        return self._outputs(spec.model_dump(exclude_none=True), spec.componentId, current)
 
     @staticmethod
     def _outputs(inputs: dict[str, Any], cid: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -63,14 +96,18 @@ class SoftwareComponentProvider(VraProvider):
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._converge(props, new=True)
+        with self.explained("create", str(props.get("name"))):
+            outs = self._converge(props, new=True)
         return CreateResult(outs["componentId"], outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._converge({**news, "componentId": id_}, new=False))
+        with self.explained("update", id_):
+            props = {**news, "componentId": id_}
+            return UpdateResult(self._converge(props, new=False, legacy="owner" not in olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
+        with self.explained("read", id_):
+            doc = self.client(props).get(f"{COLLECTION}/{path_segment(id_)}")
         if doc is None:
             return ReadResult("", {})
         parsed = parse_software_component(doc)
@@ -79,8 +116,15 @@ class SoftwareComponentProvider(VraProvider):
         return ReadResult(id_, outs, self.inputs_of(outs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        # 409 "in use by blueprint" surfaces as a VraError naming the blueprint.
-        self.client(props).delete(f"{COLLECTION}/{path_segment(id_)}")
+        client = self.client(props)
+        path = f"{COLLECTION}/{path_segment(id_)}"
+        with self.explained("delete", id_):
+            doc = client.get(path)
+            if doc is None:
+                return
+            ensure_owned(self.kind, id_, parse_software_component(doc)["owner"], props.get("owner"))
+            # 409 "in use by blueprint" surfaces as a VraError naming the blueprint.
+            client.delete(path)
 
 
 class SoftwareComponent(Resource, module="vra", name="SoftwareComponent"):
@@ -104,10 +148,13 @@ class SoftwareComponent(Resource, module="vra", name="SoftwareComponent"):
         description: pulumi.Input[str] | None = None,
         component_id: pulumi.Input[str] | None = None,
         script_type: pulumi.Input[str] | None = None,
+        owner: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`owner`: ownership.owner_of(project, stack, resource_name)."""
         props: dict[str, Any] = {
             "endpoint": endpoint,
+            "owner": owner,
             "name": name,
             "description": description,
             "componentId": component_id,

@@ -125,13 +125,24 @@ class LabEngine(mocks.Mocks):
 
     # -- running the program ----------------------------------------------------------------
     def up(self, config: Mapping[str, str], secret_keys: list[str]) -> dict[str, Any]:
-        """Evaluate `__main__.py` once with this config; returns the resolved stack outputs."""
+        """Evaluate `__main__.py` once with this config; returns the resolved stack outputs.
+        As Pulumi does, resources the program no longer declares are deleted at the end, after
+        every create (newest first), so a renamed resource exists before its old one goes."""
         self.operations = []
         try:
-            return run_program(self, config, secret_keys, project=self.project, stack=self.stack)
+            outputs = run_program(
+                self, config, secret_keys, project=self.project, stack=self.stack
+            )
         except BaseException:
             self._finish_in_flight()
             raise
+        declared = {key for _, key in self.operations}
+        for key in [k for k in reversed(self.order) if k not in declared]:
+            record = self.state.pop(key)
+            self.host.delete(record.id, self._urn(record.type, record.name), record.outputs)
+            self.order.remove(key)
+            self.operations.append(("delete", key))
+        return outputs
 
     def _finish_in_flight(self) -> None:
         """After a failed step the SDK leaves the other registrations outstanding on its event

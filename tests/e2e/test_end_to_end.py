@@ -143,16 +143,82 @@ def test_changing_max_instances_updates_exactly_that_blueprint(
     offerings[1]["maxInstances"] = 2
     config["gpu-mlaas:offerings"] = json.dumps(offerings)
     engine.up(config, deployment["secret_keys"])
+    deployment["config"] = config  # what the stack holds from now on
     changed = [(op, key) for op, key in engine.operations if op != "same"]
     assert changed == [("update", "pulumi-python:dynamic/vra:Blueprint::pytorch-gpu-blueprint")]
     api = VraApi(vra)
     api.login()
     blueprint_id = engine.state["pulumi-python:dynamic/vra:Blueprint::pytorch-gpu-blueprint"].id
-    document = api.get(f"/composition-service/api/blueprints/{blueprint_id}").json()
+    document = api.get(f"/composition-service/api/blueprintdocuments/{blueprint_id}").json()
     machine = next(c for c in document["components"].values()
                    if c["type"] == "Infrastructure.CatalogItem.Machine.Virtual.vSphere")
-    cluster = machine["data"]["_cluster"]["facets"]["maxValue"]["value"]["value"]
-    assert cluster == 2
+    assert machine["data"]["_cluster"] == {"default": 1, "min": 1, "max": 2}
+
+
+def _request_template(api: VraApi, item_id: str) -> dict[str, Any]:
+    path = f"/catalog-service/api/consumer/entitledCatalogItems/{item_id}/requests/template"
+    response = api.get(path)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def test_a_new_image_reaches_what_users_request(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    """vRA 7 copies software properties into a blueprint when it is published: a new image
+    must reach the blueprint too, or requests keep installing the old one."""
+    _, vra = labs
+    engine: LabEngine = deployment["engine"]
+    config = dict(deployment["config"])
+    offerings = json.loads(config["gpu-mlaas:offerings"])
+    with_image = next(o for o in offerings if o.get("image"))
+    item_id = deployment["outputs"]["catalogItemIds"][with_image["name"]]
+    api = VraApi(vra)
+    api.login()
+    software = _request_template(api, item_id)["software"]
+    assert software["data"]["image"] == with_image["image"]
+    assert software["data"]["host"] == "gpu_vm"  # the lab resolved the binding to the machine
+
+    with_image["image"] = "nvcr.io/nvidia/pytorch:24.01-py3"
+    config["gpu-mlaas:offerings"] = json.dumps(offerings)
+    engine.up(config, deployment["secret_keys"])
+    changed = sorted(key.split("::")[-1] for op, key in engine.operations if op != "same")
+    name = with_image["name"]
+    assert changed == [f"{name}-blueprint", f"{name}-software"]
+    assert _request_template(api, item_id)["software"]["data"]["image"] == with_image["image"]
+
+
+def test_renaming_an_offering_creates_the_new_objects_before_deleting_the_old(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, VraLab]
+) -> None:
+    _, vra = labs
+    engine: LabEngine = deployment["engine"]
+    config = dict(deployment["config"])
+    offerings = json.loads(config["gpu-mlaas:offerings"])
+    old_name = offerings[1]["name"]
+    new_name = old_name.replace("-", "_")  # differs only in punctuation: its own ids
+    offerings[1]["name"] = new_name
+    config["gpu-mlaas:offerings"] = json.dumps(offerings)
+    old_item = deployment["outputs"]["catalogItemIds"][old_name]
+    outputs = engine.up(config, deployment["secret_keys"])
+    deployment["config"] = config
+
+    ops = [(op, key.split("::")[-1]) for op, key in engine.operations if op != "same"]
+    created = [i for i, (op, key) in enumerate(ops) if op == "create"]
+    deleted = [i for i, (op, key) in enumerate(ops) if op == "delete"]
+    assert {key for op, key in ops if op == "create"} >= {f"{new_name}-blueprint"}
+    assert {key for op, key in ops if op == "delete"} >= {f"{old_name}-blueprint"}
+    assert max(created) < min(deleted)  # every new object exists before an old one goes
+    new_item = outputs["catalogItemIds"][new_name]
+    assert old_name not in outputs["catalogItemIds"] and new_item != old_item
+    api = VraApi(vra)
+    api.login()
+    assert api.get(f"/catalog-service/api/catalogItems/{new_item}").status_code == 200
+    assert api.get(f"/catalog-service/api/catalogItems/{old_item}").status_code == 404
+    software = _request_template(api, new_item)["software"]
+    assert software["data"]["host"] == "gpu_vm"
+    deployment["outputs"] = outputs
 
 
 def test_destroy_returns_both_labs_to_their_seed(
@@ -162,8 +228,10 @@ def test_destroy_returns_both_labs_to_their_seed(
     engine: LabEngine = deployment["engine"]
     engine.destroy()
     state = vra.state()
-    for kind in ("softwareComponents", "blueprints", "catalogItems", "services", "entitlements"):
+    for kind in ("softwareComponents", "blueprints", "catalogItems", "services"):
         assert state[kind]["count"] == 0, (kind, state[kind])
+    # vRA 7 has no DELETE for entitlements: they end INACTIVE, with no items.
+    assert state["entitlements"]["activeIds"] == []
     assert vm_names(vcsim) == deployment["vm_names_before"]
 
 

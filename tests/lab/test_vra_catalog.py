@@ -68,7 +68,7 @@ def item(vra_api: VraApi) -> dict[str, Any]:
     body = blueprint_body(
         "MLTensorFlowGPU", vra_api.source_machine(), "TFGpuMotd", name="ML TF GPU"
     )
-    vra_api.post(BLUEPRINTS, body | {"publishStatus": "PUBLISHED"})
+    vra_api.put_blueprint(body | {"status": "PUBLISHED"})
     return vra_api.wait_for_catalog_item("ML TF GPU")
 
 
@@ -91,9 +91,16 @@ def test_service_crud(vra_api: VraApi) -> None:
 
     duplicate = vra_api.post(SERVICES, service_body())
     assert duplicate.status_code == 409
-    assert vra_error(duplicate)["code"] == 10101
-    assert vra_api.delete(f"{SERVICES}/{service['id']}").status_code == 204
-    assert vra_api.get(f"{SERVICES}/{service['id']}").status_code == 404
+    assert vra_error(duplicate)["code"] == 10140
+    # vRA 7 has no DELETE on services (docs/vra7-routes.md): the lab says so as vRA would.
+    refused = vra_api.delete(f"{SERVICES}/{service['id']}")
+    assert refused.status_code == 405
+    assert vra_api.get(f"{SERVICES}/{service['id']}").status_code == 200
+
+
+def _retire(api: VraApi, service_id: str) -> None:
+    service = api.get(f"{SERVICES}/{service_id}").json() | {"status": "DELETED"}
+    assert api.put(f"{SERVICES}/{service_id}", service).status_code == 200
 
 
 def test_service_removed_by_put_with_status_deleted(vra_api: VraApi) -> None:
@@ -107,11 +114,11 @@ def test_service_removed_by_put_with_status_deleted(vra_api: VraApi) -> None:
 def test_bad_service_is_400(vra_api: VraApi) -> None:
     nameless = service_body()
     del nameless["name"]
-    assert "name" in vra_error(vra_api.post(SERVICES, nameless))["message"]
+    assert "name" in vra_error(vra_api.post(SERVICES, nameless))["systemMessage"]
     wrong_group = service_body() | {"organization": {"subtenantRef": "no-such-group"}}
     response = vra_api.post(SERVICES, wrong_group)
     assert response.status_code == 400
-    assert "no-such-group" in vra_error(response)["message"]
+    assert "no-such-group" in vra_error(response)["systemMessage"]
 
 
 def test_assign_item_to_service_with_full_put(vra_api: VraApi, item: dict[str, Any]) -> None:
@@ -130,7 +137,7 @@ def test_assign_item_to_service_with_full_put(vra_api: VraApi, item: dict[str, A
     assert [i["id"] for i in by_service.json()["content"]] == [item["id"]]
 
     # Deleting the service puts the item back to "no service".
-    vra_api.delete(f"{SERVICES}/{service['id']}")
+    _retire(vra_api, service["id"])
     assert vra_api.get(f"{ITEMS}/{item['id']}").json()["serviceRef"] is None
 
 
@@ -139,11 +146,11 @@ def test_item_put_checks(vra_api: VraApi, item: dict[str, Any]) -> None:
     unknown_service = full | {"serviceRef": {"id": "nope"}}
     response = vra_api.put(f"{ITEMS}/{item['id']}", unknown_service)
     assert response.status_code == 400
-    assert "nope" in vra_error(response)["message"]
+    assert "nope" in vra_error(response)["systemMessage"]
     rebound = full | {"providerBinding": {"bindingId": "x!::!y", "providerRef": {}}}
     response = vra_api.put(f"{ITEMS}/{item['id']}", rebound)
     assert response.status_code == 400
-    assert "providerBinding" in vra_error(response)["message"]
+    assert "providerBinding" in vra_error(response)["systemMessage"]
     assert vra_api.put(f"{ITEMS}/not-an-item", full).status_code in (400, 404)
     assert vra_api.get(f"{ITEMS}/not-an-item").status_code == 404
 
@@ -168,9 +175,11 @@ def test_entitlement_crud(vra_api: VraApi, item: dict[str, Any]) -> None:
     assert vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").json()["entitledCatalogItems"] == []
 
     assert vra_api.post(ENTITLEMENTS, entitlement_body(vra_api, None)).status_code == 409
-    assert vra_api.delete(f"{ENTITLEMENTS}/{entitlement['id']}").status_code == 204
-    assert vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").status_code == 404
-    assert vra_api.delete(f"{ENTITLEMENTS}/{entitlement['id']}").status_code == 404
+    # No DELETE before vRA 7.6: an entitlement ends INACTIVE, through PUT.
+    assert vra_api.delete(f"{ENTITLEMENTS}/{entitlement['id']}").status_code == 405
+    ended = vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").json() | {"status": "INACTIVE"}
+    assert vra_api.put(f"{ENTITLEMENTS}/{entitlement['id']}", ended).status_code == 200
+    assert vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").json()["status"] == "INACTIVE"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +190,7 @@ def test_entitlement_crud(vra_api: VraApi, item: dict[str, Any]) -> None:
         (lambda b: b["principals"][0].update(type="USER"), "ml-users@vsphere.local"),
         (lambda b: b["entitledCatalogItems"][0]["catalogItemRef"].update(id="no-item"), "no-item"),
         (lambda b: b.update(entitledServices=[{"serviceRef": {"id": "no-svc"}}]), "no-svc"),
-        # Lower-case keys / an object instead of a list must not be saved silently (facts §13).
+        # Lower-case keys or an object for a list must not save silently (docs/vra7-api.md).
         (lambda b: b.update(entitledCatalogItems={"catalogItemRef": {"id": "x"}}), "entitled"),
         (lambda b: b.update(principals=[]), "principal"),
     ],
@@ -193,7 +202,7 @@ def test_bad_entitlement_is_400_naming_it(
     change(body)
     response = vra_api.post(ENTITLEMENTS, body)
     assert response.status_code == 400
-    assert named in vra_error(response)["message"]
+    assert named in vra_error(response)["systemMessage"]
     assert vra_api.lab.state()["entitlements"]["count"] == 0
 
 
@@ -212,5 +221,30 @@ def test_deleting_an_entitled_blueprint_cleans_up(vra_api: VraApi, item: dict[st
     assert vra_api.get(f"{ITEMS}/{item['id']}").status_code == 404
     assert vra_api.get(f"{SERVICES}/{service['id']}/catalogItems").json()["content"] == []
     # The service goes too: the entitlement loses its service entry.
-    vra_api.delete(f"{SERVICES}/{service['id']}")
+    _retire(vra_api, service["id"])
     assert vra_api.get(f"{ENTITLEMENTS}/{entitlement['id']}").json()["entitledServices"] == []
+
+
+def test_requests_get_what_the_blueprint_was_published_with(
+    vra_api: VraApi, item: dict[str, Any]
+) -> None:
+    """A published blueprint snapshots its software properties (docs/vra7-api.md,
+    Publishing): changing only the software component changes nothing users request; saving
+    the blueprint again does. The template also shows which machine the software runs on."""
+    template = f"/catalog-service/api/consumer/entitledCatalogItems/{item['id']}/requests/template"
+    assert vra_api.get(template).status_code == 404  # in no service, entitled to no one
+    service = vra_api.post(SERVICES, service_body()).json()
+    vra_api.put(f"{ITEMS}/{item['id']}", item | {"serviceRef": {"id": service["id"]}})
+    assert vra_api.post(ENTITLEMENTS, entitlement_body(vra_api, item["id"])).status_code == 201
+
+    software = vra_api.get(template).json()["data"]["tf_sw"]
+    assert software["componentTypeId"] == "TFGpuMotd"
+    assert software["data"] == {"host": "gpu_vm", "tf_image": "tensorflow/tensorflow:latest-gpu"}
+
+    newer = software_component_body("TFGpuMotd", {"tf_image": "tensorflow/tensorflow:2.16-gpu"})
+    assert vra_api.put(f"{SOFTWARE}/TFGpuMotd", newer).status_code == 200
+    assert vra_api.get(template).json()["data"]["tf_sw"]["data"]["tf_image"].endswith(":latest-gpu")
+
+    stored = vra_api.get("/composition-service/api/blueprintdocuments/MLTensorFlowGPU").json()
+    assert vra_api.put_blueprint(stored).status_code == 200  # saved again while published
+    assert vra_api.get(template).json()["data"]["tf_sw"]["data"]["tf_image"].endswith(":2.16-gpu")

@@ -48,14 +48,14 @@ def test_bad_credentials_and_tenant_give_90135(vra: VraLab) -> None:
         assert response.status_code == 401
         error = vra_error(response)
         assert error["code"] == 90135
-        assert creds["username"] in error["message"]
+        assert creds["username"] in error["systemMessage"]
     assert vra.state()["tokens"]["count"] == 0
 
 
 def test_malformed_token_request_is_400_naming_the_key(vra: VraLab) -> None:
     response = VraApi(vra).post(TOKENS, {"username": vra.username, "tenant": vra.tenant})
     assert response.status_code == 400
-    assert "password" in vra_error(response)["message"]
+    assert "password" in vra_error(response)["systemMessage"]
 
 
 def test_calls_without_valid_token_are_401_with_error_body(vra: VraLab) -> None:
@@ -64,7 +64,7 @@ def test_calls_without_valid_token_are_401_with_error_body(vra: VraLab) -> None:
     api.token = "not-a-token"
     response = api.get("/composition-service/api/blueprints")
     assert response.status_code == 401
-    assert "invalid or expired" in vra_error(response)["message"]
+    assert "invalid or expired" in vra_error(response)["systemMessage"]
     assert api.call("HEAD", f"{TOKENS}/not-a-token").status_code == 401
     # Revoking needs a valid bearer token too.
     assert api.delete(f"{TOKENS}/not-a-token").status_code == 401
@@ -116,7 +116,21 @@ def test_principal_and_group_lookups(vra_api: VraApi) -> None:
         assert response.status_code == 404
         error = vra_error(response)
         assert error["code"] == 20116
-        assert path.rsplit("/", 1)[1] in error["message"]
+        assert path.rsplit("/", 1)[1] in error["systemMessage"]
+    # A group's name on the user route is not a 404 (issue 10): no client may read it so.
+    as_user = vra_api.get(f"{base}/principals/ml-users@vsphere.local")
+    assert as_user.status_code == 400 and vra_error(as_user)["code"] == 10101
+
+
+def test_user_and_group_search(vra_api: VraApi) -> None:
+    base = f"/identity/api/tenants/{vra_api.lab.tenant}"
+    query = {"criteria": "ml-users", "domain": "vsphere.local"}
+    users = vra_api.get(f"{base}/principals", params=query).json()["content"]
+    groups = vra_api.get(f"{base}/groups", params=query).json()["content"]
+    assert users == []  # a list, never an error, when the name is a group's
+    assert [g["principalId"] for g in groups] == [{"domain": "vsphere.local", "name": "ml-users"}]
+    other_domain = {"criteria": "ml-users", "domain": "corp.local"}
+    assert vra_api.get(f"{base}/groups", params=other_domain).json()["content"] == []
 
 
 def test_unknown_path_and_malformed_json_get_vra_error_bodies(vra_api: VraApi) -> None:
@@ -130,4 +144,4 @@ def test_unknown_path_and_malformed_json_get_vra_error_bodies(vra_api: VraApi) -
         headers={"Content-Type": "application/json"},
     )
     assert malformed.status_code == 400
-    assert vra_error(malformed)["message"].startswith("Invalid request")
+    assert vra_error(malformed)["systemMessage"].startswith("Invalid request")

@@ -9,17 +9,13 @@ from typing import Any
 import pytest
 
 from tests.lab.test_vra_catalog import entitlement_body, service_body
-from tests.support.vra_fixture import VraApi, blueprint_body, software_component_body, vra_error
+from tests.support.vra_fixture import VraApi, software_component_body, vra_error
 
 Body = Callable[[VraApi, str, str], dict[str, Any]]
 
 
 def _software(api: VraApi, key: str, name: str) -> dict[str, Any]:
     return software_component_body(key) | {"name": name}
-
-
-def _blueprint(api: VraApi, key: str, name: str) -> dict[str, Any]:
-    return blueprint_body(key, api.source_machine(), name=name)
 
 
 def _service(api: VraApi, key: str, name: str) -> dict[str, Any]:
@@ -32,7 +28,6 @@ def _entitlement(api: VraApi, key: str, name: str) -> dict[str, Any]:
 
 KINDS = [
     pytest.param("/software-service/api/softwarecomponenttypes", _software, id="software"),
-    pytest.param("/composition-service/api/blueprints", _blueprint, id="blueprint"),
     pytest.param("/catalog-service/api/services", _service, id="service"),
     pytest.param("/catalog-service/api/entitlements", _entitlement, id="entitlement"),
 ]
@@ -43,10 +38,10 @@ def test_create_with_a_taken_id_or_name_is_409(vra_api: VraApi, base: str, body:
     assert vra_api.post(base, body(vra_api, "First", "first")).status_code == 201
     same_id = vra_api.post(base, body(vra_api, "First", "other"))
     assert same_id.status_code == 409
-    assert "'First' already exists" in vra_error(same_id)["message"]
+    assert "'First' already exists" in vra_error(same_id)["systemMessage"]
     same_name = vra_api.post(base, body(vra_api, "Second", "first"))
     assert same_name.status_code == 409
-    assert "with name 'first' already exists" in vra_error(same_name)["message"]
+    assert "with name 'first' already exists" in vra_error(same_name)["systemMessage"]
     assert [d["id"] for d in vra_api.get(base).json()["content"]] == ["First"]
 
 
@@ -71,10 +66,10 @@ def test_update_names_a_wrong_path_id_or_a_missing_one(
     assert vra_api.post(base, body(vra_api, "First", "first")).status_code == 201
     mismatch = vra_api.put(f"{base}/First", body(vra_api, "Other", "first"))
     assert mismatch.status_code == 400
-    assert "'Other' does not match the path 'First'" in vra_error(mismatch)["message"]
+    assert "'Other' does not match the path 'First'" in vra_error(mismatch)["systemMessage"]
     missing = vra_api.put(f"{base}/Missing", body(vra_api, "Missing", "missing"))
     assert missing.status_code == 404
-    assert vra_error(missing)["message"].endswith(": Missing")
+    assert vra_error(missing)["systemMessage"].endswith(": Missing")
 
 
 @pytest.mark.parametrize(("base", "body"), KINDS)
@@ -88,4 +83,4 @@ def test_read_routes_list_and_get_the_stored_documents(
     assert vra_api.get(f"{base}/First").json()["name"] == "first"
     gone = vra_api.get(f"{base}/Nothing")
     assert gone.status_code == 404
-    assert vra_error(gone)["message"].startswith("Unable to find the specified ")
+    assert vra_error(gone)["systemMessage"].startswith("Unable to find the specified ")

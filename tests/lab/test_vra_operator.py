@@ -20,17 +20,18 @@ def test_status_fault_hits_the_next_n_matching_calls(vra_api: VraApi) -> None:
         method="GET", pathPrefix="/composition-service/", count=2, status=503, retryAfter=2
     )
     assert vra_api.get(SERVICES).status_code == 200  # other path: untouched
-    assert vra_api.post(BLUEPRINTS, {}).status_code == 400  # other method: untouched
+    other_method = vra_api.put(f"{BLUEPRINTS.replace('blueprints', 'blueprintdocuments')}/X", {})
+    assert other_method.status_code == 400  # other method: untouched
     for _ in range(2):
         faulted = vra_api.get(BLUEPRINTS)
         assert faulted.status_code == 503
         assert faulted.headers["Retry-After"] == "2"
-        assert "Injected" in vra_error(faulted)["message"]
+        assert "Injected" in vra_error(faulted)["systemMessage"]
     assert vra_api.get(BLUEPRINTS).status_code == 200
     log = vra_api.lab.requests()
     assert [(e["method"], e["status"], e["fault"]) for e in log] == [
         ("GET", 200, None),
-        ("POST", 400, None),
+        ("PUT", 400, None),
         ("GET", 503, "status:503"),
         ("GET", 503, "status:503"),
         ("GET", 200, None),

@@ -46,7 +46,7 @@ def test_pages_are_one_based_with_metadata(vra_api: VraApi) -> None:
 def test_bad_list_query_is_400(vra_api: VraApi, params: dict, named: str) -> None:  # type: ignore[type-arg]
     response = vra_api.get(SERVICES, params=params)
     assert response.status_code == 400
-    assert named in vra_error(response)["message"]
+    assert named in vra_error(response)["systemMessage"]
 
 
 def test_filters_over_http(vra_api: VraApi) -> None:

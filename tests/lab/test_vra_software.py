@@ -40,8 +40,8 @@ def test_duplicate_id_or_name_is_409(vra_api: VraApi) -> None:
     again = vra_api.post(BASE, software_component_body("TFGpuMotd"))
     assert again.status_code == 409
     error = vra_error(again)
-    assert error["code"] == 10101
-    assert "already exists" in error["message"]
+    assert error["code"] == 10140
+    assert "already exists" in error["systemMessage"]
     same_name = software_component_body("Other") | {"name": "TFGpuMotd"}
     assert vra_api.post(BASE, same_name).status_code == 409
     assert vra_api.lab.state()["softwareComponents"]["ids"] == ["TFGpuMotd"]
@@ -53,6 +53,8 @@ def test_duplicate_id_or_name_is_409(vra_api: VraApi) -> None:
         (lambda b: b.pop("name"), "name"),
         (lambda b: b.update(containerFieldId="nope"), "containerFieldId"),
         (lambda b: b["lifecycleTasks"][0]["script"].update(scriptTypeId="cobol"), "scriptTypeId"),
+        # Real exports write "Bash": the lower-case spelling is not a vRA script type id.
+        (lambda b: b["lifecycleTasks"][0]["script"].update(scriptTypeId="bash"), "scriptTypeId"),
         (
             lambda b: b["lifecycleTasks"][0]["taskDescriptorRef"].update(id="REBOOT"),
             "taskDescriptorRef",
@@ -66,7 +68,7 @@ def test_bad_document_is_400_naming_the_key(vra_api: VraApi, change, named) -> N
     change(body)
     response = vra_api.post(BASE, body)
     assert response.status_code == 400
-    assert named in vra_error(response)["message"]
+    assert named in vra_error(response)["systemMessage"]
     assert vra_api.lab.state()["softwareComponents"]["count"] == 0
 
 
@@ -109,4 +111,4 @@ def test_delete_is_204_then_404(vra_api: VraApi) -> None:
 
 def test_script_types_include_bash(vra_api: VraApi) -> None:
     page = vra_api.get("/software-service/api/scripttypes").json()
-    assert "bash" in [t["id"] for t in page["content"]]
+    assert "Bash" in [t["id"] for t in page["content"]]

@@ -41,7 +41,8 @@ STEPS = {
     "service-post": ("POST", "/catalog-service/api/services"),
     "component-post": ("POST", "/software-service/api/softwarecomponenttypes"),
     "component-publish": ("PUT", "/software-service/api/softwarecomponenttypes/{id}/status"),
-    "blueprint-post": ("POST", "/composition-service/api/blueprints"),  # published in the POST
+    "blueprint-put": ("PUT", "/composition-service/api/blueprintdocuments/{id}"),
+    "blueprint-publish": ("PUT", "/composition-service/api/blueprints/{id}/status"),
     "item-put": ("PUT", "/catalog-service/api/catalogItems/{id}"),
     "entitlement-post": ("POST", "/catalog-service/api/entitlements"),
 }
@@ -72,8 +73,12 @@ def mutating_steps(log: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 def object_counts(vra: VraLab) -> dict[str, int]:
+    """Live objects per kind; an ended (INACTIVE) entitlement is not one (vRA 7 has no DELETE
+    for entitlements: a destroy ends them)."""
     state = vra.state()
-    return {kind: state[kind]["count"] for kind in KINDS}
+    counts = {kind: state[kind]["count"] for kind in KINDS}
+    counts["entitlements"] = len(state["entitlements"]["activeIds"])
+    return counts
 
 
 def settle(vra: VraLab) -> None:
@@ -143,10 +148,12 @@ def test_matrix_covers_every_mutating_step_of_a_deploy(matrix: Matrix) -> None:
 
 
 def assert_fails_clearly(error: ProviderCallError, method: str, template: str) -> None:
-    """The provider's own message (the traceback's last line) names the vRA call."""
-    last = error.details.strip().splitlines()[-1]
+    """The provider's message: one line naming the object and what to do, then the vRA call."""
+    lines = error.details.strip().splitlines()
     path = re.escape(template).replace(re.escape("{id}"), "[^/ ]+")
-    assert re.fullmatch(rf"[\w.]*VraError: vRA {method} {path} failed: .+", last), last
+    assert re.fullmatch(rf"\s*vRA {method} {path}: .+", lines[-1]), lines[-1]
+    headline = lines[-2]
+    assert re.fullmatch(r"[\w.]*VraError: \w+ '.+': cannot \w+: .+; .+", headline), headline
 
 
 CASES = [

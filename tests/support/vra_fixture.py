@@ -27,6 +27,9 @@ def vra(vra_lab: VraLab) -> VraLab:
     return vra_lab
 
 
+BLUEPRINT_DOCUMENTS = "/composition-service/api/blueprintdocuments"
+
+
 class VraApi:
     """A minimal vRA client for lab tests: verified TLS, bearer token, raw responses."""
 
@@ -75,6 +78,10 @@ class VraApi:
     def delete(self, path: str) -> requests.Response:
         return self.call("DELETE", path)
 
+    def put_blueprint(self, body: dict[str, Any]) -> requests.Response:
+        """Create or update a blueprint through its document route."""
+        return self.put(f"{BLUEPRINT_DOCUMENTS}/{body['id']}", body)
+
     def source_machine(self, name: str = "ubuntu-gpu-template") -> dict[str, Any]:
         """The template's `{id, name, ...}` as a blueprint client looks it up."""
         response = self.get(
@@ -114,7 +121,7 @@ def vra_api(vra: VraLab) -> Iterator[VraApi]:
     api.http.close()
 
 
-# -- sample documents in the wire contract's shapes --------------------------------------------
+# -- sample documents in the shapes of docs/vra7-api.md ---------------------------------------
 
 
 def constant(kind: str, value: Any) -> dict[str, Any]:
@@ -165,7 +172,7 @@ def software_component_body(
             {
                 "taskDescriptorRef": {"id": "INSTALL", "label": "Install"},
                 "script": {
-                    "scriptTypeId": "bash",
+                    "scriptTypeId": "Bash",
                     "isRebootAfter": False,
                     "scriptContent": '#!/bin/bash\nset -e\ndocker pull "$tf_image"\n',
                 },
@@ -182,76 +189,40 @@ def blueprint_body(
     name: str | None = None,
     max_instances: int = 4,
 ) -> dict[str, Any]:
+    """A blueprint document (the JSON form of an exported blueprint YAML)."""
     machine = {
         "type": "Infrastructure.CatalogItem.Machine.Virtual.vSphere",
-        "dependson": [],
+        "dependsOn": [],
         "data": {
-            "action": {"facets": {"fixedValue": constant("string", "FullClone")}},
-            "provisioning_workflow": {
-                "facets": {
-                    "fixedValue": {
-                        "type": "constant",
-                        "value": {
-                            "type": "entityRef",
-                            "classId": "Infrastructure.Compute.ProvisioningWorkflow",
-                            "id": "CloneWorkflow",
-                            "label": "CloneWorkflow",
-                        },
-                    }
-                }
-            },
+            "action": {"fixed": "FullClone"},
+            "provisioning_workflow": {"fixed": {"id": "CloneWorkflow", "label": "CloneWorkflow"}},
             "source_machine": {
-                "facets": {
-                    "fixedValue": {
-                        "type": "constant",
-                        "value": {
-                            "type": "entityRef",
-                            "classId": "Infrastructure.Virtual.Schema",
-                            "id": source_machine["id"],
-                            "label": source_machine["name"],
-                        },
-                    }
-                }
+                "fixed": {"id": source_machine["id"], "label": source_machine["name"]}
             },
-            "source_machine_name": {
-                "facets": {"fixedValue": constant("string", source_machine["name"])}
-            },
-            "guest_customization_specification": {
-                "facets": {"fixedValue": constant("string", "ml-linux")}
-            },
-            "cpu": {
-                "facets": {"minValue": constant("integer", 4), "maxValue": constant("integer", 4)}
-            },
-            "memory": {
-                "facets": {
-                    "minValue": constant("integer", 16384),
-                    "maxValue": constant("integer", 16384),
-                }
-            },
-            "_cluster": {
-                "facets": {
-                    "minValue": constant("integer", 1),
-                    "maxValue": constant("integer", max_instances),
-                    "defaultValue": constant("integer", 1),
-                }
-            },
-            "VMware.Memory.Reservation": {"facets": {"defaultValue": constant("string", "16384")}},
+            "source_machine_name": {"fixed": source_machine["name"]},
+            "guest_customization_specification": "ml-linux",
+            "cpu": {"default": 4, "min": 4, "max": 4},
+            "memory": {"default": 16384, "min": 16384, "max": 16384},
+            "storage": {"default": 100, "min": 100, "max": 100},
+            "_cluster": {"default": 1, "min": 1, "max": max_instances},
+            "disks": [{"capacity": 100, "id": 0, "is_clone": True, "label": "Hard disk 1",
+                       "volumeId": 0}],
+            "VMware.Memory.Reservation": "16384",
         },
     }
     components: dict[str, Any] = {"gpu_vm": machine}
     if software_id:
         components["tf_sw"] = {
             "type": software_id,
-            "dependson": ["gpu_vm"],
-            "data": {"host": {"facets": {"fixedValue": constant("string", "${_resource~gpu_vm}")}}},
+            "dependsOn": [],
+            "data": {"host": "${_resource~gpu_vm}"},
         }
     return {
         "id": blueprint_id,
         "name": name or blueprint_id,
         "description": "",
-        "publishStatus": "DRAFT",
+        "status": "DRAFT",
         "properties": {},
-        "propertyGroups": [],
         "components": components,
     }
 

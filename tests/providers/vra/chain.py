@@ -15,6 +15,11 @@ from providers.vra.software_component import SoftwareComponentProvider
 
 TEMPLATE = "ubuntu-gpu-template"
 GROUP = "ml-users@vsphere.local"
+
+
+def owner(resource: str, stack: str = "test") -> str:
+    """The owner marker a program in stack `stack` gives its resource `resource`."""
+    return f"gpu-mlaas/{stack}/{resource}"
 USER = "dataadmin@vsphere.local"
 
 
@@ -36,6 +41,7 @@ def software_inputs(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
         "name": "TF GPU container",
         "properties": {"image": "tensorflow/tensorflow:latest-gpu"},
         "installScript": '#!/bin/bash\ndocker pull "$image"\n',
+        "owner": owner("software"),
         **over,
     }
 
@@ -52,6 +58,7 @@ def blueprint_inputs(endpoint: dict[str, Any], software_id: str | None, **over: 
         "storageGb": 60,
         "maxInstances": 4,
         "customProperties": {"VMware.Memory.Reservation": "16384"},
+        "owner": owner("blueprint"),
         **over,
     }
     if software_id:
@@ -60,7 +67,13 @@ def blueprint_inputs(endpoint: dict[str, Any], software_id: str | None, **over: 
 
 
 def service_inputs(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
-    return {"endpoint": endpoint, "name": "Machine Learning", "description": "GPU VMs", **over}
+    return {
+        "endpoint": endpoint,
+        "name": "Machine Learning",
+        "description": "GPU VMs",
+        "owner": owner("service"),
+        **over,
+    }
 
 
 def item_inputs(endpoint: dict[str, Any], blueprint_id: str, service_id: str) -> dict:
@@ -79,6 +92,7 @@ def entitlement_inputs(endpoint: dict[str, Any], item_ids: list[str], **over: An
         "businessGroup": "Machine Learning Group",
         "principals": [GROUP, USER],
         "catalogItemIds": item_ids,
+        "owner": owner("entitlement"),
         **over,
     }
 
@@ -89,6 +103,7 @@ class Chain:
 
     endpoint: dict[str, Any]
     created: dict[str, tuple[ResourceProvider, str, dict[str, Any]]] = field(default_factory=dict)
+    stack: str = "test"
 
     PROVIDERS = {
         "software": SoftwareComponentProvider,
@@ -114,11 +129,15 @@ class Chain:
     def up(self) -> Chain:
         """Create whatever is not yet created, in dependency order (like `pulumi up`)."""
         ep = self.endpoint
-        self._step("software", software_inputs(ep))
-        self._step("blueprint", blueprint_inputs(ep, self.id("software")))
-        self._step("service", service_inputs(ep))
+
+        def mine(name: str) -> dict[str, str]:
+            return {"owner": owner(name, self.stack)}
+
+        self._step("software", software_inputs(ep, **mine("software")))
+        self._step("blueprint", blueprint_inputs(ep, self.id("software"), **mine("blueprint")))
+        self._step("service", service_inputs(ep, **mine("service")))
         self._step("item", item_inputs(ep, self.id("blueprint"), self.id("service")))
-        self._step("entitlement", entitlement_inputs(ep, [self.id("item")]))
+        self._step("entitlement", entitlement_inputs(ep, [self.id("item")], **mine("entitlement")))
         return self
 
     def down(self) -> None:
@@ -130,9 +149,13 @@ class Chain:
 
 
 def object_counts(lab: Any) -> dict[str, int]:
+    """Live objects per kind; an ended (INACTIVE) entitlement is not one: vRA 7 has no DELETE
+    for entitlements, so a destroy leaves it inactive with no items."""
     state = lab.state()
-    kinds = ("softwareComponents", "blueprints", "catalogItems", "services", "entitlements")
-    return {kind: state[kind]["count"] for kind in kinds}
+    kinds = ("softwareComponents", "blueprints", "catalogItems", "services")
+    counts = {kind: state[kind]["count"] for kind in kinds}
+    counts["entitlements"] = len(state["entitlements"]["activeIds"])
+    return counts
 
 
 ONE_OF_EACH = {

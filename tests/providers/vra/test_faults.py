@@ -12,6 +12,7 @@ from tests.providers.vra.chain import NOTHING, ONE_OF_EACH, Chain, object_counts
 
 SC = "/software-service/api/softwarecomponenttypes"
 BP = "/composition-service/api/blueprints"
+DOCS = "/composition-service/api/blueprintdocuments"
 SVC = "/catalog-service/api/services"
 ITEMS = "/catalog-service/api/catalogItems/"
 ENT = "/catalog-service/api/entitlements"
@@ -19,14 +20,15 @@ ENT = "/catalog-service/api/entitlements"
 CREATE_STEPS = {
     "component-post": ("POST", SC),
     "component-publish": ("PUT", SC + "/"),
-    "blueprint-post": ("POST", BP),  # published in the POST: no status PUT on create
+    "blueprint-put": ("PUT", DOCS + "/"),
+    "blueprint-publish": ("PUT", BP + "/"),
     "service-post": ("POST", SVC),
     "item-put": ("PUT", ITEMS),
     "entitlement-post": ("POST", ENT),
 }
 DELETE_STEPS = {
-    "entitlement-delete": ("DELETE", ENT + "/"),
-    "service-delete": ("DELETE", SVC + "/"),
+    "entitlement-end": ("PUT", ENT + "/"),
+    "service-retire": ("PUT", SVC + "/"),
     "blueprint-retire": ("PUT", BP + "/"),
     "blueprint-delete": ("DELETE", BP + "/"),
     "component-delete": ("DELETE", SC + "/"),

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from providers.ownership import NotOwnedError, mark
 from providers.vra.blueprint import BlueprintProvider
 from providers.vra.catalog_item import CatalogItemProvider
 from providers.vra.catalog_service import CatalogServiceProvider
@@ -24,6 +25,7 @@ from tests.providers.vra.chain import (
     entitlement_inputs,
     item_inputs,
     object_counts,
+    owner,
     service_inputs,
     software_inputs,
     writes,
@@ -32,6 +34,7 @@ from tests.support.wait import wait_until
 
 SC = "/software-service/api/softwarecomponenttypes"
 BP = "/composition-service/api/blueprints"
+DOCS = "/composition-service/api/blueprintdocuments"
 SVC = "/catalog-service/api/services"
 ITEMS = "/catalog-service/api/catalogItems"
 ENT = "/catalog-service/api/entitlements"
@@ -45,7 +48,8 @@ def vra_api(endpoint: dict[str, Any]) -> VraClient:
 def test_software_component_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     provider = SoftwareComponentProvider()
     id_, outs = create(provider, software_inputs(endpoint))
-    assert id_ == outs["softwareComponentId"] == "TFGPUcontainer"
+    assert id_ == outs["softwareComponentId"]
+    assert id_.startswith("Software.TFGPUcontainer_test_")  # vRA's form, unique per stack
     assert outs["publishStatus"] == "PUBLISHED"
     assert creds.state()["softwareComponents"]["ids"] == [id_]
 
@@ -73,7 +77,9 @@ def test_software_component_drift_is_reported_and_repaired(endpoint: dict, creds
     api = vra_api(endpoint)
     doc = api.get(f"{SC}/{id_}")
     assert doc is not None
-    api.put(f"{SC}/{id_}", {**doc, "description": "edited in the UI"})
+    # Edited in the UI, in front of the owner marker (which stays).
+    edited = mark("edited in the UI", owner("software"))
+    api.put(f"{SC}/{id_}", {**doc, "description": edited})
 
     read = provider.read(id_, outs)
     assert read.outs["description"] == "edited in the UI"
@@ -82,7 +88,21 @@ def test_software_component_drift_is_reported_and_repaired(endpoint: dict, creds
     assert provider.diff(id_, read.outs, news).changes is True
     repaired = provider.update(id_, read.outs, news).outs
     assert repaired["description"] == ""
-    assert (api.get(f"{SC}/{id_}") or {})["description"] == ""
+    assert (api.get(f"{SC}/{id_}") or {})["description"] == mark("", owner("software"))
+
+
+def test_an_object_whose_marker_is_gone_is_never_touched(endpoint: dict, creds: Any) -> None:
+    provider = SoftwareComponentProvider()
+    id_, outs = create(provider, software_inputs(endpoint))
+    api = vra_api(endpoint)
+    doc = api.get(f"{SC}/{id_}") or {}
+    api.put(f"{SC}/{id_}", {**doc, "description": "taken over by hand"})
+    news = checked(provider, software_inputs(endpoint, installScript="echo v2"), outs)
+    with pytest.raises(NotOwnedError, match="carries no gpu-mlaas owner marker"):
+        provider.update(id_, outs, news)
+    with pytest.raises(NotOwnedError):
+        provider.delete(id_, outs)
+    assert creds.state()["softwareComponents"]["ids"] == [id_]
 
 
 def test_create_adopts_what_a_lost_run_left_and_writes_nothing(
@@ -98,10 +118,29 @@ def test_create_adopts_what_a_lost_run_left_and_writes_nothing(
     # else is written.
     attempts = [(r["method"], r["path"], r["status"]) for r in creds.requests()
                 if r["method"] != "GET"]
-    assert attempts == [("POST", SC, 409), ("POST", BP, 409)]
-    for name in ("software", "blueprint", "item", "entitlement"):
+    assert attempts == [("POST", SC, 409)]
+    for name in ("software", "blueprint", "service", "item", "entitlement"):
         assert again.id(name) == first.id(name)
-    assert again.outs("service")["adopted"] is True  # it was there before this "stack"
+    assert again.outs("service")["adopted"] is False  # its marker proves it is this one's
+
+
+def test_another_stack_is_refused_and_destroys_nothing_of_the_first(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    """Same config, another stack: the service (another's) is used but never written; the
+    first object it would have to share fails naming its owner; its destroy removes only
+    what it made, and every object of the first stack is still there."""
+    first = Chain(endpoint).up()
+    before = creds.state()
+    prod = Chain(endpoint, stack="prod")
+    with pytest.raises(NotOwnedError, match=r"belongs to gpu-mlaas/test/software.*import"):
+        prod.up()
+    prod.down()
+    after = creds.state()
+    for kind in ("softwareComponents", "blueprints", "catalogItems", "services"):
+        assert after[kind]["ids"] == before[kind]["ids"], kind
+    assert after["entitlements"]["activeIds"] == before["entitlements"]["activeIds"]
+    assert set(first.created) == {"software", "blueprint", "service", "item", "entitlement"}
 
 
 def test_identical_second_run_makes_no_calls(endpoint: dict[str, Any], creds: Any) -> None:
@@ -117,9 +156,13 @@ def test_identical_second_run_makes_no_calls(endpoint: dict[str, Any], creds: An
 
 def test_blueprint_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     software_id, _ = create(SoftwareComponentProvider(), software_inputs(endpoint))
+    mine = {"endpoint": endpoint, "owner": owner("software")}
     provider = BlueprintProvider()
     id_, outs = create(provider, blueprint_inputs(endpoint, software_id, network="ml-net"))
-    assert id_ == "MLTensorFlowGPU"
+    assert id_.startswith("MLTensorFlowGPU_test_")
+    stored = vra_api(endpoint).get(f"{DOCS}/{id_}") or {}
+    assert stored["components"]["software"]["data"]["host"] == "${_resource~gpu_vm}"
+    layout, version = stored["layout"], stored["version"]
     assert outs["publishStatus"] == "PUBLISHED"
     assert outs["sourceMachineId"]
     assert provider.read(id_, outs).outs == outs
@@ -132,28 +175,29 @@ def test_blueprint_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     assert "network" not in updated
     reread = provider.read(id_, updated)
     assert reread.outs["cpu"] == 4 and "network" not in reread.outs
+    # Read-modify-write: the server's fields went back as they were read.
+    stored = vra_api(endpoint).get(f"{DOCS}/{id_}") or {}
+    assert stored["layout"] == layout and stored["version"] == version + 1
 
     # The software component is still used by the blueprint: vRA refuses, clearly.
     with pytest.raises(VraError) as refused:
-        SoftwareComponentProvider().delete(software_id, {"endpoint": endpoint})
+        SoftwareComponentProvider().delete(software_id, mine)
     assert refused.value.status == 409 and "in use" in str(refused.value)
 
     provider.delete(id_, updated)
     assert creds.state()["blueprints"]["count"] == 0
     provider.delete(id_, updated)
-    SoftwareComponentProvider().delete(software_id, {"endpoint": endpoint})
+    SoftwareComponentProvider().delete(software_id, mine)
 
 
 def test_blueprint_drift_and_out_of_band_delete(endpoint: dict[str, Any], creds: Any) -> None:
     provider = BlueprintProvider()
     id_, outs = create(provider, blueprint_inputs(endpoint, None))
     api = vra_api(endpoint)
-    doc = api.get(f"{BP}/{id_}")
+    doc = api.get(f"{DOCS}/{id_}")
     assert doc is not None
-    data = doc["components"]["gpu_vm"]["data"]
-    for bound in ("minValue", "maxValue"):
-        data["cpu"]["facets"][bound]["value"]["value"] = 2
-    api.put(f"{BP}/{id_}", doc)
+    doc["components"]["gpu_vm"]["data"]["cpu"] = {"default": 2, "min": 2, "max": 2}
+    api.put(f"{DOCS}/{id_}", doc)
     assert provider.read(id_, outs).outs["cpu"] == 2
 
     api.delete(f"{BP}/{id_}")
@@ -184,7 +228,8 @@ def test_catalog_service_create_rename_delete(endpoint: dict[str, Any], creds: A
     assert (vra_api(endpoint).get(f"{SVC}/{id_}") or {})["name"] == "Machine Learning (GPU)"
     assert provider.read(id_, updated).outs == updated
     doc = vra_api(endpoint).get(f"{SVC}/{id_}") or {}
-    vra_api(endpoint).put(f"{SVC}/{id_}", {**doc, "description": "changed by hand"})
+    by_hand = mark("changed by hand", owner("service"))
+    vra_api(endpoint).put(f"{SVC}/{id_}", {**doc, "description": by_hand})
     assert provider.read(id_, updated).outs["description"] == "changed by hand"
     provider.delete(id_, updated)
     assert creds.state()["services"]["count"] == 0
@@ -212,7 +257,7 @@ def test_catalog_service_whose_create_answer_was_lost_is_ours_on_the_next_run(
     monkeypatch.setenv("VRA_TIMEOUT", "0.5")
     creds.inject(method="POST", pathPrefix=SVC, count=1, latencyMs=1500)
     inputs = service_inputs(endpoint, owner="gpu-mlaas/dev")
-    with pytest.raises(VraError, match=f"vRA POST {SVC} failed: no response"):
+    with pytest.raises(VraError, match=f"Machine Learning.*pulumi up.*\n  vRA POST {SVC}: no"):
         create(CatalogServiceProvider(), inputs)
     # vRA stores it after the client gave up.
     wait_until(lambda: creds.state()["services"]["count"], "the service stored by the slow POST")
@@ -232,7 +277,7 @@ def test_two_stacks_share_a_service_and_only_its_creator_deletes_it(
     )
     assert b_id == a_id and b_outs["adopted"] is True and a_outs["adopted"] is False
     stored = vra_api(endpoint).get(f"{SVC}/{a_id}") or {}
-    assert stored["description"] == "B's words [managed-by:gpu-mlaas/a]"  # A's marker kept
+    assert stored["description"] == "GPU VMs [managed-by:gpu-mlaas/a]"  # B never writes it
     provider.delete(b_id, b_outs)
     assert creds.state()["services"]["ids"] == [a_id]
     # State of A lost: A's next run finds its own marker, so the service is still A's.
@@ -245,10 +290,9 @@ def test_two_stacks_share_a_service_and_only_its_creator_deletes_it(
 def test_catalog_service_that_existed_before_is_adopted_and_kept(
     endpoint: dict[str, Any], creds: Any
 ) -> None:
-    owner = CatalogServiceProvider()
-    original_id, _ = create(owner, service_inputs(endpoint))
-    for owner in (None, "gpu-mlaas/dev"):  # no marker in vRA: never ours, whoever asks
-        inputs = service_inputs(endpoint, **({"owner": owner} if owner else {}))
+    original_id, _ = create(CatalogServiceProvider(), service_inputs(endpoint, owner=None))
+    for who in (None, "gpu-mlaas/dev"):  # no marker in vRA: never ours, whoever asks
+        inputs = service_inputs(endpoint, owner=who)
         adopted_id, outs = create(CatalogServiceProvider(), inputs)
         assert adopted_id == original_id and outs["adopted"] is True
         CatalogServiceProvider().delete(adopted_id, outs)
@@ -333,9 +377,12 @@ def test_entitlement_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     assert drifted.outs["principals"] == ["dataadmin@vsphere.local", GROUP]
     assert provider.diff(id_, drifted.outs, news).changes is True
 
-    api.delete(f"{ENT}/{id_}")
-    assert provider.read(id_, updated).id == ""
+    # Ended (vRA 7 has no DELETE for entitlements): read reports it gone.
     provider.delete(id_, updated)
+    ended = api.get(f"{ENT}/{id_}") or {}
+    assert (ended["status"], ended["entitledCatalogItems"]) == ("INACTIVE", [])
+    assert provider.read(id_, updated).id == ""
+    provider.delete(id_, updated)  # already ended: nothing more to do
     chain.created.pop("entitlement")
     chain.down()
     assert object_counts(creds) == NOTHING
@@ -355,3 +402,22 @@ def test_entitlement_bad_references_fail_before_any_write(
         create(EntitlementProvider(), entitlement_inputs(endpoint, [], **over))
     assert creds.state()["entitlements"]["count"] == 0
     assert writes(creds) == [("POST", "/identity/api/tokens")]
+
+
+def test_state_from_before_owner_markers_is_updated_and_marked(
+    endpoint: dict[str, Any], creds: Any
+) -> None:
+    """A component made before markers existed (no `owner` in its state, none in vRA) is still
+    this resource's: its state proves it. The next update writes the marker."""
+    provider = SoftwareComponentProvider()
+    id_, outs = create(provider, software_inputs(endpoint, owner=None, componentId="Old"))
+    assert "owner" not in outs
+    news = checked(provider, software_inputs(endpoint, componentId="Old"), outs)
+    updated = provider.update(id_, outs, news).outs
+    assert updated["owner"] == owner("software")
+    stored = vra_api(endpoint).get(f"{SC}/{id_}") or {}
+    assert stored["description"].endswith(f"[managed-by:{owner('software')}]")
+    # From now on the marker decides: another owner is refused.
+    other = checked(provider, software_inputs(endpoint, componentId="Old", owner="x/y/z"), outs)
+    with pytest.raises(NotOwnedError):
+        provider.update(id_, updated, other)
