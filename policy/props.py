@@ -21,6 +21,8 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from providers.settings import switch
+
 
 class _Unknown:
     """Marker for a value the engine does not know yet."""
@@ -93,16 +95,11 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-# Every spelling of "on" that one of the providers accepts (ours take true/1/yes/on, the
-# Terraform-bridged vsphere provider also t), so the policy never misses a switch they honour.
-_ON = frozenset({"true", "1", "yes", "on", "t"})
-
-
-def is_true(value: Any) -> bool:
-    """A switch that is on: `True`, or a string that a provider reads as true."""
-    if isinstance(value, bool):
-        return value
-    return isinstance(value, str) and value.strip().lower() in _ON
+def is_true(value: Any, source: str) -> bool:
+    """A TLS switch read with the providers' own parser (`providers.settings.switch`), so the
+    policy and the providers agree on every spelling; a typo raises the same SettingError.
+    A value not known yet (preview) is not a switch that is on."""
+    return not is_unknown(value) and switch(value, source)
 
 
 def stack_of(urn: str) -> str:
