@@ -6,6 +6,7 @@ Pure Python: the plan command, the components and the policy pack all call these
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from math import isqrt
 
 from mlaas import profiles
 from mlaas.config import (
@@ -46,7 +47,12 @@ def cores_per_socket(vcpus: int, host_cores: int, host_sockets: int) -> int:
     if vcpus < 1:
         return 0
     per_socket = max(1, host_cores // host_sockets)
-    return max(d for d in range(1, vcpus + 1) if vcpus % d == 0 and d <= per_socket)
+    best = 1
+    # Divisors come in pairs (d, vcpus // d): walking to the square root finds them all.
+    for small in range(1, isqrt(vcpus) + 1):
+        if vcpus % small == 0:
+            best = max([best] + [d for d in (small, vcpus // small) if d <= per_socket])
+    return best
 
 
 def pool_capacity(
