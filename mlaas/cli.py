@@ -75,10 +75,21 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(result.as_json()))
         else:
             # Wide enough for the pool table when stdout is a pipe (rich falls back to 80 columns).
-            _render(result, Console(width=max(Console().width, 132)))
+            _render(result, _Console(width=max(Console().width, 132)))
         sys.stdout.flush()
     except BrokenPipeError:
-        # The reader went away (`plan | head -1`): the plan's exit code still holds. Point
-        # stdout at /dev/null so the interpreter's final flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
     return code
+
+
+def _drop_stdout() -> None:
+    """The reader went away (`plan | head -1`): the plan's exit code still holds. Point stdout
+    at /dev/null so the interpreter's final flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's own handler exits with 1 whatever the plan says.
+        self.quiet = True
+        _drop_stdout()

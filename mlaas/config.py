@@ -259,9 +259,6 @@ class StackConfig(BaseModel):
         bool, BeforeValidator(lambda v: switch(v, f"config '{stack_checks.ACKNOWLEDGE_KEY}'"))
     ] = Field(default=False, alias="gpu-mlaas:insecureTlsAcknowledged")
 
-    def pool(self, name: str) -> Pool:
-        return next(pool for pool in self.pools if pool.name == name)
-
 
 KNOWN_KEYS = frozenset(
     field.alias for field in StackConfig.model_fields.values() if field.alias is not None

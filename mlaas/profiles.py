@@ -8,6 +8,7 @@ catalog stores the ``grid_`` form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -55,6 +56,21 @@ def canonical_name(name: str) -> str:
         if lowered.startswith(prefix):
             return "grid_" + lowered[len(prefix) :]
     return lowered
+
+
+def profile_key(name: str) -> str:
+    """A profile name without its vendor prefix, lower case: the part that identifies it.
+
+    The prefix changed over driver releases (grid_t4-16q, nvidia_a40-1b); a host's spelling
+    may differ from the config's, and a bare "p100-4q" names the same profile."""
+    return canonical_name(name).removeprefix("grid_")
+
+
+def match(wanted: str, offered: Iterable[str]) -> str | None:
+    """The host's own spelling of `wanted` among the profiles it offers, or None. The one
+    matching rule of the providers and the policy pack."""
+    key = profile_key(wanted)
+    return next((name for name in offered if profile_key(name) == key), None)
 
 
 def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:

@@ -86,6 +86,7 @@ class PoolPlan:
     gpu_type: str
     framebuffer_gb: int  # of one vGPU of the pool's profile
     capacity: PoolCapacity
+    config: Pool  # the validated pool: cluster, host names, the hardware each host should have
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -108,6 +109,8 @@ class OfferingPlan:
     memory_gb: int
     disk_gb: int
     vgpu_profile: str | None
+    image: str | None  # container image the software component pulls; None: no component
+    description: str  # shown in the catalog
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -132,9 +135,6 @@ class Plan:
 
     def pool(self, name: str) -> PoolPlan:
         return next(pool for pool in self.pools if pool.name == name)
-
-    def offering(self, name: str) -> OfferingPlan:
-        return next(offering for offering in self.offerings if offering.name == name)
 
     def template_memory_gb(self, pool: str) -> int:
         """Memory of the pool's vGPU template: that of its largest offering (each blueprint
@@ -175,6 +175,7 @@ def _plan_pool(index: int, pool: Pool, problems: list[Issue]) -> PoolPlan:
         gpu_type=profile.gpu_type,
         framebuffer_gb=profile.framebuffer_gb,
         capacity=capacity,
+        config=pool,
     )
 
 
@@ -201,6 +202,8 @@ def plan(config: StackConfig) -> Plan:
                     memory_gb=offering.memory_gb or DEFAULT_CPU_ONLY_MEMORY_GB,
                     disk_gb=offering.disk_gb,
                     vgpu_profile=None,
+                    image=offering.image,
+                    description=offering.description,
                 )
             )
             continue
@@ -237,6 +240,8 @@ def plan(config: StackConfig) -> Plan:
                 memory_gb=memory,
                 disk_gb=offering.disk_gb,
                 vgpu_profile=pool_plan.vgpu_profile,
+                image=offering.image,
+                description=offering.description,
             )
         )
     # A vGPU VM reserves all of its memory, so a full host must hold every slot's reservation.

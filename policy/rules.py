@@ -27,6 +27,7 @@ from pulumi_policy import (
 )
 
 from mlaas import profiles, sizing
+from mlaas.host_facts import reported_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
 from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
 from providers.vra import settings as vra_settings
@@ -181,7 +182,7 @@ def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolat
     offered = known_list(known(host.props, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
-    if profiles.canonical_name(str(profile)) in {profiles.canonical_name(str(p)) for p in offered}:
+    if profiles.match(str(profile), map(str, offered)) is not None:
         return
     report(
         f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
@@ -200,7 +201,7 @@ def _check_alike(pool: str, hosts: list[PolicyResource], report: ReportViolation
             if value is UNKNOWN or value is None:
                 continue
             if key == "vgpuProfile":
-                value = profiles.canonical_name(str(value))
+                value = profiles.profile_key(str(value))
             values[_host_label(host)] = as_int(value) if as_int(value) is not None else value
         if len(set(map(str, values.values()))) > 1:
             listing = ", ".join(f"{host}={value}" for host, value in sorted(values.items()))
@@ -220,32 +221,28 @@ def gpu_pool_homogeneous_validator(
 
 
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
-    """The pool's capacity from its hosts' outputs with the sizing core; a message when it cannot
-    be sized; None while outputs are unknown. A mixed pool is sized by its smallest host."""
+    """The pool's capacity from its hosts' outputs, by the components' own rule
+    (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
+    outputs are unknown."""
     profile_name = known(hosts[0].props, "vgpuProfile")
-    figures: dict[str, list[int]] = {"gpuCount": [], "physicalCores": [], "sockets": []}
+    figures: list[dict[str, int]] = []
     for host in hosts:
-        for key, seen in figures.items():
+        numbers: dict[str, int] = {}
+        for key in ("gpuCount", "physicalCores", "sockets"):
             value = known(host.props, key)
             if value is UNKNOWN:
                 return None
             number = as_int(value)
             if number is None or number < 1:
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
-            seen.append(number)
+            numbers[key] = number
+        figures.append(numbers)
     if profile_name is UNKNOWN:
         return None
     try:
-        profile = profiles.lookup(str(profile_name))
+        return reported_capacity(str(profile_name), figures)
     except profiles.ProfileError as error:
         return str(error)
-    return sizing.pool_capacity(
-        max_per_gpu=profile.max_per_gpu,
-        gpus_per_host=min(figures["gpuCount"]),
-        hosts=len(hosts),
-        host_cores=min(figures["physicalCores"]),
-        host_sockets=min(figures["sockets"]),
-    )
 
 
 def blueprint_within_pool_capacity_validator(
