@@ -21,6 +21,7 @@ from lab.vcsim.client import connect, vm_names
 from lab.vra import VraLab
 from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.managed import Managed
 from tests.support.vra_fixture import VraApi
 
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
@@ -86,22 +87,25 @@ def test_hosts_are_in_vgpu_mode_and_templates_carry_the_vgpu(
     vcsim, _ = labs
     template_name = deployment["outputs"]["templateNames"]["p100-pool"]
     with connect(vcsim) as si:
-        view = si.content.viewManager.CreateContainerView(
-            si.content.rootFolder, [vim.HostSystem, vim.VirtualMachine], True
+        content: Managed = si.content
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.HostSystem, vim.VirtualMachine], True
         )
-        objects = list(view.view)
+        objects: list[Managed] = list(view.view)
         view.Destroy()
-        hosts = [o for o in objects if isinstance(o, vim.HostSystem)]
+        hosts: list[Managed] = [o for o in objects if isinstance(o, vim.HostSystem)]
         assert {h.name for h in hosts} == {"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"}
         for host in hosts:
             assert host.config.graphicsConfig.hostDefaultGraphicsType == "sharedDirect"
-        template = next(o for o in objects
+        template: Managed = next(o for o in objects
                         if isinstance(o, vim.VirtualMachine) and o.name == template_name)
         assert template.config.template is True
         assert template.config.memoryReservationLockedToMax is True
         assert (template.config.hardware.numCPU, template.config.hardware.memoryMB) == (4, 32768)
-        vgpus = [d.backing.vgpu for d in template.config.hardware.device
-                 if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+        devices: list[Managed] = template.config.hardware.device
+        backings: list[Managed] = [d.backing for d in devices
+                                   if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+        vgpus = [backing.vgpu for backing in backings]
         assert vgpus == ["grid_p100-4q"]
 
 

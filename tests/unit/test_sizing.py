@@ -148,7 +148,7 @@ def test_cpu_only_offering_needs_no_pool() -> None:
 
 
 def test_json_shape() -> None:
-    data = planned([pool()], [offering(maxInstances=9)]).as_json()
+    data: dict[str, Any] = planned([pool()], [offering(maxInstances=9)]).as_json()
     assert set(data) == {"feasible", "problems", "pools", "offerings"}
     assert data["feasible"] is False
     assert set(data["problems"][0]) == {"path", "message"}

@@ -245,8 +245,7 @@ def test_two_stacks_share_a_service_and_only_its_creator_deletes_it(
 def test_catalog_service_that_existed_before_is_adopted_and_kept(
     endpoint: dict[str, Any], creds: Any
 ) -> None:
-    owner = CatalogServiceProvider()
-    original_id, _ = create(owner, service_inputs(endpoint))
+    original_id, _ = create(CatalogServiceProvider(), service_inputs(endpoint))
     for owner in (None, "gpu-mlaas/dev"):  # no marker in vRA: never ours, whoever asks
         inputs = service_inputs(endpoint, **({"owner": owner} if owner else {}))
         adopted_id, outs = create(CatalogServiceProvider(), inputs)

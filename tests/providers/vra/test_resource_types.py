@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
 from providers.vra.catalog_service import CatalogService
@@ -22,8 +23,10 @@ class _Mocks(pulumi.runtime.Mocks):
         self.seen[args.typ] = dict(args.inputs)
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def mocks() -> _Mocks:
     return recorder
 
 
-ENDPOINT = {"url": "https://vra.example.com", "tenant": "vsphere.local", "insecure": False}
+ENDPOINT = EndpointArgs(url="https://vra.example.com", tenant="vsphere.local", insecure=False)
 
 
 @pulumi.runtime.test
