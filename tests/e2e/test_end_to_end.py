@@ -19,8 +19,8 @@ from pyVmomi import vim
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect, vm_names
 from lab.vra import VraLab
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.engine import LabEngine, stack_config
 from tests.support.managed import Managed
 from tests.support.vra_fixture import VraApi
 

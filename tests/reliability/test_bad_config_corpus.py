@@ -22,9 +22,9 @@ from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import open_sessions
 from lab.vra import VraLab, start_vra
 from mlaas.cli import main as mlaas_main
-from tests.e2e.engine import LabEngine
 from tests.reliability.bad_configs import CASES, RAW_CASES, Case, RawCase, apply
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.engine import LabEngine
 from tests.support.program import as_runtime
 
 CASES_BY_ID = {case.name: case for case in CASES}

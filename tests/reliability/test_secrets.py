@@ -13,8 +13,8 @@ import pytest
 
 from lab.vcsim import start_vcsim
 from lab.vra import start_vra
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import LabEngine, stack_config
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # the SDK's marker for a secret value
 
