@@ -194,18 +194,31 @@ def test_provider_host_left_no_vcenter_session(labs: tuple[VcsimLab, VraLab]) ->
     assert len(open_sessions(vcsim)) == before
 
 
-def test_committed_stack_files_hold_no_plain_password() -> None:
-    def walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-        if isinstance(value, dict):
-            for key, child in value.items():
-                yield from walk(child, f"{path}.{key}")
-                if "password" in str(key).lower():
-                    yield f"{path}.{key}", child
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                yield from walk(child, f"{path}[{index}]")
+def plain_passwords(value: Any, path: str) -> Iterator[str]:
+    """Key paths of password values that are not `{secure: ...}`."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = f"{path}.{key}"
+            if "password" in str(key).lower() and not (
+                isinstance(child, dict) and set(child) == {"secure"}
+            ):
+                yield where
+            yield from plain_passwords(child, where)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from plain_passwords(child, f"{path}[{index}]")
 
-    for stack_file in PROJECT_ROOT.glob("Pulumi.*.yaml"):
+
+def test_the_password_scan_finds_plain_passwords_and_passes_secrets() -> None:
+    config = {"vsphere:password": "hunter2", "gpu-mlaas:vra": {"password": {"secure": "v1:x"}},
+              "gpu-mlaas:other": [{"adminPassword": "p"}]}
+    assert list(plain_passwords(config, "f")) == [
+        "f.vsphere:password", "f.gpu-mlaas:other[0].adminPassword"]
+
+
+def test_committed_stack_files_hold_no_plain_password() -> None:
+    stack_files = sorted(PROJECT_ROOT.glob("Pulumi.*.yaml"))
+    assert {"Pulumi.dev.yaml", "Pulumi.example.yaml"} <= {path.name for path in stack_files}
+    for stack_file in stack_files:
         config = yaml.safe_load(stack_file.read_text()).get("config", {})
-        for path, value in walk(config, stack_file.name):
-            assert isinstance(value, dict) and set(value) == {"secure"}, path
+        assert list(plain_passwords(config, stack_file.name)) == []

@@ -48,7 +48,7 @@ def test_white_paper_p100_4q_gives_4_vms_of_4_vcpus() -> None:
     assert (cap.slots_per_gpu, cap.slots_per_host, cap.slots_total) == (4, 4, 8)
     assert p.capacity.vcpus_per_vm == 4
     assert p.framebuffer_gb == 4
-    assert result.feasible
+    assert result.feasible is True
 
 
 def test_white_paper_p100_2q_gives_8_vms_of_one_eighth_of_the_cores() -> None:
@@ -130,7 +130,7 @@ def test_full_memory_reservation_must_fit_the_host() -> None:
 
 def test_hypervisor_reserve_counts() -> None:
     ok = planned([pool(hypervisorReserveGb=0)], [offering(memoryGb=64)])
-    assert ok.feasible
+    assert ok.feasible is True
     tight = planned([pool(hypervisorReserveGb=1)], [offering(memoryGb=64)])
     assert not tight.feasible
 
@@ -144,7 +144,7 @@ def test_cpu_only_offering_needs_no_pool() -> None:
     result = planned([], [{"name": "cpu", "maxInstances": 2}])
     entry = sized(result, "cpu")
     assert (entry.pool, entry.vcpus, entry.memory_gb) == (None, 4, 16)
-    assert result.feasible
+    assert result.feasible is True
 
 
 def test_json_shape() -> None:
