@@ -1,10 +1,12 @@
 """The minimal documented vRA 7.3 call sequences for one offering, call by call.
 
-Counted from /work/shared/facts/vra-api.md §2-§7 and the project's wire contract (POST bodies
-are not relied on: an object is re-read after its POST, by id when the client chose the id, by
-name otherwise). One offering = software component + blueprint + catalog service + catalog item
-placement + entitlement. Each entry is `"METHOD path-template"`; a `?$filter` suffix marks a
-filtered list. `bench/README.md` explains each call.
+Counted from docs/vra7-api.md (identity, software components, blueprints, catalog,
+entitlements, teardown; the § numbers below are its sections) and the encodings chosen in
+providers/vra/documents.py (POST bodies are not relied on: an object is re-read after its POST,
+by id when the client chose the id, by name otherwise). One offering = software component +
+blueprint + catalog service + catalog item placement + entitlement. Each entry is
+`"METHOD path-template"`; a `?$filter` suffix marks a filtered list. `bench/README.md`
+explains each call.
 """
 
 from __future__ import annotations
@@ -69,14 +71,14 @@ REASONS: dict[str, str] = {
     "GET /catalog-service/api/catalogItems":
         "polling: the lab lists the item 0.3 s after publish (catalogItemDelaySeconds) and "
         "CatalogItem polls with back-off (providers/vra/catalog_item.py wait_for_item); the "
-        "delay in vRA 7 is not documented (facts §14.7), so no first wait is guessed",
+        "delay in vRA 7 is not documented (docs/vra7-api.md), so no first wait is guessed",
     "GET /catalog-service/api/entitlements?$filter":
-        "look-up by name before the POST, to adopt what a half-finished create left (design "
-        "§3.6); POST first and look up only on 409 would save it where vRA refuses duplicate "
-        "names (not confirmed for vRA 7, facts §14.6)",
+        "look-up by name before the POST, to adopt what a half-finished create left (providers/"
+        "ownership.py); POST first and look up only on 409 would save it where vRA refuses "
+        "duplicate names (not confirmed for vRA 7, docs/vra7-api.md)",
     "GET /catalog-service/api/services?$filter":
         "look-up by name before the POST: the service id is server-chosen and vRA 7 is not "
-        "known to refuse a duplicate name (facts §14.6); a service found this way is this "
+        "known to refuse a duplicate name (docs/vra7-api.md); a service found this way is this "
         "stack's own only if its description carries this stack's owner marker "
         "(providers/vra/catalog_service.py)",
     "GET /identity/api/tenants/{tenant}/principals/{ref}":
