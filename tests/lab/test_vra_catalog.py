@@ -181,7 +181,8 @@ def test_entitlement_crud(vra_api: VraApi, item: dict[str, Any]) -> None:
         (lambda b: b["principals"][0].update(type="USER"), "ml-users@vsphere.local"),
         (lambda b: b["entitledCatalogItems"][0]["catalogItemRef"].update(id="no-item"), "no-item"),
         (lambda b: b.update(entitledServices=[{"serviceRef": {"id": "no-svc"}}]), "no-svc"),
-        # Lower-case keys / an object instead of a list must not be saved silently (docs/vra7-api.md, known pitfalls).
+        # Lower-case keys / an object instead of a list must not be saved silently
+        # (docs/vra7-api.md, known pitfalls).
         (lambda b: b.update(entitledCatalogItems={"catalogItemRef": {"id": "x"}}), "entitled"),
         (lambda b: b.update(principals=[]), "principal"),
     ],
