@@ -31,7 +31,6 @@ class ProfileError(ValueError):
 class VgpuProfile:
     name: str  # canonical vSphere name, grid_ prefix
     gpu_type: str  # catalog key of the GPU, e.g. "p100"
-    series: str  # "Q", "C", "A" or "B"
     framebuffer_gb: int  # frame buffer of one vGPU of this type
     max_per_gpu: int  # from the vendor table, never computed
     mig: bool  # MIG-backed (placed by MIG rules, C-series only)
@@ -43,9 +42,6 @@ class GpuType:
     board: str
     device_name: str  # what host.config.graphicsInfo[].deviceName shows
     framebuffer_gb: int  # per physical GPU
-    gpus_per_board: int
-    mig_instances: int  # 0 when the GPU has no MIG mode
-    source: str
     profiles: tuple[VgpuProfile, ...]
 
 
@@ -79,7 +75,6 @@ def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
         return VgpuProfile(
             name=f"grid_{gpu}-{type_name}",
             gpu_type=gpu,
-            series=sliced["series"].upper(),
             framebuffer_gb=int(sliced["gb"]),
             max_per_gpu=max_per_gpu,
             mig=False,
@@ -89,7 +84,6 @@ def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
         return VgpuProfile(
             name=f"grid_{gpu}-{type_name}",
             gpu_type=gpu,
-            series="C",
             framebuffer_gb=int(mig["gb"]),
             max_per_gpu=max_per_gpu,
             mig=True,
@@ -103,9 +97,6 @@ def _gpu_type(key: str, raw: dict[str, Any]) -> GpuType:
         board=raw["board"],
         device_name=raw["deviceName"],
         framebuffer_gb=int(raw["framebufferGb"]),
-        gpus_per_board=int(raw["gpusPerBoard"]),
-        mig_instances=int(raw.get("migInstances", 0)),
-        source=raw["source"],
         profiles=tuple(
             _parse_profile(key, str(type_name), int(count))
             for type_name, count in raw["profiles"].items()

@@ -124,11 +124,6 @@ def eq_filter(field: str, value: str) -> str:
     return f"{field} eq {odata_quote(value)}"
 
 
-def startswith_filter(field: str, prefix: str) -> str:
-    """`$filter` expression `startswith(<field>,'<prefix>')`."""
-    return f"startswith({field},{odata_quote(prefix)})"
-
-
 def path_segment(value: str) -> str:
     """Quote one path segment (ids chosen by clients may hold spaces or '@')."""
     return quote(value, safe="@")
@@ -301,11 +296,6 @@ class VraClient:
             yield from data.get("content") or []
             total_pages = int((data.get("metadata") or {}).get("totalPages") or 0)
             page += 1
-
-    def list(
-        self, path: str, *, filter_: str | None = None, params: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        return list(self.iter_list(path, filter_=filter_, params=params))
 
     def find_one(self, path: str, field: str, value: str) -> dict[str, Any] | None:
         """The element whose `field` equals `value` exactly (filter server side, check here)."""
