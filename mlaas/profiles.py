@@ -70,25 +70,16 @@ def match(wanted: str, offered: Iterable[str]) -> str | None:
 
 
 def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
-    sliced = _TIME_SLICED.match(type_name)
-    if sliced:
-        return VgpuProfile(
-            name=f"grid_{gpu}-{type_name}",
-            gpu_type=gpu,
-            framebuffer_gb=int(sliced["gb"]),
-            max_per_gpu=max_per_gpu,
-            mig=False,
-        )
-    mig = _MIG.match(type_name)
-    if mig:
-        return VgpuProfile(
-            name=f"grid_{gpu}-{type_name}",
-            gpu_type=gpu,
-            framebuffer_gb=int(mig["gb"]),
-            max_per_gpu=max_per_gpu,
-            mig=True,
-        )
-    raise ProfileError(f"catalog entry {gpu}-{type_name} has an unknown type format")
+    parsed = _TIME_SLICED.match(type_name) or _MIG.match(type_name)
+    if parsed is None:
+        raise ProfileError(f"catalog entry {gpu}-{type_name} has an unknown type format")
+    return VgpuProfile(
+        name=f"grid_{gpu}-{type_name}",
+        gpu_type=gpu,
+        framebuffer_gb=int(parsed["gb"]),
+        max_per_gpu=max_per_gpu,
+        mig=parsed.re is _MIG,
+    )
 
 
 def _gpu_type(key: str, raw: dict[str, Any]) -> GpuType:

@@ -5,8 +5,12 @@ Pure Python: the plan command, the components and the policy pack all call these
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
 from math import isqrt
+from typing import Any
+
+from pydantic.alias_generators import to_camel
 
 from mlaas import profiles
 from mlaas.config import (
@@ -19,6 +23,11 @@ from mlaas.config import (
 )
 
 
+def _camel(obj: object, names: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of `obj` under camelCase keys, as `plan --json` shows them."""
+    return {to_camel(name): getattr(obj, name) for name in names}
+
+
 @dataclass(frozen=True)
 class PoolCapacity:
     slots_per_gpu: int
@@ -28,13 +37,7 @@ class PoolCapacity:
     cores_per_socket: int
 
     def as_json(self) -> dict[str, int]:
-        return {
-            "slotsPerGpu": self.slots_per_gpu,
-            "slotsPerHost": self.slots_per_host,
-            "slotsTotal": self.slots_total,
-            "vcpusPerVm": self.vcpus_per_vm,
-            "coresPerSocket": self.cores_per_socket,
-        }
+        return _camel(self, [field.name for field in fields(self)])
 
 
 def vcpus_per_vm(host_cores: int, slots_per_host: int) -> int:
@@ -89,14 +92,8 @@ class PoolPlan:
     config: Pool  # the validated pool: cluster, host names, the hardware each host should have
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "hosts": self.hosts,
-            "vgpuProfile": self.vgpu_profile,
-            "gpuType": self.gpu_type,
-            "framebufferGb": self.framebuffer_gb,
-            **self.capacity.as_json(),
-        }
+        shown = ("name", "hosts", "vgpu_profile", "gpu_type", "framebuffer_gb")
+        return {**_camel(self, shown), **self.capacity.as_json()}
 
 
 @dataclass(frozen=True)
@@ -113,14 +110,9 @@ class OfferingPlan:
     description: str  # shown in the catalog
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "pool": self.pool,
-            "maxInstances": self.max_instances,
-            "vcpus": self.vcpus,
-            "coresPerSocket": self.cores_per_socket,
-            "memoryGb": self.memory_gb,
-        }
+        return _camel(
+            self, ("name", "pool", "max_instances", "vcpus", "cores_per_socket", "memory_gb")
+        )
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,26 @@ class RecordingMocks(mocks.Mocks):
 
     def of_kind(self, kind: str) -> list[mocks.MockResourceArgs]:
         return [r for r in self.resources if r.typ.rsplit(":", 1)[-1] == kind]
+
+
+class EchoMocks(mocks.Mocks):
+    """Records every resource (by name and by type) and answers with its own inputs."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, mocks.MockResourceArgs] = {}
+        self.seen: dict[str, dict[str, Any]] = {}  # type token -> inputs
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources[args.name] = args
+        self.seen[args.typ] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def install_echo_mocks() -> EchoMocks:
+    """Fresh EchoMocks for one test (another module's mocks may have been installed since)."""
+    recorder = EchoMocks()
+    pulumi.runtime.set_mocks(recorder, project="gpu-mlaas", stack="test", preview=False)
+    return recorder
