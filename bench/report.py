@@ -56,9 +56,10 @@ def render(figures: list[Figure], console: Console) -> None:
 
 
 def machine() -> str:
-    """The machine a run measured: cores, architecture, interpreter."""
+    """The machine a run measured: cores, architecture, interpreter, and how busy it was (the
+    1-minute load average: timings taken on a loaded machine are not comparable)."""
     return (f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_implementation()} "
-            f"{platform.python_version()}")
+            f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
 
 
 def markdown(figures: list[Figure], *, measured: str, on: str) -> str:
