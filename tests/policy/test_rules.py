@@ -434,6 +434,20 @@ def test_vsphere_dynamic_resources_follow_the_environment(monkeypatch: pytest.Mo
     assert len(found) == 1 and "VSPHERE_ALLOW_UNVERIFIED_SSL" in found[0]
 
 
+@pytest.mark.parametrize(("value", "refused"), [("on", True), ("1", True), ("off", False)])
+def test_the_providers_vocabulary_decides(
+    monkeypatch: pytest.MonkeyPatch, value: str, refused: bool
+) -> None:
+    set_stack_config(monkeypatch, "vsphere:allowUnverifiedSsl", value)
+    assert len(check_tls(rules.HOST_GRAPHICS, host_props())) == int(refused)
+
+
+def test_a_switch_the_providers_cannot_read_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VRA_INSECURE", "ture")
+    found = check_tls(rules.BLUEPRINT, blueprint_props())
+    assert len(found) == 1 and "env var VRA_INSECURE must be true or false" in found[0]
+
+
 def test_vra_resources_follow_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
     set_stack_config(monkeypatch, "gpu-mlaas:vra", '{"username": "svc", "insecure": true}')
     found = check_tls(rules.BLUEPRINT, blueprint_props())
