@@ -34,7 +34,8 @@ assert config.datacenter and config.template and config.vra and config.catalog  
 
 vsphere_provider = vsphere.Provider("vsphere", vsphere_settings())
 
-pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool)) for pool in config.pools}
+pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool.config))
+         for pool in sizing.pools}
 
 used_pools = sorted({offering.pool for offering in sizing.offerings if offering.pool})
 templates = VgpuVmTemplates(
@@ -45,7 +46,7 @@ templates = VgpuVmTemplates(
         sizes=[
             TemplateSize(
                 pool=pool.name,
-                cluster=config.pool(pool.name).cluster,
+                cluster=pool.config.cluster,
                 vgpu_profile=pool.vgpu_profile,
                 num_cpus=pool.capacity.vcpus_per_vm,
                 cores_per_socket=pool.capacity.cores_per_socket,
@@ -69,7 +70,7 @@ service = CatalogService(
 )
 
 offerings = {}
-for planned, wanted in zip(sizing.offerings, config.offerings, strict=True):
+for planned in sizing.offerings:
     offerings[planned.name] = MlCatalogOffering(
         planned.name,
         MlCatalogOfferingArgs(
@@ -84,8 +85,6 @@ for planned, wanted in zip(sizing.offerings, config.offerings, strict=True):
             service_id=service.serviceId,
             business_group=config.vra.business_group,
             principals=config.catalog.entitled_principals,
-            image=wanted.image,
-            description=wanted.description,
             network=config.template.network,
         ),
     )

@@ -1,5 +1,5 @@
 """Benchmarks of gpu-mlaas: `python -m bench` (or `make bench`) prints each figure with the
-command that reproduces it and writes them to `bench/results.json`.
+command that reproduces it and writes them to `bench/results.json` (local, not committed).
 
 Figures: vRA calls per lifecycle step against the minimal documented sequence (`vra_calls`),
 vCenter sessions per provider process (`vra_calls`), wall time under injected vRA latency

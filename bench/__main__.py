@@ -1,10 +1,10 @@
-"""`python -m bench [--only NAME ...]`: run the benchmarks, print them, store them in
-`bench/results.json` (figures not re-run keep their stored values)."""
+"""`python -m bench [--only NAME ...] [--markdown]`: run the benchmarks, print them, store them
+in `bench/results.json` (a local file; figures not re-run keep their stored values). With
+`--markdown`, print the README's benchmark table instead, with the date and the machine."""
 
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,7 +13,7 @@ from rich.console import Console
 
 from bench import engine, latency, plan_time, program_eval, vra_calls
 from bench.labs import running_labs
-from bench.report import RESULTS_FILE, Figure, render, write_json
+from bench.report import RESULTS_FILE, Figure, machine, markdown, render, write_json
 
 LAB_FIGURES: dict[str, Callable[..., list[Figure]]] = {
     "vra-calls": vra_calls.figures,
@@ -32,9 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=names,
                         help="run only these benchmarks (repeatable); default: all")
     parser.add_argument("--no-save", action="store_true", help="do not write results.json")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the README's table (Markdown) with date and machine")
     args = parser.parse_args(argv)
     chosen = args.only or names
-    console = Console(width=max(Console().width, 140))
+    # With --markdown, stdout carries only the table; progress goes to stderr.
+    console = Console(width=max(Console().width, 140), stderr=args.markdown)
     figures: list[Figure] = []
     started = time.monotonic()
     lab_runs = [name for name in chosen if name in LAB_FIGURES]
@@ -47,12 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         if name in OFFLINE_FIGURES:
             console.print(f"[dim]running {name} ...[/dim]")
             figures += OFFLINE_FIGURES[name]()
-    render(figures, console)
-    console.print(f"[dim]{time.monotonic() - started:.0f} s in all[/dim]")
+    measured = datetime.now(UTC).strftime("%Y-%m-%d")
+    if args.markdown:
+        print(markdown(figures, measured=measured, on=machine()), end="")
+    else:
+        render(figures, console)
+        console.print(f"[dim]{time.monotonic() - started:.0f} s in all[/dim]")
     if not args.no_save:
-        write_json(figures, measured=datetime.now(UTC).isoformat(timespec="seconds"),
-                   machine=f"{platform.machine()}, {platform.python_implementation()} "
-                           f"{platform.python_version()}")
+        write_json(figures, measured=measured, machine=machine())
         console.print(f"written to {RESULTS_FILE}")
     return 0
 

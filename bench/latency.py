@@ -25,8 +25,8 @@ from bench.report import Figure
 from bench.stacks import VRA_TYPE, TimedEngine, max_overlap
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
-from tests.e2e.engine import stack_config
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import stack_config
 
 COMMAND = "python -m bench --only latency"
 LATENCY_MS = 200

@@ -1,6 +1,6 @@
 """Figure 5: evaluating the whole program under plain mocks for 64 vs 512 hosts in one pool.
 
-Uses the unit tests' `RecordingMocks` and `run_program` (every resource answered in process,
+Uses the harness's `RecordingMocks` and `run_program` (every resource answered in process,
 no provider, no network), so the time is the program's and the SDK's own: resource
 declarations, output plumbing and the mock monitor's gRPC-shaped calls.
 """
@@ -12,8 +12,7 @@ import time
 
 from bench.report import Figure
 from bench.stacks import sized_config
-from tests.support.program import as_runtime, run_program
-from tests.unit.test_program import RecordingMocks
+from tests.support.program import RecordingMocks, as_runtime, run_program
 
 COMMAND = "python -m bench --only program"
 TARGET = 8.0

@@ -1,8 +1,11 @@
-"""One measured figure, how it is printed and how it is stored in `bench/results.json`."""
+"""One measured figure, how it is printed (a rich table, or the README's Markdown table) and how
+it is stored in `bench/results.json` (a local file, not committed)."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,27 @@ def render(figures: list[Figure], console: Console) -> None:
     for fig in figures:
         if fig.note:
             console.print(f"[bold]{fig.title}[/bold]: {fig.note}", highlight=False)
+
+
+def machine() -> str:
+    """The machine a run measured: cores, architecture, interpreter, and how busy it was (the
+    1-minute load average: timings taken on a loaded machine are not comparable)."""
+    return (f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_implementation()} "
+            f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+
+
+def markdown(figures: list[Figure], *, measured: str, on: str) -> str:
+    """The README's benchmark table, with the date and machine it was measured on."""
+    lines = [
+        f"Measured {measured} on {on} (`python -m bench --markdown`):",
+        "",
+        "| figure | value | target | |",
+        "| --- | --- | --- | --- |",
+    ]
+    for fig in figures:
+        value = f"{_number(fig.value)} {fig.unit}".strip()
+        lines.append(f"| {fig.title} | {value} | {fig.target} | {fig.verdict().lower()} |")
+    return "\n".join(lines) + "\n"
 
 
 def write_json(figures: list[Figure], path: Path = RESULTS_FILE, **meta: Any) -> None:

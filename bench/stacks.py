@@ -1,5 +1,5 @@
 """Stack configs the offline benchmarks size, and the engine stand-in the lab benchmarks drive:
-`tests.e2e.engine`'s `LabEngine` with a timeline and a serial mode added."""
+`tests.support.engine`'s `LabEngine` with a timeline and a serial mode added."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from pulumi.runtime import mocks
 
 from lab.vra import VraLab
-from tests.e2e.engine import DYNAMIC_PREFIX, LabEngine
+from tests.support.engine import DYNAMIC_PREFIX, LabEngine
 from tests.support.program import dev_config_values
 
 VRA_TYPE = f"{DYNAMIC_PREFIX}/vra:"  # type tokens of the vRA resources

@@ -20,8 +20,8 @@ from lab.vcsim import VcsimLab
 from lab.vcsim.client import open_sessions
 from lab.vra import VraLab
 from providers.vra.client import path_segment
-from tests.e2e.engine import stack_config
 from tests.support.dynamic_host import DynamicHost, urn
+from tests.support.engine import stack_config
 from tests.support.vra_fixture import VraApi
 
 COMMAND = "python -m bench --only vra-calls"

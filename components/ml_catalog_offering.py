@@ -28,7 +28,8 @@ class MlCatalogOfferingArgs:
     endpoint: EndpointArgs
     """The vRA the offering lives in (URL, tenant, TLS mode; no secrets)."""
     offering: OfferingPlan
-    """The sized offering: vCPUs, cores per socket, memory, disk, max instances, vGPU profile."""
+    """The sized offering: vCPUs, cores per socket, memory, disk, max instances, vGPU profile,
+    container image and catalog description."""
     source_machine: pulumi.Input[str]
     """Template the blueprint full-clones: the pool's vGPU template, or the base image."""
     customization_spec: pulumi.Input[str]
@@ -39,10 +40,6 @@ class MlCatalogOfferingArgs:
     """Business group whose members are entitled."""
     principals: list[str]
     """Users and groups (user@domain, group@domain) entitled to request the item."""
-    image: str | None = None
-    """Container image the software component pulls; no software component when absent."""
-    description: str = ""
-    """Shown in the catalog."""
     network: str | None = None
     """vSphere network of the machine's NIC."""
 
@@ -61,7 +58,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
         memory_mb = offering.memory_gb * 1024
         software = self._software_component(name, args, child)
         image_properties: dict[str, pulumi.Input[str]] = (
-            {IMAGE_PROPERTY: args.image} if args.image is not None else {}
+            {IMAGE_PROPERTY: offering.image} if offering.image is not None else {}
         )
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
@@ -71,7 +68,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             f"{name}-blueprint",
             endpoint=args.endpoint,
             name=offering.name,
-            description=args.description,
+            description=offering.description,
             pool=offering.pool,
             template_name=args.source_machine,
             customization_spec=args.customization_spec,
@@ -121,14 +118,15 @@ class MlCatalogOffering(pulumi.ComponentResource):
     def _software_component(
         name: str, args: MlCatalogOfferingArgs, opts: pulumi.ResourceOptions
     ) -> SoftwareComponent | None:
-        if args.image is None:
+        image = args.offering.image
+        if image is None:
             return None
         return SoftwareComponent(
             f"{name}-software",
             endpoint=args.endpoint,
             name=f"{args.offering.name} container",
-            description=f"Pulls {args.image} and writes /etc/motd",
-            properties={IMAGE_PROPERTY: args.image},
+            description=f"Pulls {image} and writes /etc/motd",
+            properties={IMAGE_PROPERTY: image},
             owner=owner_of(f"{name}-software"),
             opts=opts,
         )

@@ -7,6 +7,7 @@ import pulumi.runtime.config as runtime_config
 import pulumi_vsphere as vsphere
 
 from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
+from providers.settings import VSPHERE_UNVERIFIED, SettingError
 
 # Sections `plan` can do without but a deployment needs.
 DEPLOY_KEYS = ("datacenter", "template", "vra", "catalog")
@@ -18,7 +19,7 @@ def load() -> StackConfig:
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = {key for key in raw if runtime_config.is_config_secret(key)}
     try:
-        config = from_runtime(raw, secret_keys)
+        config = from_runtime(raw, secret_keys, pulumi.get_stack())
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
     missing = [f"{PROJECT}:{key}" for key in DEPLOY_KEYS if getattr(config, key) is None]
@@ -49,9 +50,14 @@ def vsphere_settings() -> vsphere.ProviderArgs:
                 "`pulumi config set --secret vsphere:password ...`"
             )
         password = settings.require_secret("password")
+    try:
+        # The one TLS switch parser, as the dynamic providers read it (config, then env).
+        unverified = VSPHERE_UNVERIFIED.read(settings.get("allowUnverifiedSsl"))
+    except SettingError as error:
+        raise pulumi.RunError(f"invalid stack configuration: {error}") from None
     return vsphere.ProviderArgs(
         vsphere_server=server,
         user=user,
         password=password,
-        allow_unverified_ssl=settings.get_bool("allowUnverifiedSsl") or False,
+        allow_unverified_ssl=unverified,
     )

@@ -42,7 +42,6 @@ class VgpuVmTemplatesArgs:
 
 class VgpuVmTemplates(pulumi.ComponentResource):
     template_names: pulumi.Output[dict[str, str]]
-    template_ids: pulumi.Output[dict[str, str]]
     customization_spec_name: pulumi.Output[str]
 
     def __init__(
@@ -55,13 +54,9 @@ class VgpuVmTemplates(pulumi.ComponentResource):
         self.template_names = pulumi.Output.all(
             **{pool: template.templateName for pool, template in self.templates.items()}
         )
-        self.template_ids = pulumi.Output.all(
-            **{pool: template.templateId for pool, template in self.templates.items()}
-        )
         self.customization_spec_name = self.spec.name
         self.register_outputs({
             "templateNames": self.template_names,
-            "templateIds": self.template_ids,
             "customizationSpecName": self.customization_spec_name,
         })
 

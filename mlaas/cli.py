@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from mlaas.config import ConfigError, load_stack_file, stack_file
+from mlaas.config import ConfigError, parse_config, read_stack_file, stack_file, stack_name
 from mlaas.sizing import Plan, plan
 
 EXIT_FEASIBLE, EXIT_PROBLEMS, EXIT_BAD_CONFIG = 0, 1, 2
@@ -62,14 +63,33 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.stack_file or stack_file(args.stack)
     try:
-        config = load_stack_file(path)
+        config = parse_config(read_stack_file(path), args.stack if args.stack_file is None
+                              else stack_name(path))
     except ConfigError as error:
         print(f"{path}: {error}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     result = plan(config)
-    if args.json:
-        print(json.dumps(result.as_json()))
-    else:
-        # Wide enough for the pool table when stdout is a pipe (rich falls back to 80 columns).
-        _render(result, Console(width=max(Console().width, 132)))
-    return EXIT_FEASIBLE if result.feasible else EXIT_PROBLEMS
+    code = EXIT_FEASIBLE if result.feasible else EXIT_PROBLEMS
+    try:
+        if args.json:
+            print(json.dumps(result.as_json()))
+        else:
+            # Wide enough for the pool table when stdout is a pipe (rich falls back to 80 columns).
+            _render(result, _Console(width=max(Console().width, 132)))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    return code
+
+
+def _drop_stdout() -> None:
+    """The reader went away (`plan | head -1`): the plan's exit code still holds. Point stdout
+    at /dev/null so the interpreter's final flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's own handler exits with 1 whatever the plan says.
+        self.quiet = True
+        _drop_stdout()

@@ -7,26 +7,27 @@ Keys are camelCase like Pulumi's own. Every problem is reported at once with its
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from mlaas import profiles
-
-PROJECT = "gpu-mlaas"
+from mlaas import limits, names, profiles, stack_checks
+from mlaas import stack_file as stack_file_reader
+from mlaas.issues import PROJECT, ConfigError, Issue
+from providers.settings import switch
 
 # Memory kept for ESXi itself and the per-VM overhead of the vGPU VMs on each host. 16 GB covers
 # the hypervisor and a few hundred MB of overhead per VM on the hosts this project targets;
@@ -36,24 +37,6 @@ DEFAULT_HYPERVISOR_RESERVE_GB = 16
 DEFAULT_CPU_ONLY_VCPUS = 4
 DEFAULT_CPU_ONLY_MEMORY_GB = 16
 DEFAULT_DISK_GB = 100
-
-
-@dataclass(frozen=True)
-class Issue:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-class ConfigError(ValueError):
-    """Invalid stack configuration; `issues` holds every problem found."""
-
-    def __init__(self, issues: Iterable[Issue]):
-        self.issues = list(issues)
-        lines = "\n".join(f"  {issue}" for issue in self.issues)
-        super().__init__(f"invalid stack configuration ({len(self.issues)} problem(s)):\n{lines}")
 
 
 class Secret:
@@ -107,10 +90,50 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-NonEmpty = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
+def _number(value: Any) -> Any:
+    """YAML reads `yes` and `true` as booleans, and pydantic would count them as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+def _at_most(limit: limits.Limit) -> Any:
+    def check(value: int) -> int:
+        if value > limit.maximum:
+            raise ValueError(f"{value} is above {limit.maximum}: {limit.reason}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _principal(value: str) -> str:
+    if not PRINCIPAL.match(value):
+        raise ValueError(f"{value!r} is not user@domain or group@domain")
+    return value
+
+
+# Names are trimmed, then checked and compared: " a " and "a" are one name; "  " is blank.
+NonEmpty = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(names.printable)
+]
+OfferingName = Annotated[NonEmpty, AfterValidator(names.offering_name)]
+PoolName = Annotated[NonEmpty, AfterValidator(names.pool_name)]
 SecretStr = Annotated[Secret, BeforeValidator(_as_secret)]
 ProfileName = Annotated[str, AfterValidator(_profile)]
-Positive = Annotated[int, Field(gt=0)]
+PRINCIPAL = re.compile(r"^[^@\s\\]+@[^@\s]+$")
+Principal = Annotated[NonEmpty, AfterValidator(_principal)]
+Positive = Annotated[int, BeforeValidator(_number), Field(gt=0)]
+GpuCount = Annotated[Positive, _at_most(limits.GPUS_PER_HOST)]
+CoreCount = Annotated[Positive, _at_most(limits.HOST_CORES)]
+SocketCount = Annotated[Positive, _at_most(limits.HOST_SOCKETS)]
+HostMemoryGb = Annotated[Positive, _at_most(limits.HOST_MEMORY_GB)]
+Instances = Annotated[Positive, _at_most(limits.MAX_INSTANCES)]
+Vcpus = Annotated[Positive, _at_most(limits.VCPUS)]
+VmMemoryGb = Annotated[Positive, _at_most(limits.VM_MEMORY_GB)]
+DiskGb = Annotated[Positive, _at_most(limits.DISK_GB)]
+ReserveGb = Annotated[
+    int, BeforeValidator(_number), Field(ge=0), _at_most(limits.HOST_MEMORY_GB)
+]
 
 
 class _Model(BaseModel):
@@ -126,15 +149,19 @@ class _Model(BaseModel):
 class Pool(_Model):
     """A homogeneous group of GPU hosts that all run one vGPU profile."""
 
-    name: NonEmpty
+    name: PoolName
     cluster: NonEmpty
-    hosts: Annotated[list[NonEmpty], Field(min_length=1), AfterValidator(_unique)]
+    hosts: Annotated[
+        list[NonEmpty],
+        Field(min_length=1, max_length=limits.HOSTS_PER_POOL.maximum),
+        AfterValidator(_unique),
+    ]
     vgpu_profile: ProfileName
-    gpus_per_host: Positive
-    host_cores: Positive
-    host_sockets: Positive
-    host_memory_gb: Positive
-    hypervisor_reserve_gb: Annotated[int, Field(ge=0)] = DEFAULT_HYPERVISOR_RESERVE_GB
+    gpus_per_host: GpuCount
+    host_cores: CoreCount
+    host_sockets: SocketCount
+    host_memory_gb: HostMemoryGb
+    hypervisor_reserve_gb: ReserveGb = DEFAULT_HYPERVISOR_RESERVE_GB
     assignment_policy: Literal["performance", "consolidation"] = "performance"
 
     @model_validator(mode="after")
@@ -144,18 +171,23 @@ class Pool(_Model):
                 f"hypervisorReserveGb ({self.hypervisor_reserve_gb}) must be below "
                 f"hostMemoryGb ({self.host_memory_gb})"
             )
+        if self.host_sockets > self.host_cores:
+            raise ValueError(
+                f"hostSockets ({self.host_sockets}) is above hostCores ({self.host_cores}): "
+                "every socket holds at least one core"
+            )
         return self
 
 
 class Offering(_Model):
     """One catalog item: a VM size on a pool (or CPU-only when `pool` is absent)."""
 
-    name: NonEmpty
+    name: OfferingName
     pool: NonEmpty | None = None
-    max_instances: Positive
-    vcpus: Positive | None = None
-    memory_gb: Positive | None = None
-    disk_gb: Positive = DEFAULT_DISK_GB
+    max_instances: Instances
+    vcpus: Vcpus | None = None
+    memory_gb: VmMemoryGb | None = None
+    disk_gb: DiskGb = DEFAULT_DISK_GB
     image: NonEmpty | None = None
     description: str = ""
 
@@ -164,13 +196,17 @@ class Template(_Model):
     """The vGPU VM template and its guest customization."""
 
     base_image: NonEmpty
-    name: NonEmpty = "gpu-mlaas-vgpu"
+    name: PoolName = "gpu-mlaas-vgpu"
     datastore: NonEmpty
     network: NonEmpty | None = None
     folder: NonEmpty | None = None
     domain: NonEmpty = "local"
     time_zone: NonEmpty = "Etc/UTC"
     customization_spec: NonEmpty = "gpu-mlaas-linux"
+
+
+def _vra_insecure(value: Any) -> bool:
+    return switch(value, f"config '{PROJECT}:vra.insecure'")
 
 
 class Vra(_Model):
@@ -183,8 +219,12 @@ class Vra(_Model):
     password: SecretStr | None = None
     business_group: NonEmpty
     ca_bundle: NonEmpty | None = None
-    insecure: bool = False
-    timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0  # per vRA call
+    insecure: Annotated[bool, BeforeValidator(_vra_insecure)] = False
+    timeout_seconds: Annotated[
+        float,
+        BeforeValidator(_number),
+        Field(gt=0, le=limits.TIMEOUT_SECONDS.maximum, allow_inf_nan=False),
+    ] = 60.0  # per vRA call
 
     @model_validator(mode="after")
     def _one_trust_mode(self) -> Vra:
@@ -198,7 +238,7 @@ class Catalog(_Model):
 
     service: NonEmpty = "Machine Learning"
     description: str = "GPU machine-learning VMs"
-    entitled_principals: Annotated[list[NonEmpty], Field(min_length=1), AfterValidator(_unique)]
+    entitled_principals: Annotated[list[Principal], Field(min_length=1), AfterValidator(_unique)]
 
 
 class StackConfig(BaseModel):
@@ -214,9 +254,10 @@ class StackConfig(BaseModel):
     vra: Vra | None = Field(default=None, alias="gpu-mlaas:vra")
     catalog: Catalog | None = Field(default=None, alias="gpu-mlaas:catalog")
     vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias="gpu-mlaas:vsphereCaBundle")
-
-    def pool(self, name: str) -> Pool:
-        return next(pool for pool in self.pools if pool.name == name)
+    # Outside the lab stacks, TLS verification may be turned off only with this set to true.
+    insecure_tls_acknowledged: Annotated[
+        bool, BeforeValidator(lambda v: switch(v, f"config '{stack_checks.ACKNOWLEDGE_KEY}'"))
+    ] = Field(default=False, alias="gpu-mlaas:insecureTlsAcknowledged")
 
 
 KNOWN_KEYS = frozenset(
@@ -228,6 +269,7 @@ SECRET_PATHS = {f"{PROJECT}:vra": ("password",)}
 _FRIENDLY = {
     "extra_forbidden": "unknown key",
     "missing": "required key is missing",
+    "string_too_short": "must not be blank",
 }
 
 
@@ -251,116 +293,58 @@ def _issues_from(error: ValidationError) -> list[Issue]:
     return issues
 
 
-def _cross_references(values: Mapping[str, Any]) -> list[Issue]:
-    """Checks that span list items; they read the raw values so they run even when items fail."""
-    issues: list[Issue] = []
-    pools = values.get(f"{PROJECT}:pools")
-    offerings = values.get(f"{PROJECT}:offerings")
-    pool_names: set[str] = set()
-    host_owner: dict[str, str] = {}
-    if isinstance(pools, list):
-        for index, pool in enumerate(pools):
-            if not isinstance(pool, Mapping):
-                continue
-            name = pool.get("name")
-            if isinstance(name, str):
-                if name in pool_names:
-                    issues.append(
-                        Issue(f"{PROJECT}:pools[{index}].name", f"duplicate pool name {name!r}")
-                    )
-                pool_names.add(name)
-            hosts = pool.get("hosts")
-            for host in hosts if isinstance(hosts, list) else []:
-                if isinstance(host, str) and host in host_owner and host_owner[host] != name:
-                    issues.append(
-                        Issue(
-                            f"{PROJECT}:pools[{index}].hosts",
-                            f"host {host!r} is already in pool {host_owner[host]!r}",
-                        )
-                    )
-                elif isinstance(host, str):
-                    host_owner[host] = str(name)
-    if isinstance(offerings, list):
-        seen: set[str] = set()
-        for index, offering in enumerate(offerings):
-            if not isinstance(offering, Mapping):
-                continue
-            name = offering.get("name")
-            if isinstance(name, str):
-                if name in seen:
-                    issues.append(
-                        Issue(
-                            f"{PROJECT}:offerings[{index}].name",
-                            f"duplicate offering name {name!r}",
-                        )
-                    )
-                seen.add(name)
-            pool = offering.get("pool")
-            if isinstance(pool, str) and pool not in pool_names:
-                known = ", ".join(sorted(pool_names)) or "none defined"
-                issues.append(
-                    Issue(
-                        f"{PROJECT}:offerings[{index}].pool",
-                        f"no pool named {pool!r} (pools: {known})",
-                    )
-                )
-    return issues
-
-
 def namespaced(values: Mapping[str, Any]) -> dict[str, Any]:
     """Pulumi's rule: a key without a namespace belongs to the project."""
     return {key if ":" in key else f"{PROJECT}:{key}": value for key, value in values.items()}
 
 
-def parse_config(values: Mapping[str, Any]) -> StackConfig:
-    """Validate a stack's config values (any namespaces); raise ConfigError listing every issue."""
-    ours = {
-        key: value
-        for key, value in namespaced(values).items()
-        if key.startswith(f"{PROJECT}:")
-    }
+def parse_config(values: Mapping[str, Any], stack: str | None = None) -> StackConfig:
+    """Validate a stack's config values (any namespaces); raise ConfigError listing every issue.
+    `stack` is the stack's name when known: outside the lab stacks, TLS must stay verified."""
+    values = namespaced(values)
+    ours = {key: value for key, value in values.items() if key.startswith(f"{PROJECT}:")}
     issues = [
         Issue(key, f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})")
         for key in ours
         if key not in KNOWN_KEYS
     ]
+    issues += stack_checks.namespaces(values)
     known = {key: value for key, value in ours.items() if key in KNOWN_KEYS}
     config: StackConfig | None = None
     try:
         config = StackConfig.model_validate(known)
     except ValidationError as error:
         issues.extend(_issues_from(error))
-    issues.extend(_cross_references(known))
+    issues += stack_checks.cross_references(known)
+    issues += stack_checks.placeholders(values)
+    issues += stack_checks.tls_acknowledged(values, stack)
     if issues or config is None:
-        raise ConfigError(issues)
+        raise ConfigError(dict.fromkeys(issues))  # each problem once, in the order found
     return config
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` section of a `Pulumi.<stack>.yaml`, namespaced."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as error:
-        unreadable = Issue(str(path), f"cannot read the stack file: {error.strerror}")
-        raise ConfigError([unreadable]) from None
-    except yaml.YAMLError as error:
-        raise ConfigError([Issue(str(path), f"not valid YAML: {error}")]) from None
-    if document is None:
-        document = {}
-    if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
-        raise ConfigError([Issue(str(path), "expected a mapping with a `config:` section")])
-    return namespaced(document.get("config") or {})
+    return namespaced(stack_file_reader.read_config_section(path))
+
+
+def stack_name(path: Path) -> str | None:
+    """`prod` for `Pulumi.prod.yaml`; None for a file not named like a stack file."""
+    parts = path.name.split(".")
+    return ".".join(parts[1:-1]) if len(parts) > 2 and parts[0] == "Pulumi" else None
 
 
 def load_stack_file(path: Path) -> StackConfig:
-    return parse_config(read_stack_file(path))
+    return parse_config(read_stack_file(path), stack_name(path))
 
 
 def stack_file(stack: str, project_dir: Path | None = None) -> Path:
     return (project_dir or Path.cwd()) / f"Pulumi.{stack}.yaml"
 
 
-def from_runtime(raw: Mapping[str, str], secret_keys: Iterable[str]) -> StackConfig:
+def from_runtime(
+    raw: Mapping[str, str], secret_keys: Iterable[str], stack: str | None = None
+) -> StackConfig:
     """Validate config as the Pulumi runtime hands it over: strings (objects as JSON), secrets
     decrypted, plus the list of keys that were secret. A password under a key that was not
     secret is refused like a plain value in the stack file."""
@@ -371,11 +355,22 @@ def from_runtime(raw: Mapping[str, str], secret_keys: Iterable[str]) -> StackCon
         # Objects and lists arrive as JSON; scalars stay strings ("2024" names a datacenter).
         if isinstance(text, str) and text.lstrip()[:1] in ("{", "["):
             try:
-                value = json.loads(text)
+                value = json.loads(text, object_pairs_hook=_no_duplicates)
             except json.JSONDecodeError:
                 value = text
+            except (RecursionError, ValueError) as error:
+                message = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+                raise ConfigError([Issue(key, message)]) from None
         for field in SECRET_PATHS.get(key, ()):
             if key in secret and isinstance(value, dict) and isinstance(value.get(field), str):
                 value[field] = Secret(value=value[field])
         values[key] = value
-    return parse_config(values)
+    return parse_config(values, stack)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise ValueError(f"duplicate key {key!r}")
+    return dict(pairs)

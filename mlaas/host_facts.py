@@ -39,14 +39,16 @@ def mismatches(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def capacity_from_hosts(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
-    """Slot capacity computed from the reported hardware; raises HostMismatch on contradictions."""
-    problems = mismatches(pool, hosts)
-    if problems:
-        raise HostMismatch(
-            f"GPU pool {pool.name!r} does not match its hosts:\n  " + "\n  ".join(problems)
-        )
-    profile = profiles.lookup(pool.vgpu_profile)
+def reported_capacity(vgpu_profile: str, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
+    """Slot capacity of a pool from what its hosts report (`gpuCount`, `physicalCores`,
+    `sockets`, whole numbers): the one rule of the components and the policy pack.
+
+    A pool is sized by its smallest host: the fewest GPUs and cores, and the most sockets. The
+    most sockets, not the fewest, because cores per socket must fit one physical socket of every
+    host: fewest cores over most sockets is never more than any host's cores per socket, so a
+    VM's virtual socket never spans two physical ones (vNUMA, white paper 4.5). Raises
+    ProfileError for a profile the catalog does not know."""
+    profile = profiles.lookup(vgpu_profile)
     return pool_capacity(
         max_per_gpu=profile.max_per_gpu,
         gpus_per_host=min(int(host["gpuCount"]) for host in hosts),
@@ -54,3 +56,13 @@ def capacity_from_hosts(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> PoolC
         host_cores=min(int(host["physicalCores"]) for host in hosts),
         host_sockets=max(int(host["sockets"]) for host in hosts),
     )
+
+
+def capacity_from_hosts(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
+    """Slot capacity computed from the reported hardware; raises HostMismatch on contradictions."""
+    problems = mismatches(pool, hosts)
+    if problems:
+        raise HostMismatch(
+            f"GPU pool {pool.name!r} does not match its hosts:\n  " + "\n  ".join(problems)
+        )
+    return reported_capacity(pool.vgpu_profile, hosts)

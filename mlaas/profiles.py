@@ -8,6 +8,7 @@ catalog stores the ``grid_`` form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,7 +31,6 @@ class ProfileError(ValueError):
 class VgpuProfile:
     name: str  # canonical vSphere name, grid_ prefix
     gpu_type: str  # catalog key of the GPU, e.g. "p100"
-    series: str  # "Q", "C", "A" or "B"
     framebuffer_gb: int  # frame buffer of one vGPU of this type
     max_per_gpu: int  # from the vendor table, never computed
     mig: bool  # MIG-backed (placed by MIG rules, C-series only)
@@ -42,9 +42,6 @@ class GpuType:
     board: str
     device_name: str  # what host.config.graphicsInfo[].deviceName shows
     framebuffer_gb: int  # per physical GPU
-    gpus_per_board: int
-    mig_instances: int  # 0 when the GPU has no MIG mode
-    source: str
     profiles: tuple[VgpuProfile, ...]
 
 
@@ -57,28 +54,32 @@ def canonical_name(name: str) -> str:
     return lowered
 
 
+def profile_key(name: str) -> str:
+    """A profile name without its vendor prefix, lower case: the part that identifies it.
+
+    The prefix changed over driver releases (grid_t4-16q, nvidia_a40-1b); a host's spelling
+    may differ from the config's, and a bare "p100-4q" names the same profile."""
+    return canonical_name(name).removeprefix("grid_")
+
+
+def match(wanted: str, offered: Iterable[str]) -> str | None:
+    """The host's own spelling of `wanted` among the profiles it offers, or None. The one
+    matching rule of the providers and the policy pack."""
+    key = profile_key(wanted)
+    return next((name for name in offered if profile_key(name) == key), None)
+
+
 def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
-    sliced = _TIME_SLICED.match(type_name)
-    if sliced:
-        return VgpuProfile(
-            name=f"grid_{gpu}-{type_name}",
-            gpu_type=gpu,
-            series=sliced["series"].upper(),
-            framebuffer_gb=int(sliced["gb"]),
-            max_per_gpu=max_per_gpu,
-            mig=False,
-        )
-    mig = _MIG.match(type_name)
-    if mig:
-        return VgpuProfile(
-            name=f"grid_{gpu}-{type_name}",
-            gpu_type=gpu,
-            series="C",
-            framebuffer_gb=int(mig["gb"]),
-            max_per_gpu=max_per_gpu,
-            mig=True,
-        )
-    raise ProfileError(f"catalog entry {gpu}-{type_name} has an unknown type format")
+    parsed = _TIME_SLICED.match(type_name) or _MIG.match(type_name)
+    if parsed is None:
+        raise ProfileError(f"catalog entry {gpu}-{type_name} has an unknown type format")
+    return VgpuProfile(
+        name=f"grid_{gpu}-{type_name}",
+        gpu_type=gpu,
+        framebuffer_gb=int(parsed["gb"]),
+        max_per_gpu=max_per_gpu,
+        mig=parsed.re is _MIG,
+    )
 
 
 def _gpu_type(key: str, raw: dict[str, Any]) -> GpuType:
@@ -87,9 +88,6 @@ def _gpu_type(key: str, raw: dict[str, Any]) -> GpuType:
         board=raw["board"],
         device_name=raw["deviceName"],
         framebuffer_gb=int(raw["framebufferGb"]),
-        gpus_per_board=int(raw["gpusPerBoard"]),
-        mig_instances=int(raw.get("migInstances", 0)),
-        source=raw["source"],
         profiles=tuple(
             _parse_profile(key, str(type_name), int(count))
             for type_name, count in raw["profiles"].items()

@@ -5,7 +5,12 @@ Pure Python: the plan command, the components and the policy pack all call these
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from math import isqrt
+from typing import Any
+
+from pydantic.alias_generators import to_camel
 
 from mlaas import profiles
 from mlaas.config import (
@@ -18,6 +23,11 @@ from mlaas.config import (
 )
 
 
+def _camel(obj: object, names: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of `obj` under camelCase keys, as `plan --json` shows them."""
+    return {to_camel(name): getattr(obj, name) for name in names}
+
+
 @dataclass(frozen=True)
 class PoolCapacity:
     slots_per_gpu: int
@@ -27,13 +37,7 @@ class PoolCapacity:
     cores_per_socket: int
 
     def as_json(self) -> dict[str, int]:
-        return {
-            "slotsPerGpu": self.slots_per_gpu,
-            "slotsPerHost": self.slots_per_host,
-            "slotsTotal": self.slots_total,
-            "vcpusPerVm": self.vcpus_per_vm,
-            "coresPerSocket": self.cores_per_socket,
-        }
+        return _camel(self, [field.name for field in fields(self)])
 
 
 def vcpus_per_vm(host_cores: int, slots_per_host: int) -> int:
@@ -46,7 +50,12 @@ def cores_per_socket(vcpus: int, host_cores: int, host_sockets: int) -> int:
     if vcpus < 1:
         return 0
     per_socket = max(1, host_cores // host_sockets)
-    return max(d for d in range(1, vcpus + 1) if vcpus % d == 0 and d <= per_socket)
+    best = 1
+    # Divisors come in pairs (d, vcpus // d): walking to the square root finds them all.
+    for small in range(1, isqrt(vcpus) + 1):
+        if vcpus % small == 0:
+            best = max([best] + [d for d in (small, vcpus // small) if d <= per_socket])
+    return best
 
 
 def pool_capacity(
@@ -80,16 +89,11 @@ class PoolPlan:
     gpu_type: str
     framebuffer_gb: int  # of one vGPU of the pool's profile
     capacity: PoolCapacity
+    config: Pool  # the validated pool: cluster, host names, the hardware each host should have
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "hosts": self.hosts,
-            "vgpuProfile": self.vgpu_profile,
-            "gpuType": self.gpu_type,
-            "framebufferGb": self.framebuffer_gb,
-            **self.capacity.as_json(),
-        }
+        shown = ("name", "hosts", "vgpu_profile", "gpu_type", "framebuffer_gb")
+        return {**_camel(self, shown), **self.capacity.as_json()}
 
 
 @dataclass(frozen=True)
@@ -102,16 +106,13 @@ class OfferingPlan:
     memory_gb: int
     disk_gb: int
     vgpu_profile: str | None
+    image: str | None  # container image the software component pulls; None: no component
+    description: str  # shown in the catalog
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "pool": self.pool,
-            "maxInstances": self.max_instances,
-            "vcpus": self.vcpus,
-            "coresPerSocket": self.cores_per_socket,
-            "memoryGb": self.memory_gb,
-        }
+        return _camel(
+            self, ("name", "pool", "max_instances", "vcpus", "cores_per_socket", "memory_gb")
+        )
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,6 @@ class Plan:
 
     def pool(self, name: str) -> PoolPlan:
         return next(pool for pool in self.pools if pool.name == name)
-
-    def offering(self, name: str) -> OfferingPlan:
-        return next(offering for offering in self.offerings if offering.name == name)
 
     def template_memory_gb(self, pool: str) -> int:
         """Memory of the pool's vGPU template: that of its largest offering (each blueprint
@@ -169,6 +167,7 @@ def _plan_pool(index: int, pool: Pool, problems: list[Issue]) -> PoolPlan:
         gpu_type=profile.gpu_type,
         framebuffer_gb=profile.framebuffer_gb,
         capacity=capacity,
+        config=pool,
     )
 
 
@@ -195,6 +194,8 @@ def plan(config: StackConfig) -> Plan:
                     memory_gb=offering.memory_gb or DEFAULT_CPU_ONLY_MEMORY_GB,
                     disk_gb=offering.disk_gb,
                     vgpu_profile=None,
+                    image=offering.image,
+                    description=offering.description,
                 )
             )
             continue
@@ -231,6 +232,8 @@ def plan(config: StackConfig) -> Plan:
                 memory_gb=memory,
                 disk_gb=offering.disk_gb,
                 vgpu_profile=pool_plan.vgpu_profile,
+                image=offering.image,
+                description=offering.description,
             )
         )
     # A vGPU VM reserves all of its memory, so a full host must hold every slot's reservation.

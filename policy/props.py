@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-)
+from pulumi_policy import proxy
+from pulumi_policy.proxy import UnknownValueError
+
+from providers.settings import switch
 
 
 class _Unknown:
@@ -32,16 +26,11 @@ class _Unknown:
 UNKNOWN: Final = _Unknown()
 
 # Remediation props are not wrapped in the unknown-checking proxy, so raw sentinels show up there.
+# (pulumi_policy.proxy names one per kind: UNKNOWN_STRING_VALUE, UNKNOWN_NUMBER_VALUE, ...)
 _SENTINELS = frozenset(
-    {
-        UNKNOWN_ARCHIVE_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-        UNKNOWN_STRING_VALUE,
-    }
+    getattr(proxy, name)
+    for name in dir(proxy)
+    if name.startswith("UNKNOWN_") and name.endswith("_VALUE")
 )
 
 
@@ -93,16 +82,11 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-# Every spelling of "on" that one of the providers accepts (ours take true/1/yes/on, the
-# Terraform-bridged vsphere provider also t), so the policy never misses a switch they honour.
-_ON = frozenset({"true", "1", "yes", "on", "t"})
-
-
-def is_true(value: Any) -> bool:
-    """A switch that is on: `True`, or a string that a provider reads as true."""
-    if isinstance(value, bool):
-        return value
-    return isinstance(value, str) and value.strip().lower() in _ON
+def is_true(value: Any, source: str) -> bool:
+    """A TLS switch read with the providers' own parser (`providers.settings.switch`), so the
+    policy and the providers agree on every spelling; a typo raises the same SettingError.
+    A value not known yet (preview) is not a switch that is on."""
+    return not is_unknown(value) and switch(value, source)
 
 
 def stack_of(urn: str) -> str:

@@ -7,7 +7,6 @@ it skips the check that needs them (see `policy.props`).
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -28,9 +27,10 @@ from pulumi_policy import (
 )
 
 from mlaas import profiles, sizing
+from mlaas.host_facts import reported_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
+from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
 from providers.vra import settings as vra_settings
-from providers.vsphere.client import ALLOW_UNVERIFIED
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
@@ -182,7 +182,7 @@ def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolat
     offered = known_list(known(host.props, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
-    if profiles.canonical_name(str(profile)) in {profiles.canonical_name(str(p)) for p in offered}:
+    if profiles.match(str(profile), map(str, offered)) is not None:
         return
     report(
         f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
@@ -201,7 +201,7 @@ def _check_alike(pool: str, hosts: list[PolicyResource], report: ReportViolation
             if value is UNKNOWN or value is None:
                 continue
             if key == "vgpuProfile":
-                value = profiles.canonical_name(str(value))
+                value = profiles.profile_key(str(value))
             values[_host_label(host)] = as_int(value) if as_int(value) is not None else value
         if len(set(map(str, values.values()))) > 1:
             listing = ", ".join(f"{host}={value}" for host, value in sorted(values.items()))
@@ -221,32 +221,28 @@ def gpu_pool_homogeneous_validator(
 
 
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
-    """The pool's capacity from its hosts' outputs with the sizing core; a message when it cannot
-    be sized; None while outputs are unknown. A mixed pool is sized by its smallest host."""
+    """The pool's capacity from its hosts' outputs, by the components' own rule
+    (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
+    outputs are unknown."""
     profile_name = known(hosts[0].props, "vgpuProfile")
-    figures: dict[str, list[int]] = {"gpuCount": [], "physicalCores": [], "sockets": []}
+    figures: list[dict[str, int]] = []
     for host in hosts:
-        for key, seen in figures.items():
+        numbers: dict[str, int] = {}
+        for key in ("gpuCount", "physicalCores", "sockets"):
             value = known(host.props, key)
             if value is UNKNOWN:
                 return None
             number = as_int(value)
             if number is None or number < 1:
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
-            seen.append(number)
+            numbers[key] = number
+        figures.append(numbers)
     if profile_name is UNKNOWN:
         return None
     try:
-        profile = profiles.lookup(str(profile_name))
+        return reported_capacity(str(profile_name), figures)
     except profiles.ProfileError as error:
         return str(error)
-    return sizing.pool_capacity(
-        max_per_gpu=profile.max_per_gpu,
-        gpus_per_host=min(figures["gpuCount"]),
-        hosts=len(hosts),
-        host_cores=min(figures["physicalCores"]),
-        host_sockets=min(figures["sockets"]),
-    )
 
 
 def blueprint_within_pool_capacity_validator(
@@ -307,20 +303,10 @@ def _check_blueprint_fits(
 # --- tls-verification-required -------------------------------------------------------------------
 
 
-def _stack_switch(value: Any, env: str, what: str) -> str | None:
-    """Which of a stack-config value or its environment fallback turns TLS checks off. The
-    engine passes the stack config to the pack (PULUMI_CONFIG, loaded by pulumi-policy before
-    each call) and its own environment, which the provider host inherits too."""
-    if is_true(value):
-        return f"stack config {what}=true"
-    if is_true(os.environ.get(env)):
-        return f"environment {env}={os.environ[env]}"
-    return None
-
-
 def _vsphere_switch() -> str | None:
-    key, env = ALLOW_UNVERIFIED
-    return _stack_switch(pulumi.runtime.get_config(key), env, key)
+    """Which of the stack config (the engine hands it to the pack in PULUMI_CONFIG) or the
+    environment (which the provider host inherits too) turns vSphere TLS checks off."""
+    return VSPHERE_UNVERIFIED.which(pulumi.runtime.get_config(VSPHERE_UNVERIFIED.key))
 
 
 def _vra_switch() -> str | None:
@@ -328,18 +314,25 @@ def _vra_switch() -> str | None:
         config = vra_settings.parse_vra_config(pulumi.runtime.get_config(vra_settings.CONFIG_KEY))
     except vra_settings.VraSettingsError:
         config = {}  # the providers reject it before connecting anywhere
-    what = f"{vra_settings.CONFIG_KEY}.insecure"
-    return _stack_switch(config.get("insecure"), vra_settings.ENV_INSECURE, what)
+    return VRA_INSECURE.which(config.get("insecure"))
 
 
 def _tls_off(args: ResourceValidationArgs) -> str | None:
-    """Which setting turns TLS verification off for this resource, or None."""
+    """Which setting turns TLS verification off for this resource, or None. A switch the
+    providers cannot read counts as off: they refuse it, and so does the policy."""
+    try:
+        return _tls_setting(args)
+    except SettingError as error:
+        return str(error)
+
+
+def _tls_setting(args: ResourceValidationArgs) -> str | None:
     kind = args.resource_type
     if kind == VSPHERE_PROVIDER:
-        if is_true(known(args.props, "allowUnverifiedSsl")):
+        if is_true(known(args.props, "allowUnverifiedSsl"), "allowUnverifiedSsl"):
             return "allowUnverifiedSsl=true"
     elif kind.startswith(VRA_TYPES):
-        if is_true(known(known(args.props, "endpoint"), "insecure")):
+        if is_true(known(known(args.props, "endpoint"), "insecure"), "endpoint.insecure"):
             return "endpoint.insecure=true"
         return _vra_switch()
     elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
@@ -347,7 +340,8 @@ def _tls_off(args: ResourceValidationArgs) -> str | None:
     elif kind.startswith("vsphere:") and args.provider is not None:
         # The default vsphere provider is built from the same stack config and environment.
         if "::default" in args.provider.urn:
-            if is_true(known(args.provider.props, "allowUnverifiedSsl")):
+            allow = known(args.provider.props, "allowUnverifiedSsl")
+            if is_true(allow, "allowUnverifiedSsl of the default vsphere provider"):
                 return "allowUnverifiedSsl=true on the default vsphere provider"
             return _vsphere_switch()
     return None

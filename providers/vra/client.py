@@ -26,6 +26,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from providers.settings import ConnectionKey, Trust
 from providers.vra.settings import Credentials, Endpoint, credentials_for
 
 log = logging.getLogger(__name__)
@@ -155,11 +156,6 @@ def odata_quote(value: str) -> str:
 def eq_filter(field: str, value: str) -> str:
     """`$filter` expression `<field> eq '<value>'`."""
     return f"{field} eq {odata_quote(value)}"
-
-
-def startswith_filter(field: str, prefix: str) -> str:
-    """`$filter` expression `startswith(<field>,'<prefix>')`."""
-    return f"startswith({field},{odata_quote(prefix)})"
 
 
 def path_segment(value: str) -> str:
@@ -341,11 +337,6 @@ class VraClient:
             total_pages = int((data.get("metadata") or {}).get("totalPages") or 0)
             page += 1
 
-    def list(
-        self, path: str, *, filter_: str | None = None, params: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        return list(self.iter_list(path, filter_=filter_, params=params))
-
     def find_one(self, path: str, field: str, value: str) -> dict[str, Any] | None:
         """The element whose `field` equals `value` exactly (filter server side, check here)."""
         for item in self.iter_list(path, filter_=eq_filter(field, value)):
@@ -379,30 +370,34 @@ class VraClient:
 
 
 _registry_lock = threading.Lock()
-_registry: dict[tuple[str, str, Credentials], VraClient] = {}
+_registry: dict[ConnectionKey, tuple[Credentials, VraClient]] = {}
+_replaced: list[VraClient] = []  # still logged in; revoked at exit with the others
 
 
 def client_for(endpoint: Endpoint) -> VraClient:
-    """The process-wide client for `endpoint` (built lazily, once per url + tenant + settings).
+    """The process-wide client for `endpoint` (built lazily, once per connection key).
 
-    The whole credentials are part of the key, TLS mode and timeout included: a resource that
-    asks for verified TLS never gets a client built for an `insecure` one, and settings given
-    by a later `configure()` take effect."""
+    Keyed like every connection registry (`providers.settings.ConnectionKey`): a resource that
+    asks for verified TLS never gets a client built for an `insecure` one; new credentials or a
+    new timeout given by a later `configure()` replace the client."""
     credentials = credentials_for(endpoint)
-    key = (endpoint.url, endpoint.tenant, credentials)
+    trust = Trust(not credentials.insecure, credentials.ca_bundle)
+    key = ConnectionKey(endpoint.url, endpoint.tenant, credentials.username, trust)
     with _registry_lock:
-        client = _registry.get(key)
-        if client is None:
-            client = VraClient(endpoint, credentials)
-            _registry[key] = client
-        return client
+        known = _registry.get(key)
+        if known is None or known[0] != credentials:
+            if known is not None:
+                _replaced.append(known[1])
+            known = _registry[key] = (credentials, VraClient(endpoint, credentials))
+        return known[1]
 
 
 def close_all() -> None:
     """Revoke every token and drop every client (runs at process exit)."""
     with _registry_lock:
-        clients = list(_registry.values())
+        clients = [client for _, client in _registry.values()] + _replaced
         _registry.clear()
+        _replaced.clear()
     for client in clients:
         client.revoke()
         client.session.close()

@@ -10,9 +10,17 @@ import hashlib
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from providers.ownership import OWNER, stack_of
+from providers.settings import switch
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
@@ -51,7 +59,8 @@ class EndpointInput(BaseModel):
 
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
     tenant: NonEmpty
-    insecure: bool = False
+    # Read like every TLS switch (providers/settings.py), so "t" or "y" is an error here too.
+    insecure: Annotated[bool, BeforeValidator(lambda v: switch(v, "endpoint.insecure"))] = False
 
     @field_validator("url")
     @classmethod

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from providers import settings as endpoint_settings
 from providers.vra.models import EndpointInput
 
 CONFIG_KEY = "gpu-mlaas:vra"
@@ -27,9 +28,6 @@ ENV_INSECURE = "VRA_INSECURE"
 ENV_TIMEOUT = "VRA_TIMEOUT"
 # Seconds to wait for each vRA answer; a dynamic provider gets no deadline from the engine.
 DEFAULT_TIMEOUT_SECONDS = 60.0
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
 
 
 class VraSettingsError(ValueError):
@@ -101,22 +99,6 @@ def parse_vra_config(raw: Any) -> dict[str, Any]:
     return dict(raw)
 
 
-def reset_stack_settings() -> None:
-    """Forget what `configure()` stored (tests use this to isolate cases)."""
-    with _lock:
-        _stack_vra.clear()
-
-
-def _flag(value: Any, source: str) -> bool:
-    """A true/false setting; a typo is an error, not a silent "false"."""
-    if isinstance(value, bool):
-        return value
-    text = str(value if value is not None else "").strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise VraSettingsError(f"{source} must be true or false, got {value!r}")
-
-
 def credentials_for(endpoint: Endpoint) -> Credentials:
     """Credentials for `endpoint`: stack config first, then the VRA_* environment variables."""
     with _lock:
@@ -133,16 +115,14 @@ def credentials_for(endpoint: Endpoint) -> Credentials:
             f"no vRA password for {endpoint.url}: set 'password' in config '{CONFIG_KEY}' "
             f"(pulumi config set --secret) or the {ENV_PASSWORD} environment variable"
         )
-    ca_bundle = cfg.get("caBundle") or os.environ.get(ENV_CA_BUNDLE) or None
-    if ca_bundle and not os.path.isfile(ca_bundle):
-        raise VraSettingsError(
-            f"CA bundle {ca_bundle!r} (config '{CONFIG_KEY}'.caBundle or {ENV_CA_BUNDLE}) "
-            "does not exist"
+    try:
+        ca_bundle = endpoint_settings.ca_bundle(
+            cfg.get("caBundle"), ENV_CA_BUNDLE, f"config '{CONFIG_KEY}'.caBundle"
         )
-    # Both read even when the endpoint already says insecure, so a typo never goes unseen.
-    insecure_config = _flag(cfg.get("insecure"), f"config '{CONFIG_KEY}'.insecure")
-    insecure_env = _flag(os.environ.get(ENV_INSECURE), f"env var {ENV_INSECURE}")
-    insecure = endpoint.insecure or insecure_config or insecure_env
+        # Both read even when the endpoint already says insecure, so a typo never goes unseen.
+        insecure = endpoint_settings.VRA_INSECURE.read(cfg.get("insecure")) or endpoint.insecure
+    except endpoint_settings.SettingError as exc:
+        raise VraSettingsError(str(exc)) from None
     return Credentials(
         username=str(username),
         password=str(password),

@@ -26,6 +26,8 @@ from pulumi.dynamic import Config
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
+from providers import settings as endpoint_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -75,7 +77,7 @@ class Settings:
 SERVER = ("vsphere:vsphereServer", "VSPHERE_SERVER")
 USER = ("vsphere:user", "VSPHERE_USER")
 PASSWORD = ("vsphere:password", "VSPHERE_PASSWORD")
-ALLOW_UNVERIFIED = ("vsphere:allowUnverifiedSsl", "VSPHERE_ALLOW_UNVERIFIED_SSL")
+ALLOW_UNVERIFIED = endpoint_settings.VSPHERE_UNVERIFIED
 CA_BUNDLE = ("gpu-mlaas:vsphereCaBundle", "VSPHERE_CA_BUNDLE")
 
 
@@ -98,17 +100,6 @@ def _require(config: Config | None, keys: tuple[str, str], what: str) -> str:
     return value
 
 
-def _parse_bool(raw: str | None, keys: tuple[str, str]) -> bool:
-    if raw is None:
-        return False
-    text = raw.strip().lower()
-    if text in {"true", "1", "yes"}:
-        return True
-    if text in {"false", "0", "no"}:
-        return False
-    raise VsphereConfigError(f"'{keys[0]}' / {keys[1]} must be true or false, got {raw!r}")
-
-
 def _parse_server(raw: str) -> tuple[str, int]:
     """Accept "host", "host:port" or a URL such as "https://host:port/sdk"."""
     parts = urlsplit(raw if "//" in raw else f"//{raw}")
@@ -126,15 +117,16 @@ def settings_from_config(config: Config | None) -> Settings:
     host, port = _parse_server(_require(config, SERVER, "server"))
     user = _require(config, USER, "user")
     password = _require(config, PASSWORD, "password")
-    allow_unverified = _parse_bool(_lookup(config, ALLOW_UNVERIFIED), ALLOW_UNVERIFIED)
-    ca_bundle = _lookup(config, CA_BUNDLE)
-    if ca_bundle is not None:
-        # Relative paths are relative to the project root, the provider host's cwd.
-        ca_bundle = os.path.abspath(ca_bundle)
-        if not os.path.isfile(ca_bundle):
-            raise VsphereConfigError(
-                f"'{CA_BUNDLE[0]}' / {CA_BUNDLE[1]}: CA bundle {ca_bundle} does not exist"
-            )
+    try:
+        allow_unverified = ALLOW_UNVERIFIED.read(
+            config.get(ALLOW_UNVERIFIED.key) if config is not None else None
+        )
+        ca_bundle = endpoint_settings.ca_bundle(
+            config.get(CA_BUNDLE[0]) if config is not None else None, CA_BUNDLE[1],
+            f"'{CA_BUNDLE[0]}'",
+        )
+    except endpoint_settings.SettingError as exc:
+        raise VsphereConfigError(str(exc)) from None
     return Settings(Endpoint(host, port, user), password, allow_unverified, ca_bundle)
 
 
@@ -229,16 +221,23 @@ class _Connection:
 
 
 _registry_lock = threading.Lock()
-_registry: dict[Endpoint, _Connection] = {}
+_registry: dict[endpoint_settings.ConnectionKey, _Connection] = {}
+
+
+def _key(settings: Settings) -> endpoint_settings.ConnectionKey:
+    ep = settings.endpoint
+    trust = endpoint_settings.Trust(not settings.allow_unverified_ssl, settings.ca_bundle)
+    return endpoint_settings.ConnectionKey(f"https://{ep.host}:{ep.port}", "", ep.user, trust)
 
 
 def _connection(settings: Settings) -> _Connection:
     with _registry_lock:
-        conn = _registry.get(settings.endpoint)
+        key = _key(settings)
+        conn = _registry.get(key)
         if conn is None:
-            conn = _registry[settings.endpoint] = _Connection(settings)
+            conn = _registry[key] = _Connection(settings)
         elif conn.settings != settings:
-            # Same endpoint, new password or TLS settings: the next login uses them.
+            # Same endpoint, user and trust, new password: the next login uses it.
             conn.settings = settings
         return conn
 

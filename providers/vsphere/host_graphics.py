@@ -25,7 +25,7 @@ from pulumi.dynamic import (
 )
 from pyVmomi import vim, vmodl
 
-from mlaas.profiles import canonical_name
+from mlaas.profiles import match as match_profile
 from providers.vsphere import client
 from providers.vsphere.checks import InputChecker
 
@@ -47,20 +47,6 @@ HOST_PATHS = (
     "hardware.cpuInfo",
     "hardware.memorySize",
 )
-
-
-def profile_key(name: str) -> str:
-    """A profile name without its vendor prefix, lower case: the part that identifies it.
-
-    The prefix changed over driver releases (grid_t4-16q, nvidia_a40-1b); the host's spelling
-    may differ from the config's, and a bare "p100-4q" is accepted too."""
-    return canonical_name(name).removeprefix("grid_")
-
-
-def match_profile(wanted: str, offered: list[str]) -> str | None:
-    """The host's own spelling of `wanted`, or None when the host does not offer it."""
-    key = profile_key(wanted)
-    return next((name for name in offered if profile_key(name) == key), None)
 
 
 def _gpu_devices(graphics_info: list[Any]) -> list[dict[str, Any]]:

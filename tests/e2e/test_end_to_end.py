@@ -19,8 +19,9 @@ from pyVmomi import vim
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect, vm_names
 from lab.vra import VraLab
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import PROJECT_ROOT, DynamicHost
+from tests.support.engine import LabEngine, stack_config
+from tests.support.managed import Managed
 from tests.support.vra_fixture import VraApi
 
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
@@ -86,22 +87,25 @@ def test_hosts_are_in_vgpu_mode_and_templates_carry_the_vgpu(
     vcsim, _ = labs
     template_name = deployment["outputs"]["templateNames"]["p100-pool"]
     with connect(vcsim) as si:
-        view = si.content.viewManager.CreateContainerView(
-            si.content.rootFolder, [vim.HostSystem, vim.VirtualMachine], True
+        content: Managed = si.content
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.HostSystem, vim.VirtualMachine], True
         )
-        objects = list(view.view)
+        objects: list[Managed] = list(view.view)
         view.Destroy()
-        hosts = [o for o in objects if isinstance(o, vim.HostSystem)]
+        hosts: list[Managed] = [o for o in objects if isinstance(o, vim.HostSystem)]
         assert {h.name for h in hosts} == {"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"}
         for host in hosts:
             assert host.config.graphicsConfig.hostDefaultGraphicsType == "sharedDirect"
-        template = next(o for o in objects
+        template: Managed = next(o for o in objects
                         if isinstance(o, vim.VirtualMachine) and o.name == template_name)
         assert template.config.template is True
         assert template.config.memoryReservationLockedToMax is True
         assert (template.config.hardware.numCPU, template.config.hardware.memoryMB) == (4, 32768)
-        vgpus = [d.backing.vgpu for d in template.config.hardware.device
-                 if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+        devices: list[Managed] = template.config.hardware.device
+        backings: list[Managed] = [d.backing for d in devices
+                                   if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+        vgpus = [backing.vgpu for backing in backings]
         assert vgpus == ["grid_p100-4q"]
 
 
@@ -258,18 +262,31 @@ def test_provider_host_left_no_vcenter_session(labs: tuple[VcsimLab, VraLab]) ->
     assert len(open_sessions(vcsim)) == before
 
 
-def test_committed_stack_files_hold_no_plain_password() -> None:
-    def walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-        if isinstance(value, dict):
-            for key, child in value.items():
-                yield from walk(child, f"{path}.{key}")
-                if "password" in str(key).lower():
-                    yield f"{path}.{key}", child
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                yield from walk(child, f"{path}[{index}]")
+def plain_passwords(value: Any, path: str) -> Iterator[str]:
+    """Key paths of password values that are not `{secure: ...}`."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = f"{path}.{key}"
+            if "password" in str(key).lower() and not (
+                isinstance(child, dict) and set(child) == {"secure"}
+            ):
+                yield where
+            yield from plain_passwords(child, where)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from plain_passwords(child, f"{path}[{index}]")
 
-    for stack_file in PROJECT_ROOT.glob("Pulumi.*.yaml"):
+
+def test_the_password_scan_finds_plain_passwords_and_passes_secrets() -> None:
+    config = {"vsphere:password": "hunter2", "gpu-mlaas:vra": {"password": {"secure": "v1:x"}},
+              "gpu-mlaas:other": [{"adminPassword": "p"}]}
+    assert list(plain_passwords(config, "f")) == [
+        "f.vsphere:password", "f.gpu-mlaas:other[0].adminPassword"]
+
+
+def test_committed_stack_files_hold_no_plain_password() -> None:
+    stack_files = sorted(PROJECT_ROOT.glob("Pulumi.*.yaml"))
+    assert {"Pulumi.dev.yaml", "Pulumi.example.yaml"} <= {path.name for path in stack_files}
+    for stack_file in stack_files:
         config = yaml.safe_load(stack_file.read_text()).get("config", {})
-        for path, value in walk(config, stack_file.name):
-            assert isinstance(value, dict) and set(value) == {"secure"}, path
+        assert list(plain_passwords(config, stack_file.name)) == []

@@ -15,12 +15,13 @@ from pyVmomi import vim, vmodl
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect, open_sessions
 from mlaas.profiles import gpu_type
+from tests.support.managed import Managed
 
 P100_PROFILES = [p.name for p in gpu_type("p100").profiles]
 LabFactory = Callable[..., VcsimLab]
 
 
-def _find(si: vim.ServiceInstance, kind: type, name: str) -> vim.ManagedEntity:
+def _find(si: Managed, kind: type, name: str) -> Managed:
     view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [kind], True)
     try:
         for obj in view.view:
@@ -31,7 +32,7 @@ def _find(si: vim.ServiceInstance, kind: type, name: str) -> vim.ManagedEntity:
     raise LookupError(f"{kind.__name__} {name!r} not in the lab")
 
 
-def _hosts(si: vim.ServiceInstance) -> list[vim.HostSystem]:
+def _hosts(si: Managed) -> list[Managed]:
     view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [vim.HostSystem], True)
     try:
         return sorted(view.view, key=lambda h: h.name)
@@ -39,13 +40,13 @@ def _hosts(si: vim.ServiceInstance) -> list[vim.HostSystem]:
         view.Destroy()
 
 
-def _graphics(host: vim.HostSystem, kind: str, policy: str = "performance") -> None:
+def _graphics(host: Managed, kind: str, policy: str = "performance") -> None:
     host.configManager.graphicsManager.UpdateGraphicsConfig(
         vim.host.GraphicsConfig(hostDefaultGraphicsType=kind, sharedPassthruAssignmentPolicy=policy)
     )
 
 
-def _clone(si: vim.ServiceInstance, lab: VcsimLab, name: str) -> vim.VirtualMachine:
+def _clone(si: Managed, lab: VcsimLab, name: str) -> Managed:
     base = _find(si, vim.VirtualMachine, lab.base_image)
     cluster = _find(si, vim.ClusterComputeResource, lab.cluster)
     spec = vim.vm.CloneSpec(
@@ -65,9 +66,9 @@ def _add_vgpu_spec(profile: str) -> vim.vm.ConfigSpec:
     return vim.vm.ConfigSpec(deviceChange=[change], memoryReservationLockedToMax=True)
 
 
-def _vgpus(vm: vim.VirtualMachine) -> list[str]:
-    return [
-        d.backing.vgpu
+def _vgpus(vm: Managed) -> list[str]:
+    return [  # the lab fills every backing in
+        str(d.backing.vgpu)
         for d in vm.config.hardware.device
         if isinstance(d, vim.vm.device.VirtualPCIPassthrough)
         and isinstance(d.backing, vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo)
@@ -79,12 +80,12 @@ def _unique(prefix: str) -> str:
 
 
 @pytest.fixture
-def si(vcsim: VcsimLab) -> Iterator[vim.ServiceInstance]:
+def si(vcsim: VcsimLab) -> Iterator[Managed]:
     with connect(vcsim) as service_instance:
         yield service_instance
 
 
-def test_lab_describes_its_inventory(vcsim: VcsimLab, si: vim.ServiceInstance) -> None:
+def test_lab_describes_its_inventory(vcsim: VcsimLab, si: Managed) -> None:
     assert vcsim.url == (
         f"https://administrator%40vsphere.local:{vcsim.password}@{vcsim.host_port}/sdk"
     )
@@ -193,7 +194,7 @@ def test_graphics_manager_round_trip_touches_only_its_host(vcsim_factory: LabFac
         ):
             with pytest.raises(vmodl.fault.InvalidArgument) as err:
                 manager.UpdateGraphicsConfig(bad)
-            assert err.value.invalidProperty.startswith("config.")
+            assert str(err.value.invalidProperty).startswith("config.")
         # A refused change leaves the earlier config in place.
         assert first.config.graphicsConfig.hostDefaultGraphicsType == "sharedDirect"
 
@@ -221,7 +222,7 @@ def test_power_policy_reads_balanced_and_can_be_set(vcsim_factory: LabFactory) -
             host.configManager.powerSystem.ConfigurePowerPolicy(key=99)
 
 
-def test_clone_add_vgpu_and_mark_as_template(vcsim: VcsimLab, si: vim.ServiceInstance) -> None:
+def test_clone_add_vgpu_and_mark_as_template(vcsim: VcsimLab, si: Managed) -> None:
     vm = _clone(si, vcsim, _unique("tmpl"))
     WaitForTask(vm.ReconfigVM_Task(spec=_add_vgpu_spec("grid_p100-4q")))
     WaitForTask(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=8, numCoresPerSocket=4)))
@@ -234,7 +235,7 @@ def test_clone_add_vgpu_and_mark_as_template(vcsim: VcsimLab, si: vim.ServiceIns
     assert vm.resourcePool is None
 
 
-def test_customization_spec_create_get_delete(si: vim.ServiceInstance) -> None:
+def test_customization_spec_create_get_delete(si: Managed) -> None:
     manager = si.content.customizationSpecManager
     name = _unique("linux-dhcp")
     item = vim.CustomizationSpecItem(
@@ -290,17 +291,17 @@ def test_power_on_needs_a_profile_the_host_offers(vcsim_factory: LabFactory) -> 
         with pytest.raises(vim.fault.GenericVmConfigFault) as err:
             WaitForTask(missing.PowerOnVM_Task())
         assert "grid_p100-4q" in err.value.reason and host.name in err.value.reason
-        assert "grid_p100-4q" in err.value.msg
+        assert "grid_p100-4q" in str(err.value)  # the fault's message
         assert missing.runtime.powerState == "poweredOff"
 
 
-def test_vgpu_cannot_be_added_to_a_powered_on_vm(vcsim: VcsimLab, si: vim.ServiceInstance) -> None:
+def test_vgpu_cannot_be_added_to_a_powered_on_vm(vcsim: VcsimLab, si: Managed) -> None:
     vm = _clone(si, vcsim, _unique("running"))
     WaitForTask(vm.PowerOnVM_Task())  # no vGPU yet, so no profile check applies
     with pytest.raises(vim.fault.InvalidPowerState) as err:
         WaitForTask(vm.ReconfigVM_Task(spec=_add_vgpu_spec("grid_p100-4q")))
     assert err.value.existingState == "poweredOn"
-    assert "grid_p100-4q" in err.value.msg
+    assert "grid_p100-4q" in str(err.value)  # the fault's message
     assert _vgpus(vm) == []
     # Other reconfigurations of a running VM still go through to vcsim.
     WaitForTask(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(annotation="running")))
@@ -310,11 +311,12 @@ def test_vgpu_cannot_be_added_to_a_powered_on_vm(vcsim: VcsimLab, si: vim.Servic
 def test_idle_sessions_expire_when_asked(vcsim_factory: LabFactory) -> None:
     lab = vcsim_factory(hosts=1, session_idle_timeout_s=0.2)
     with connect(lab) as si:
+        content: Managed = si.content
         deadline = time.monotonic() + 10  # generous: only bounds a hang, not a speed claim
         while time.monotonic() < deadline:
             time.sleep(0.5)  # longer than the timeout: each call would refresh the session
             try:
-                si.content.sessionManager.currentSession  # noqa: B018 (a remote read)
+                content.sessionManager.currentSession  # noqa: B018 (a remote read)
             except vim.fault.NotAuthenticated:
                 break
         else:

@@ -10,6 +10,7 @@ from pyVmomi import vim
 from lab.vcsim import start_vcsim
 from lab.vcsim.client import connect
 from lab.vra import start_vra
+from tests.support.managed import Managed
 from tests.support.vra_fixture import VraApi
 
 
@@ -28,8 +29,9 @@ def test_a_new_vcenter_template_becomes_a_source_machine(tmp_path: Path) -> None
         assert lookup("fresh-template") == []
         assert lookup(vcsim.base_image) == []  # a plain VM is no source machine
         with connect(vcsim) as si:
-            view = si.content.viewManager.CreateContainerView(
-                si.content.rootFolder, [vim.VirtualMachine], True)
+            content: Managed = si.content
+            view = content.viewManager.CreateContainerView(
+                content.rootFolder, [vim.VirtualMachine], True)
             base = next(vm for vm in view.view if vm.name == vcsim.base_image)
             view.Destroy()
             base.MarkAsTemplate()

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from tests.e2e.engine import LabEngine, Record, stack_config
 from tests.policy.cases import urn
 from tests.policy.pack import ENGINE_COMMAND, PACK, by_policy, serve, struct
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import LabEngine, Record, stack_config
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 

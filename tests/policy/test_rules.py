@@ -22,6 +22,7 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
+from mlaas.sizing import PoolCapacity
 from policy import rules
 from tests.policy.cases import (
     ENDPOINT,
@@ -230,6 +231,13 @@ def test_profile_prefixes_are_equivalent() -> None:
     assert check_pool(host) == []
 
 
+def test_a_bare_profile_matches_as_the_provider_matches_it() -> None:
+    # The provider accepts a host listing "p100-4q" (providers.vsphere.host_graphics), so does
+    # the policy: one matching function, mlaas.profiles.match.
+    assert check_pool(host_props(vgpuProfile="p100-4q")) == []
+    assert len(check_pool(host_props(offeredProfiles=["p100-8q"]))) == 1
+
+
 @pytest.mark.parametrize(
     ("key", "value", "label"),
     [
@@ -303,6 +311,18 @@ def test_capacity_follows_the_sizing_core_for_more_gpus() -> None:
     two_gpus = [host_props(f"esx-0{i}.lab", gpuCount=2.0) for i in (1, 2)]
     found = messages(check_capacity(blueprint_props(cpu=3.0, maxInstances=16.0), *two_gpus))
     assert len(found) == 1 and "at most 2" in found[0]
+
+
+def test_capacity_uses_the_most_sockets_like_the_components() -> None:
+    # 16 cores over 2 or 8 sockets: a 4-core virtual socket fits a socket of the first host
+    # (8 cores) but not of the second (2 cores). Sized by the most sockets: 2 cores per socket.
+    mixed = [host_props("esx-01.lab"), host_props("esx-02.lab", sockets=8.0)]
+    capacity = rules._pool_capacity(hosts(*mixed))
+    assert isinstance(capacity, PoolCapacity)
+    assert (capacity.vcpus_per_vm, capacity.cores_per_socket) == (4, 2)
+    capacity = rules._pool_capacity(hosts(host_props("esx-01.lab"), host_props("esx-02.lab")))
+    assert isinstance(capacity, PoolCapacity)
+    assert (capacity.vcpus_per_vm, capacity.cores_per_socket) == (4, 4)
 
 
 def test_blueprint_naming_a_pool_without_hosts_fails() -> None:
@@ -412,6 +432,20 @@ def test_vsphere_dynamic_resources_follow_the_environment(monkeypatch: pytest.Mo
     monkeypatch.setenv("VSPHERE_ALLOW_UNVERIFIED_SSL", "yes")
     found = check_tls(rules.VGPU_TEMPLATE, template_props())
     assert len(found) == 1 and "VSPHERE_ALLOW_UNVERIFIED_SSL" in found[0]
+
+
+@pytest.mark.parametrize(("value", "refused"), [("on", True), ("1", True), ("off", False)])
+def test_the_providers_vocabulary_decides(
+    monkeypatch: pytest.MonkeyPatch, value: str, refused: bool
+) -> None:
+    set_stack_config(monkeypatch, "vsphere:allowUnverifiedSsl", value)
+    assert len(check_tls(rules.HOST_GRAPHICS, host_props())) == int(refused)
+
+
+def test_a_switch_the_providers_cannot_read_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VRA_INSECURE", "ture")
+    found = check_tls(rules.BLUEPRINT, blueprint_props())
+    assert len(found) == 1 and "env var VRA_INSECURE must be true or false" in found[0]
 
 
 def test_vra_resources_follow_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:

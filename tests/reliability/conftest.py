@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.engine import LabEngine
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import LabEngine
 
 
 @pytest.fixture

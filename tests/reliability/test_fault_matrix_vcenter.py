@@ -23,9 +23,9 @@ from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import connect, open_sessions, vm_names
 from lab.vra import VraLab, start_vra
 from mlaas.profiles import gpu_type
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError
 from tests.support.dynamic_host import urn as resource_urn
+from tests.support.engine import LabEngine, stack_config
 
 MISSING_PROFILE = "grid_p100-4q"  # the dev stack's profile
 WORKING_PROFILE = "grid_p100-8q"

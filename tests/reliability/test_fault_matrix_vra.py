@@ -23,8 +23,8 @@ from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from lab.vra import VraLab, start_vra
 from providers.vra.catalog_service import CatalogServiceProvider
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError, provider_blob, urn
+from tests.support.engine import LabEngine, stack_config
 
 # The vRA client's read timeout in these tests, and an injected latency well above it.
 TIMEOUT_SECONDS = 1.0

@@ -46,6 +46,13 @@ def provider_blob(provider: ResourceProvider) -> str:
     return serialize_provider(provider)
 
 
+def _change(
+    id_: str, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The fields a Diff and an Update request share."""
+    return {"id": id_, "urn": urn, "olds": _struct(olds), "news": _struct(news)}
+
+
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(dict(values))
@@ -153,18 +160,14 @@ class DynamicHost:
     def diff(
         self, id_: str, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
-        response = self._call(
-            "Diff",
-            provider_pb2.DiffRequest(id=id_, urn=urn, olds=_struct(olds), news=_struct(news)),
-        )
+        response = self._call("Diff", provider_pb2.DiffRequest(**_change(id_, urn, olds, news)))
         return json_format.MessageToDict(response, preserving_proto_field_name=False)
 
     def update(
         self, id_: str, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
         response = self._call(
-            "Update",
-            provider_pb2.UpdateRequest(id=id_, urn=urn, olds=_struct(olds), news=_struct(news)),
+            "Update", provider_pb2.UpdateRequest(**_change(id_, urn, olds, news))
         )
         return _dict(response.properties)
 

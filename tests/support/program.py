@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,3 +54,65 @@ def run_program(
 
     evaluate()
     return exports
+
+
+class RecordingMocks(mocks.Mocks):
+    """Answers like the real providers would, with the hosts of the dev stack's lab."""
+
+    def __init__(self, host_cores: int = 16) -> None:
+        self.resources: list[mocks.MockResourceArgs] = []
+        self.host_cores = host_cores
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        with self._lock:
+            self.resources.append(args)
+        outs = dict(args.inputs)
+        kind = args.typ.rsplit(":", 1)[-1]
+        if kind == "HostGraphics":
+            outs |= {"gpuCount": 1, "physicalCores": self.host_cores, "sockets": 2,
+                     "memoryGb": 256, "graphicsType": "sharedDirect", "gpuModel": "Tesla P100",
+                     "powerPolicy": "balanced", "sharedGraphicsActive": True,
+                     "offeredProfiles": ["grid_p100-4q"], "hostId": f"host-{args.name}"}
+        elif kind == "VgpuTemplate":
+            outs |= {"templateName": f"{args.inputs['name']}-abc123", "templateId": "vm-1"}
+        elif kind == "SoftwareComponent":
+            outs |= {"softwareComponentId": f"sc-{args.name}"}
+        elif kind == "Blueprint":
+            outs |= {"blueprintId": f"bp-{args.name}"}
+        elif kind == "CatalogService":
+            outs |= {"serviceId": "svc-1"}
+        elif kind == "CatalogItem":
+            outs |= {"catalogItemId": f"item-{args.name}"}
+        elif kind == "Entitlement":
+            outs |= {"entitlementId": f"ent-{args.name}"}
+        return f"{args.name}-id", outs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        return {}, []
+
+    def of_kind(self, kind: str) -> list[mocks.MockResourceArgs]:
+        return [r for r in self.resources if r.typ.rsplit(":", 1)[-1] == kind]
+
+
+class EchoMocks(mocks.Mocks):
+    """Records every resource (by name and by type) and answers with its own inputs."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, mocks.MockResourceArgs] = {}
+        self.seen: dict[str, dict[str, Any]] = {}  # type token -> inputs
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources[args.name] = args
+        self.seen[args.typ] = dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def install_echo_mocks() -> EchoMocks:
+    """Fresh EchoMocks for one test (another module's mocks may have been installed since)."""
+    recorder = EchoMocks()
+    pulumi.runtime.set_mocks(recorder, project="gpu-mlaas", stack="test", preview=False)
+    return recorder

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.minimal import MINIMAL, call_template, compare
 from bench.plan_time import figures as plan_figures
-from bench.report import write_json
+from bench.report import Figure, markdown, write_json
 
 
 def test_plan_figure_runs_on_tiny_stacks_and_is_stored(tmp_path: Path) -> None:
@@ -44,3 +44,18 @@ def test_log_entries_become_templates_and_are_compared_with_the_minimal_sequence
     assert result["extra"] == {"GET /catalog-service/api/services?$filter": 1,
                                "GET /identity/api/tenants/{tenant}/groups/{ref}": 1}
     assert "GET /catalog-service/api/services/{id}" not in result["missing"]
+
+
+def test_markdown_table_names_date_machine_and_each_verdict() -> None:
+    figures = [Figure(key="a", title="calls", value=21, unit="", command="x", target="16",
+                      met=False),
+               Figure(key="b", title="ratio", value=1.104, unit="x", command="y")]
+    text = markdown(figures, measured="2026-11-30", on="2 cores")
+    assert text.splitlines() == [
+        "Measured 2026-11-30 on 2 cores (`python -m bench --markdown`):",
+        "",
+        "| figure | value | target | |",
+        "| --- | --- | --- | --- |",
+        "| calls | 21 | 16 | missed |",
+        "| ratio | 1.1 x |  |  |",
+    ]

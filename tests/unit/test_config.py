@@ -139,3 +139,38 @@ def test_runtime_scalars_stay_strings() -> None:
 def test_runtime_objects_arrive_as_json() -> None:
     config = from_runtime({"gpu-mlaas:catalog": '{"entitledPrincipals": ["a@b"]}'}, secret_keys=())
     assert config.catalog is not None and config.catalog.entitled_principals == ["a@b"]
+
+
+def test_names_are_trimmed_before_they_are_compared() -> None:
+    config = parse_config({"pools": [good_pool(name=" p100 ")],
+                           "offerings": [{"name": " tf ", "pool": "p100", "maxInstances": 1}]})
+    assert (config.pools[0].name, config.offerings[0].name) == ("p100", "tf")
+
+
+def test_runtime_json_with_a_duplicate_key_is_refused() -> None:
+    with pytest.raises(ConfigError, match="gpu-mlaas:catalog: duplicate key 'service'"):
+        from_runtime({"gpu-mlaas:catalog": '{"service": "a", "service": "b"}'}, secret_keys=())
+
+
+@pytest.mark.parametrize(
+    ("stack", "acknowledged", "refused"),
+    [("dev", None, False), ("prod", None, True), ("prod", "true", False), (None, None, True)],
+)
+def test_tls_off_outside_the_labs_needs_the_acknowledgement(
+    stack: str | None, acknowledged: str | None, refused: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VSPHERE_ALLOW_UNVERIFIED_SSL", raising=False)
+    values: dict[str, Any] = {"vsphere:allowUnverifiedSsl": "true", "pools": [good_pool()]}
+    if acknowledged is not None:
+        values["gpu-mlaas:insecureTlsAcknowledged"] = acknowledged
+    if not refused:
+        parse_config(values, stack)
+        return
+    with pytest.raises(ConfigError, match="vsphere:allowUnverifiedSsl: TLS verification is off"):
+        parse_config(values, stack)
+
+
+def test_tls_off_through_the_environment_counts_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VRA_INSECURE", "yes")
+    with pytest.raises(ConfigError, match="env var VRA_INSECURE=yes"):
+        parse_config({"pools": [good_pool()]}, "prod")

@@ -1,6 +1,7 @@
 """`python -m mlaas plan` as a user runs it: output, JSON schema, exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,13 @@ def test_plan_never_imports_pulumi() -> None:
     code = ("import sys, mlaas.cli, mlaas.sizing, mlaas.config; "
             "assert not any(m == 'pulumi' or m.startswith('pulumi.') for m in sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_plan_survives_a_closed_pipe() -> None:
+    """`plan | head -1`: the reader leaves after one line; plan still exits by its own rules."""
+    shell = f"{sys.executable} -m mlaas plan --stack dev | head -1; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    assert "Traceback" not in result.stderr and "Broken pipe" not in result.stderr

@@ -3,56 +3,15 @@ which inputs, and the stack outputs. Providers are not run here (see tests/e2e).
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import mocks
 
-from tests.support.program import as_runtime, dev_config_values, run_program
+from tests.support.program import RecordingMocks, as_runtime, dev_config_values, run_program
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class RecordingMocks(mocks.Mocks):
-    """Answers like the real providers would, with the hosts of the dev stack's lab."""
-
-    def __init__(self, host_cores: int = 16) -> None:
-        self.resources: list[mocks.MockResourceArgs] = []
-        self.host_cores = host_cores
-        self._lock = threading.Lock()
-
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        with self._lock:
-            self.resources.append(args)
-        outs = dict(args.inputs)
-        kind = args.typ.rsplit(":", 1)[-1]
-        if kind == "HostGraphics":
-            outs |= {"gpuCount": 1, "physicalCores": self.host_cores, "sockets": 2,
-                     "memoryGb": 256, "graphicsType": "sharedDirect", "gpuModel": "Tesla P100",
-                     "powerPolicy": "balanced", "sharedGraphicsActive": True,
-                     "offeredProfiles": ["grid_p100-4q"], "hostId": f"host-{args.name}"}
-        elif kind == "VgpuTemplate":
-            outs |= {"templateName": f"{args.inputs['name']}-abc123", "templateId": "vm-1"}
-        elif kind == "SoftwareComponent":
-            outs |= {"softwareComponentId": f"sc-{args.name}"}
-        elif kind == "Blueprint":
-            outs |= {"blueprintId": f"bp-{args.name}"}
-        elif kind == "CatalogService":
-            outs |= {"serviceId": "svc-1"}
-        elif kind == "CatalogItem":
-            outs |= {"catalogItemId": f"item-{args.name}"}
-        elif kind == "Entitlement":
-            outs |= {"entitlementId": f"ent-{args.name}"}
-        return f"{args.name}-id", outs
-
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
-        return {}, []
-
-    def of_kind(self, kind: str) -> list[mocks.MockResourceArgs]:
-        return [r for r in self.resources if r.typ.rsplit(":", 1)[-1] == kind]
 
 
 def dev_config(**overrides: Any) -> dict[str, str]:

@@ -5,7 +5,14 @@ from typing import Any
 import pytest
 
 from mlaas.config import parse_config
-from mlaas.sizing import cores_per_socket, plan, pool_capacity, vcpus_per_vm
+from mlaas.sizing import (
+    OfferingPlan,
+    Plan,
+    cores_per_socket,
+    plan,
+    pool_capacity,
+    vcpus_per_vm,
+)
 
 
 def pool(**overrides: Any) -> dict[str, Any]:
@@ -26,8 +33,12 @@ def offering(**overrides: Any) -> dict[str, Any]:
     return {"name": "tf", "pool": "p100", "maxInstances": 4} | overrides
 
 
-def planned(pools: list[dict[str, Any]], offerings: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+def planned(pools: list[dict[str, Any]], offerings: list[dict[str, Any]]) -> Plan:
     return plan(parse_config({"gpu-mlaas:pools": pools, "gpu-mlaas:offerings": offerings}))
+
+
+def sized(result: Plan, name: str) -> OfferingPlan:
+    return next(entry for entry in result.offerings if entry.name == name)
 
 
 def test_white_paper_p100_4q_gives_4_vms_of_4_vcpus() -> None:
@@ -37,7 +48,7 @@ def test_white_paper_p100_4q_gives_4_vms_of_4_vcpus() -> None:
     assert (cap.slots_per_gpu, cap.slots_per_host, cap.slots_total) == (4, 4, 8)
     assert p.capacity.vcpus_per_vm == 4
     assert p.framebuffer_gb == 4
-    assert result.feasible
+    assert result.feasible is True
 
 
 def test_white_paper_p100_2q_gives_8_vms_of_one_eighth_of_the_cores() -> None:
@@ -86,9 +97,9 @@ def test_cores_per_socket_is_largest_divisor_within_a_socket(
 
 def test_offering_vcpus_default_to_pool_and_cores_per_socket_follow() -> None:
     result = planned([pool(hostCores=24)], [offering(), offering(name="small", vcpus=3)])
-    assert result.offering("tf").vcpus == 6
-    assert result.offering("tf").cores_per_socket == 6
-    assert result.offering("small").cores_per_socket == 3
+    assert sized(result, "tf").vcpus == 6
+    assert sized(result, "tf").cores_per_socket == 6
+    assert sized(result, "small").cores_per_socket == 3
 
 
 def test_too_many_vcpus_is_a_problem() -> None:
@@ -119,25 +130,25 @@ def test_full_memory_reservation_must_fit_the_host() -> None:
 
 def test_hypervisor_reserve_counts() -> None:
     ok = planned([pool(hypervisorReserveGb=0)], [offering(memoryGb=64)])
-    assert ok.feasible
+    assert ok.feasible is True
     tight = planned([pool(hypervisorReserveGb=1)], [offering(memoryGb=64)])
     assert not tight.feasible
 
 
 def test_default_memory_is_an_equal_share_of_usable_memory() -> None:
     result = planned([pool()], [offering()])
-    assert result.offering("tf").memory_gb == 60  # (256 - 16) / 4
+    assert sized(result, "tf").memory_gb == 60  # (256 - 16) / 4
 
 
 def test_cpu_only_offering_needs_no_pool() -> None:
     result = planned([], [{"name": "cpu", "maxInstances": 2}])
-    entry = result.offering("cpu")
+    entry = sized(result, "cpu")
     assert (entry.pool, entry.vcpus, entry.memory_gb) == (None, 4, 16)
-    assert result.feasible
+    assert result.feasible is True
 
 
 def test_json_shape() -> None:
-    data = planned([pool()], [offering(maxInstances=9)]).as_json()
+    data: dict[str, Any] = planned([pool()], [offering(maxInstances=9)]).as_json()
     assert set(data) == {"feasible", "problems", "pools", "offerings"}
     assert data["feasible"] is False
     assert set(data["problems"][0]) == {"path", "message"}
@@ -146,3 +157,11 @@ def test_json_shape() -> None:
                                      "coresPerSocket"}
     assert set(data["offerings"][0]) == {"name", "pool", "maxInstances", "vcpus",
                                          "coresPerSocket", "memoryGb"}
+
+
+def test_the_plan_carries_everything_the_components_need() -> None:
+    result = planned([pool()], [offering(image="tf:gpu", description="TensorFlow")])
+    entry = sized(result, "tf")
+    assert (entry.image, entry.description) == ("tf:gpu", "TensorFlow")
+    assert result.pool("p100").config.cluster == "gpu"
+    assert result.pool("p100").config.hosts == ["esx1", "esx2"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi.dynamic import ResourceProvider
 
+from providers.vra.base import VraProvider
 from providers.vra.blueprint import BlueprintProvider
 from providers.vra.catalog_item import CatalogItemProvider
 from providers.vra.catalog_service import CatalogServiceProvider
@@ -102,7 +103,7 @@ class Chain:
     """Ids and outputs of one run of the chain, in creation order."""
 
     endpoint: dict[str, Any]
-    created: dict[str, tuple[ResourceProvider, str, dict[str, Any]]] = field(default_factory=dict)
+    created: dict[str, tuple[VraProvider, str, dict[str, Any]]] = field(default_factory=dict)
     stack: str = "test"
 
     PROVIDERS = {

@@ -18,12 +18,12 @@ def creds(vra: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv(settings.ENV_PASSWORD, vra.password)
     monkeypatch.setenv(settings.ENV_CA_BUNDLE, str(vra.ca_file))
     monkeypatch.delenv(settings.ENV_INSECURE, raising=False)
-    settings.reset_stack_settings()
+    settings.configure_from_stack({})  # no stack config: env vars only
     vra_client.close_all()
     vra.clear_requests()
     yield vra
     vra_client.close_all()
-    settings.reset_stack_settings()
+    settings.configure_from_stack({})  # no stack config: env vars only
 
 
 @pytest.fixture

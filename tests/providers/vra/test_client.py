@@ -19,7 +19,7 @@ from pulumi.dynamic.config import Config
 from providers.vra import client as vra_client
 from providers.vra import settings
 from providers.vra.catalog_service import CatalogServiceProvider
-from providers.vra.client import VraError, client_for, eq_filter, startswith_filter
+from providers.vra.client import VraError, client_for, eq_filter
 from providers.vra.documents import service_document
 from providers.vra.settings import Endpoint, VraSettingsError
 from tests.providers.vra.chain import Chain, create, service_inputs
@@ -56,9 +56,9 @@ def test_expired_token_is_renewed_once_and_the_call_succeeds(
     endpoint: dict[str, Any], creds: Any
 ) -> None:
     api = client_for(Endpoint.from_input(endpoint))
-    api.list(SOURCE_MACHINES)
+    list(api.iter_list(SOURCE_MACHINES))
     creds.inject(method="GET", pathPrefix=SOURCE_MACHINES, expireToken=True)
-    assert [m["name"] for m in api.list(SOURCE_MACHINES)] == ["ubuntu-gpu-template"]
+    assert [m["name"] for m in list(api.iter_list(SOURCE_MACHINES))] == ["ubuntu-gpu-template"]
     log = [(r["method"], r["path"], r["status"]) for r in creds.requests()]
     assert log[-3:] == [
         ("GET", SOURCE_MACHINES, 401),
@@ -70,9 +70,9 @@ def test_expired_token_is_renewed_once_and_the_call_succeeds(
 def test_token_is_renewed_before_it_expires(endpoint: dict[str, Any], creds: Any) -> None:
     creds.set_seed(tokenLifetimeSeconds=1)
     api = client_for(Endpoint.from_input(endpoint))
-    api.list(SOURCE_MACHINES)
+    list(api.iter_list(SOURCE_MACHINES))
     time.sleep(1.2)  # past the token's `expires`
-    api.list(SOURCE_MACHINES)
+    list(api.iter_list(SOURCE_MACHINES))
     statuses = [(r["method"], r["path"], r["status"]) for r in creds.requests()]
     assert token_posts(creds) == 2
     assert all(status != 401 for _, _, status in statuses)
@@ -82,7 +82,7 @@ def test_tokens_are_revoked_at_exit(endpoint: dict[str, Any], creds: Any) -> Non
     code = (
         "from providers.vra.client import client_for\n"
         "from providers.vra.settings import Endpoint\n"
-        f"client_for(Endpoint.from_input({endpoint!r})).list({SOURCE_MACHINES!r})\n"
+        f"list(client_for(Endpoint.from_input({endpoint!r})).iter_list({SOURCE_MACHINES!r}))\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True, timeout=60)
     methods = [
@@ -97,7 +97,7 @@ def test_bad_password_fails_with_vra_message_and_no_secret(
 ) -> None:
     monkeypatch.setenv(settings.ENV_PASSWORD, "wrong-Secret-42")
     with pytest.raises(VraError) as failed:
-        client_for(Endpoint.from_input(endpoint)).list(SOURCE_MACHINES)
+        list(client_for(Endpoint.from_input(endpoint)).iter_list(SOURCE_MACHINES))
     assert failed.value.status == 401 and failed.value.code == 90135
     assert "POST /identity/api/tokens" in str(failed.value)
     assert "wrong-Secret-42" not in str(failed.value)
@@ -149,11 +149,11 @@ def test_tls_is_verified_unless_turned_off(
 ) -> None:
     monkeypatch.delenv(settings.ENV_CA_BUNDLE)
     with pytest.raises(VraError, match="CERTIFICATE_VERIFY_FAILED"):
-        client_for(Endpoint.from_input(endpoint)).list(SOURCE_MACHINES)
+        list(client_for(Endpoint.from_input(endpoint)).iter_list(SOURCE_MACHINES))
     vra_client.close_all()
     with caplog.at_level(logging.WARNING, logger="providers.vra.client"):
         insecure = client_for(Endpoint.from_input({**endpoint, "insecure": True}))
-        assert insecure.list(SOURCE_MACHINES)
+        assert list(insecure.iter_list(SOURCE_MACHINES))
     assert "TLS verification is OFF" in caplog.text
 
 
@@ -164,7 +164,7 @@ def test_paging_follows_total_pages(
         creds.add_source_machine(f"extra-template-{n}")
     monkeypatch.setattr(vra_client, "PAGE_LIMIT", 2)
     api = client_for(Endpoint.from_input(endpoint))
-    names = [m["name"] for m in api.list(SOURCE_MACHINES)]
+    names = [m["name"] for m in list(api.iter_list(SOURCE_MACHINES))]
     assert len(names) == 5 and len(set(names)) == 5
     pages = [r["query"] for r in creds.requests() if r["path"] == SOURCE_MACHINES]
     assert len(pages) == 3 and "page=3" in pages[-1]
@@ -172,14 +172,14 @@ def test_paging_follows_total_pages(
 
 def test_filters_quote_and_match(endpoint: dict[str, Any], creds: Any) -> None:
     assert eq_filter("name", "Bob's ML") == "name eq 'Bob''s ML'"
-    assert startswith_filter("name", "ML") == "startswith(name,'ML')"
     _, outs = create(CatalogServiceProvider(), service_inputs(endpoint, name="Bob's ML"))
     create(CatalogServiceProvider(), service_inputs(endpoint, name="Bob's ML 2"))
     api = client_for(Endpoint.from_input(endpoint))
     found = api.find_one("/catalog-service/api/services", "name", "Bob's ML")
     assert found is not None and found["id"] == outs["serviceId"]
-    listed = api.list("/catalog-service/api/services", filter_=startswith_filter("name", "Bob"))
-    assert len(listed) == 2
+    listed = list(api.iter_list("/catalog-service/api/services",
+                                filter_=eq_filter("name", "Bob's ML 2")))
+    assert [service["name"] for service in listed] == ["Bob's ML 2"]
 
 
 def test_errors_quote_vra_code_message_method_and_path(

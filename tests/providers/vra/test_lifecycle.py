@@ -336,7 +336,7 @@ def test_catalog_item_into_an_unknown_service_fails_naming_the_input(
     blueprint_id, _ = create(BlueprintProvider(), blueprint_inputs(endpoint, None))
     with pytest.raises(VraError, match=r"HTTP 400.*'no-such-service'.*input 'serviceId'"):
         create(CatalogItemProvider(), item_inputs(endpoint, blueprint_id, "no-such-service"))
-    assert [item["serviceRef"] for item in vra_api(endpoint).list(ITEMS)] == [None]
+    assert [item["serviceRef"] for item in vra_api(endpoint).iter_list(ITEMS)] == [None]
 
 
 def test_catalog_item_wait_has_a_deadline(endpoint: dict[str, Any], creds: Any) -> None:

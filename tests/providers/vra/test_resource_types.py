@@ -7,38 +7,25 @@ from typing import Any
 import pulumi
 import pytest
 
+from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
 from providers.vra.catalog_service import CatalogService
 from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent, default_install_script
-
-
-class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.seen: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        self.seen[args.typ] = dict(args.inputs)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+from tests.support.program import EchoMocks, install_echo_mocks
 
 
 @pytest.fixture
-def mocks() -> _Mocks:
-    # Set per test: another module's mocks may have been installed since import.
-    recorder = _Mocks()
-    pulumi.runtime.set_mocks(recorder, project="gpu-mlaas", stack="test", preview=False)
-    return recorder
+def mocks() -> EchoMocks:
+    return install_echo_mocks()
 
 
-ENDPOINT = {"url": "https://vra.example.com", "tenant": "vsphere.local", "insecure": False}
+ENDPOINT = EndpointArgs(url="https://vra.example.com", tenant="vsphere.local", insecure=False)
 
 
 @pulumi.runtime.test
-def test_type_tokens_and_camel_case_inputs(mocks: _Mocks) -> Any:
+def test_type_tokens_and_camel_case_inputs(mocks: EchoMocks) -> Any:
     software = SoftwareComponent("sw", endpoint=ENDPOINT, name="TF", properties={"image": "tf:gpu"})
     blueprint = Blueprint(
         "bp",

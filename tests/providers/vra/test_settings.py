@@ -7,13 +7,12 @@ from providers.vra.settings import (
     VraSettingsError,
     configure_from_stack,
     credentials_for,
-    reset_stack_settings,
 )
 
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch) -> None:
-    reset_stack_settings()
+    configure_from_stack({})  # forget any earlier case's stack config
     for name in ("VRA_INSECURE", "VRA_CA_BUNDLE", "VRA_USERNAME", "VRA_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
 
@@ -24,7 +23,7 @@ ENDPOINT = Endpoint(url="https://vra.example", tenant="vsphere.local")
 def test_insecure_typo_in_stack_config_names_the_key() -> None:
     typo = '{"username": "a@b", "password": "p", "insecure": "ture"}'
     configure_from_stack({"gpu-mlaas:vra": typo})
-    expected = r"config 'gpu-mlaas:vra'.insecure must be true or false"
+    expected = r"config 'gpu-mlaas:vra.insecure' must be true or false"
     with pytest.raises(VraSettingsError, match=expected):
         credentials_for(ENDPOINT)
 

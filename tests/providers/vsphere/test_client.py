@@ -13,6 +13,7 @@ from pyVmomi import vim
 
 from providers.vsphere import client
 from tests.providers.vsphere.conftest import Inspector, stack_config
+from tests.support.managed import Managed
 
 ENV_VARS = (
     "VSPHERE_SERVER",
@@ -33,7 +34,7 @@ def config(values: dict[str, str]) -> Config:
     return Config(values, "gpu-mlaas")
 
 
-def host_count(si: vim.ServiceInstance) -> int:
+def host_count(si: Managed) -> int:
     return len(client.inventory(si, vim.HostSystem, []))
 
 
@@ -104,12 +105,16 @@ def test_one_session_for_concurrent_calls(lab: Any, inspector: Inspector) -> Non
     assert inspector.session_keys() == before
 
 
+def session_key(si: Managed) -> str:
+    return str(si.content.sessionManager.currentSession.key)
+
+
 def test_logs_in_again_once_when_the_session_is_gone(lab: Any, inspector: Inspector) -> None:
     client.configure(config(stack_config(lab)))
-    first = client.run(lambda si: si.content.sessionManager.currentSession.key)
+    first = client.run(session_key)
     inspector.si.content.sessionManager.TerminateSession([first])
 
-    second = client.run(lambda si: si.content.sessionManager.currentSession.key)
+    second = client.run(session_key)
     assert second != first
     assert client.run(host_count) == len(lab.host_names)
 
@@ -124,8 +129,9 @@ def test_bad_password_is_reported_without_the_password(lab: Any) -> None:
 def test_vsphere_faults_become_messages_naming_the_object(lab: Any, inspector: Inspector) -> None:
     client.configure(config(stack_config(lab)))
 
-    def mark_running_vm_as_template(si: vim.ServiceInstance) -> None:
+    def mark_running_vm_as_template(si: Managed) -> None:
         datacenter, _ = client.find_datacenter(si, lab.datacenter)
+        vm: Managed
         vm, _ = client.find_vm(si, datacenter, lab.datacenter, lab.base_image) or (None, None)
         task = vm.PowerOnVM_Task()
         client.wait_for_task(si, task, f"powering on VM {lab.base_image}")

@@ -17,6 +17,7 @@ from tests.support.dynamic_host import (
     provider_blob,
     urn,
 )
+from tests.support.managed import Managed
 
 HOST_TYPE = "pulumi-python:dynamic/vsphere:HostGraphics"
 TEMPLATE_TYPE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
@@ -96,7 +97,8 @@ def test_vgpu_template_life_cycle_over_grpc(
     inputs, failures = host.check(res, {}, template_inputs(lab))
     assert failures == []
     id_, outs = host.create(res, inputs)
-    assert inspector.vm(outs["templateName"])._moId == id_ == outs["templateId"]
+    template: Managed = inspector.vm(outs["templateName"])
+    assert template._moId == id_ == outs["templateId"]
     assert outs["numCpus"] == 4  # came back as 4.0 over the wire; equal all the same
 
     assert host.diff(id_, res, outs, inputs)["changes"] == "DIFF_NONE"

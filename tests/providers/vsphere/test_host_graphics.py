@@ -73,7 +73,7 @@ def test_create_switches_host_to_vgpu_mode_and_reports_facts(
     assert outs["gpuDevices"][0]["vendorName"] == "NVIDIA Corporation"
     assert outs["gpuDevices"][0]["memoryMb"] == 16384
     assert (outs["physicalCores"], outs["sockets"], outs["memoryGb"]) == (16, 2, 256)
-    assert outs["powerPolicy"]
+    assert outs["powerPolicy"] == "dynamic"  # the lab host starts in Balanced (shortName)
     assert outs["sharedGraphicsActive"] is True
 
 

@@ -11,29 +11,16 @@ import pytest
 
 from providers.vsphere.host_graphics import HostGraphics
 from providers.vsphere.vgpu_template import VgpuTemplate
-
-
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: dict[str, pulumi.runtime.MockResourceArgs] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources[args.name] = args
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+from tests.support.program import EchoMocks, install_echo_mocks
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    mocks = Recorder()
-    pulumi.runtime.set_mocks(mocks, project="gpu-mlaas", stack="test", preview=False)
-    return mocks
+def recorder() -> EchoMocks:
+    return install_echo_mocks()
 
 
 @pulumi.runtime.test
-def test_resources_register_their_tokens_and_camel_case_inputs(recorder: Recorder) -> Any:
+def test_resources_register_their_tokens_and_camel_case_inputs(recorder: EchoMocks) -> Any:
     graphics = HostGraphics(
         "h0",
         host_name="esx-01",
