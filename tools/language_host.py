@@ -199,7 +199,10 @@ def main() -> None:
     server.start()
     # The engine reads the port from the first line of stdout.
     print(port, flush=True)
-    server.wait_for_termination()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:  # the engine interrupts its plugins when it is done with them
+        server.stop(grace=1)
 
 
 if __name__ == "__main__":
