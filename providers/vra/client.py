@@ -24,8 +24,8 @@ from urllib.parse import quote
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from providers.http import retry_policy
 from providers.vra.settings import Credentials, Endpoint, credentials_for
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 PAGE_LIMIT = 100
 # Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
 RENEW_MARGIN_SECONDS = 60.0
-MAX_RETRY_AFTER_SECONDS = 30.0
 
 
 class VraError(RuntimeError):
@@ -73,44 +72,6 @@ class VraError(RuntimeError):
             code = first.get("code")
             message = first.get("message") or first.get("systemMessage") or message
         return cls(method, path, resp.status_code, message, code)
-
-
-class _VraRetry(Retry):
-    """urllib3 Retry that also resends a POST when vRA refused it outright (429, 503).
-
-    Those answers mean the request was not processed; a POST that failed in other ways is
-    not resent here (it may have been stored): callers re-read and adopt instead.
-    """
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            return bool(self.total) and status_code in (429, 503)
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # Accept fractional seconds too; a server asking for minutes would stall `pulumi up`,
-        # so wait at most a bounded time.
-        try:
-            seconds = float(retry_after)
-        except ValueError:
-            seconds = super().parse_retry_after(retry_after)
-        return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
-
-
-def _retry() -> Retry:
-    return _VraRetry(
-        total=5,
-        connect=3,
-        read=2,
-        status=4,
-        other=0,  # certificate and other TLS errors do not heal by retrying
-        backoff_factor=0.3,
-        backoff_max=10.0,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
 
 
 def odata_quote(value: str) -> str:
@@ -161,7 +122,7 @@ class VraClient:
         self._token: str | None = None
         self._renew_at = 0.0
         self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=_retry())
+        adapter = HTTPAdapter(max_retries=retry_policy())
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update(
