@@ -16,11 +16,11 @@ from pulumi.runtime import mocks
 from tests.support.dynamic_host import PROJECT_ROOT
 
 
-def dev_config_values() -> dict[str, Any]:
-    """The `config:` section of the committed dev stack, as YAML values."""
-    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
-        "config"
-    ]
+def dev_config_values(stack: str = "dev") -> dict[str, Any]:
+    """The `config:` section of a committed lab stack (dev, dev-aria), as YAML values."""
+    config: dict[str, Any] = yaml.safe_load(
+        (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text()
+    )["config"]
     return config
 
 
