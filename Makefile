@@ -36,12 +36,13 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy .
 
-# Deploy the dev stack against both local labs (needs the Pulumi CLI; see README).
+# Deploy a lab stack (STACK=dev: vCenter + vRA labs; STACK=dev-aria: vCenter + Aria labs;
+# needs the Pulumi CLI; see README).
 up: lab-build
-	$(PY) -m lab devstack up
+	$(PY) -m lab devstack up --stack $(STACK)
 
 down: $(VENV)/.installed
-	$(PY) -m lab devstack down
+	$(PY) -m lab devstack down --stack $(STACK)
 
 bench: lab-build
 	$(PY) -m bench

@@ -1,10 +1,11 @@
-"""`make up` / `make down`: deploy the dev stack against both local labs with the Pulumi CLI.
+"""`make up` / `make down`: deploy a lab stack (dev: vCenter + vRA 7.3 labs; dev-aria: vCenter +
+Aria Automation 8 labs) with the Pulumi CLI.
 
 up: find (or install) the CLI first, so nothing is started when it cannot be had; start the
-vCenter and vRA labs on the dev stack's fixed ports (CA bundles in `.lab/`); then
-`pulumi up --yes --stack dev` with a local file backend and a passphrase kept in the project.
-The labs' passwords reach the providers as VSPHERE_PASSWORD / VRA_PASSWORD, so nothing is
-written into Pulumi.dev.yaml. down: `pulumi destroy`, then stop the labs.
+stack's labs on the ports its stack file names (CA bundles in `.lab/`); then
+`pulumi up --yes --stack <stack>` with a local file backend and a passphrase kept in the project.
+The labs' passwords reach the providers as VSPHERE_PASSWORD / VRA_PASSWORD / ARIA_PASSWORD, so
+nothing is written into the stack file. down: `pulumi destroy`, then stop the labs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import yaml
+
+from lab.aria.seed import Seed as AriaSeed
 from lab.process import StartError, start_server
 from lab.vra.seed import Seed
 
@@ -26,10 +31,11 @@ LAB_DIR = PROJECT / ".lab"
 STATE_DIR = PROJECT / ".pulumi-state"
 CLI_DIR = PROJECT / ".pulumi-cli"
 STACK = "dev"
-VCSIM_LISTEN = "127.0.0.1:18989"
-VRA_LISTEN = "127.0.0.1:18443"
+# Stack -> the labs it deploys to (the vCenter lab first: the other data-collects from it).
+LAB_STACKS = {"dev": ("vcsim", "vra"), "dev-aria": ("vcsim", "aria")}
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
 VRA_PASSWORD = Seed().users[0].password  # the vRA lab's seeded user
+ARIA_PASSWORD = AriaSeed().users[0].password  # the Aria lab's seeded organization owner
 # Covers a first build of the vCenter lab binary plus each lab's own start-up wait.
 START_TIMEOUT_S = 180.0
 INSTALL_HINT = (
@@ -113,6 +119,35 @@ def _stop_lab(kind: str) -> None:
     print(f"{kind} lab stopped")
 
 
+def lab_listen(stack: str) -> dict[str, str]:
+    """Lab name -> HOST:PORT it must listen on, read from the stack file, for a lab stack."""
+    if stack not in LAB_STACKS:
+        known = ", ".join(sorted(LAB_STACKS))
+        raise SystemExit(f"stack {stack!r} has no local labs (lab stacks: {known})")
+    config = yaml.safe_load((PROJECT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    urls = {
+        "vcsim": f"https://{config['vsphere:vsphereServer']}",
+        "vra": (config.get("gpu-mlaas:vra") or {}).get("url", ""),
+        "aria": (config.get("gpu-mlaas:aria") or {}).get("url", ""),
+    }
+    return {lab: urlsplit(urls[lab]).netloc for lab in LAB_STACKS[stack]}
+
+
+def start_labs(stack: str) -> None:
+    """Start the stack's labs (each left running if it already is)."""
+    listen = lab_listen(stack)
+    ca = {lab: str(LAB_DIR / f"{lab}-ca.pem") for lab in listen}
+    vcenter = _start_lab("vcsim", ["--listen", listen["vcsim"], "--ca-file", ca["vcsim"],
+                                   "--password", VCSIM_PASSWORD])
+    # The catalog lab data-collects the templates the stack creates from the vCenter lab.
+    if "vra" in listen:
+        _start_lab("vra", ["--listen", listen["vra"], "--ca-file", ca["vra"],
+                           "--vcenter-ca-file", ca["vcsim"]], env={"VRA_LAB_VCENTER": vcenter})
+    if "aria" in listen:
+        _start_lab("aria", ["--listen", listen["aria"], "--ca-file", ca["aria"],
+                            "--vcenter-ca-file", ca["vcsim"]], env={"ARIA_LAB_VCENTER": vcenter})
+
+
 def _environment() -> dict[str, str]:
     STATE_DIR.mkdir(exist_ok=True)
     passphrase = STATE_DIR / "passphrase"
@@ -120,8 +155,9 @@ def _environment() -> dict[str, str]:
         passphrase.write_text(secrets.token_urlsafe(24))
         passphrase.chmod(0o600)
     bundle = LAB_DIR / "lab-ca-bundle.pem"
-    cas = [LAB_DIR / "vcsim-ca.pem", LAB_DIR / "vra-ca.pem"]
-    if all(ca.exists() for ca in cas):
+    cas = [ca for ca in (LAB_DIR / f"{lab}-ca.pem" for lab in ("vcsim", "vra", "aria"))
+           if ca.exists()]
+    if cas:
         bundle.write_text("".join(ca.read_text() for ca in cas))
     return {
         **os.environ,
@@ -132,6 +168,7 @@ def _environment() -> dict[str, str]:
         "SSL_CERT_FILE": str(bundle),
         "VSPHERE_PASSWORD": VCSIM_PASSWORD,
         "VRA_PASSWORD": VRA_PASSWORD,
+        "ARIA_PASSWORD": ARIA_PASSWORD,
     }
 
 
@@ -142,37 +179,38 @@ def _pulumi(cli: str, *args: str, env: dict[str, str], check: bool = True) -> in
     return result.returncode
 
 
-def up() -> int:
+def up(stack: str = STACK) -> int:
+    lab_listen(stack)  # an unknown stack is refused before anything else
     cli = find_cli()
     if cli is None:
         print(INSTALL_HINT, file=sys.stderr)
         return 1
-    vcenter = _start_lab("vcsim", ["--listen", VCSIM_LISTEN, "--ca-file",
-                                   str(LAB_DIR / "vcsim-ca.pem"), "--password", VCSIM_PASSWORD])
-    # The vRA lab data-collects the templates the stack creates from the vCenter lab.
-    _start_lab("vra", ["--listen", VRA_LISTEN, "--ca-file", str(LAB_DIR / "vra-ca.pem"),
-                       "--vcenter-ca-file", str(LAB_DIR / "vcsim-ca.pem")],
-               env={"VRA_LAB_VCENTER": vcenter})
+    start_labs(stack)
     env = _environment()
-    if _pulumi(cli, "stack", "select", STACK, env=env, check=False) != 0:
-        _pulumi(cli, "stack", "init", STACK, env=env)
-    return _pulumi(cli, "up", "--yes", "--stack", STACK, env=env, check=False)
+    if _pulumi(cli, "stack", "select", stack, env=env, check=False) != 0:
+        _pulumi(cli, "stack", "init", stack, env=env)
+    return _pulumi(cli, "up", "--yes", "--stack", stack, env=env, check=False)
 
 
-def down() -> int:
+def down(stack: str = STACK) -> int:
     rc = 0
     cli = _installed_cli()
     if cli and (STATE_DIR / "passphrase").exists():
-        rc = _pulumi(cli, "destroy", "--yes", "--stack", STACK, env=_environment(), check=False)
-    _stop_lab("vra")
-    _stop_lab("vcsim")
+        rc = _pulumi(cli, "destroy", "--yes", "--stack", stack, env=_environment(), check=False)
+    for lab in reversed(LAB_STACKS.get(stack, ("vcsim", "vra"))):
+        _stop_lab(lab)
     return rc
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["up"]:
-        return up()
-    if argv == ["down"]:
-        return down()
-    print("usage: python -m lab devstack {up|down}", file=sys.stderr)
+    command, stack = (argv[0] if argv else ""), STACK
+    if argv[1:2] == ["--stack"] and len(argv) == 3:
+        stack = argv[2]
+    elif len(argv) != 1:
+        command = ""
+    if command == "up":
+        return up(stack)
+    if command == "down":
+        return down(stack)
+    print("usage: python -m lab devstack {up|down} [--stack NAME]", file=sys.stderr)
     return 2
