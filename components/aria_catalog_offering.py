@@ -77,7 +77,8 @@ class AriaCatalogOffering(pulumi.ComponentResource):
         self.flavor_profile = FlavorProfile(
             f"{name}-flavor", endpoint=args.endpoint, name=f"{label} flavor",
             description=f"Size of {offering.name} from the sizing plan", mapping_name=mapping,
-            cpu_count=offering.vcpus, memory_mb=offering.memory_gb * 1024, region=args.region,
+            cpu_count=offering.vcpus, memory_mb=offering.memory_gb * 1024, pool=offering.pool,
+            region=args.region,
             owner=owner(f"{name}-flavor"), opts=child,
         )
         content = pulumi.Output.from_input(args.customization_spec).apply(
@@ -93,7 +94,7 @@ class AriaCatalogOffering(pulumi.ComponentResource):
         self.template = CloudTemplate(
             f"{name}-template", endpoint=args.endpoint, name=offering.name,
             description=args.description, project_id=args.project_id, content=content,
-            owner=owner(f"{name}-template"), opts=profiles,
+            pool=offering.pool, owner=owner(f"{name}-template"), opts=profiles,
         )
         self.version = TemplateVersion(
             f"{name}-version", endpoint=args.endpoint, blueprint_id=self.template.blueprintId,

@@ -87,6 +87,7 @@ class CloudTemplateInputs(AriaInputs):
     description: str = ""
     projectId: NonEmpty
     content: NonEmpty
+    pool: NonEmpty | None = None  # the GPU pool it runs on (read by the policy pack only)
 
 
 class CloudTemplateProvider(OwnedObjectProvider):
@@ -138,9 +139,9 @@ class CloudTemplate(Resource, module="aria", name="CloudTemplate"):
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],
                  content: pulumi.Input[str], description: pulumi.Input[str] = "",
-                 owner: pulumi.Input[str] | None = None,
+                 pool: str | None = None, owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id, "content": content}
+                  "owner": owner, "projectId": project_id, "content": content, "pool": pool}
         super().__init__(CloudTemplateProvider(), resource_name,
                          CloudTemplateProvider.resource_props(inputs), opts)

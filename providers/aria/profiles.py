@@ -35,6 +35,7 @@ class ImageProfileInputs(ProfileInputs):
 class FlavorProfileInputs(ProfileInputs):
     cpuCount: int = Field(gt=0)
     memoryMb: int = Field(gt=0)
+    pool: NonEmpty | None = None  # the GPU pool it sizes (read by the policy pack only)
 
 
 def region_id(client: AriaClient, wanted: str | None) -> str:
@@ -171,11 +172,11 @@ class FlavorProfile(Resource, module="aria", name="FlavorProfile"):
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], mapping_name: pulumi.Input[str], cpu_count: int,
-                 memory_mb: int, region: pulumi.Input[str] | None = None,
+                 memory_mb: int, pool: str | None = None, region: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         inputs = {"endpoint": endpoint, "name": name, "description": description,
                   "owner": owner, "region": region, "mappingName": mapping_name,
-                  "cpuCount": cpu_count, "memoryMb": memory_mb}
+                  "cpuCount": cpu_count, "memoryMb": memory_mb, "pool": pool}
         super().__init__(FlavorProfileProvider(), resource_name,
                          FlavorProfileProvider.resource_props(inputs), opts)
