@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from bench import latency, plan_time, program_eval, vra_calls
+from bench import aria_calls, latency, plan_time, program_eval, vra_calls
 from bench.labs import running_labs
 from bench.report import RESULTS_FILE, Figure, render, write_json
 
@@ -19,9 +19,11 @@ LAB_FIGURES: dict[str, Callable[..., list[Figure]]] = {
     "vra-calls": vra_calls.figures,
     "latency": latency.figures,
 }
+# Figures that need no lab, or start their own (the Aria backend's: vCenter + Aria labs).
 OFFLINE_FIGURES: dict[str, Callable[[], list[Figure]]] = {
     "plan": plan_time.figures,
     "program": program_eval.figures,
+    "aria-calls": aria_calls.figures,
 }
 
 
