@@ -4,6 +4,7 @@ to both labs' seed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,6 +76,17 @@ def test_deploy_publishes_both_offerings(
     consumer.login("data-scientist", "VMware1!")
     seen = consumer.call("GET", "/catalog/api/items").json()["content"]
     assert sorted(i["id"] for i in seen) == sorted(item_ids.values())
+
+
+def test_no_secret_reaches_state(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, AriaLab]
+) -> None:
+    _, aria = labs
+    engine: LabEngine = deployment["engine"]
+    records = [{"inputs": r.inputs, "outputs": r.outputs} for r in engine.state.values()]
+    stored = json.dumps(records, default=str)
+    assert aria.password not in stored
+    assert "refresh_token" not in stored and "Bearer" not in stored
 
 
 def test_image_mappings_clone_the_pool_template(
