@@ -22,10 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
-from providers.http import retry_policy
+from providers.http import json_session
 from providers.vra.settings import Credentials, Endpoint, credentials_for
 
 log = logging.getLogger(__name__)
@@ -121,19 +119,8 @@ class VraClient:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry_policy())
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers.update(
-            {"Accept": "application/json", "Content-Type": "application/json"}
-        )
-        if credentials.insecure:
-            log.warning("TLS verification is OFF for vRA %s (insecure flag set)", endpoint.url)
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        # Passed on every call: a Session-level `verify` loses to REQUESTS_CA_BUNDLE in the env.
-        self._verify: bool | str = (
-            False if credentials.insecure else (credentials.ca_bundle or True)
+        self.session, self._verify = json_session(
+            "vRA", endpoint.url, insecure=credentials.insecure, ca_bundle=credentials.ca_bundle
         )
 
     # -- token life cycle -------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from providers import http
 from providers.vra.models import EndpointInput
 
 CONFIG_KEY = "gpu-mlaas:vra"
@@ -27,9 +28,6 @@ ENV_INSECURE = "VRA_INSECURE"
 ENV_TIMEOUT = "VRA_TIMEOUT"
 # Seconds to wait for each vRA answer; a dynamic provider gets no deadline from the engine.
 DEFAULT_TIMEOUT_SECONDS = 60.0
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
 
 
 class VraSettingsError(ValueError):
@@ -109,12 +107,10 @@ def reset_stack_settings() -> None:
 
 def _flag(value: Any, source: str) -> bool:
     """A true/false setting; a typo is an error, not a silent "false"."""
-    if isinstance(value, bool):
-        return value
-    text = str(value if value is not None else "").strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise VraSettingsError(f"{source} must be true or false, got {value!r}")
+    try:
+        return http.flag(value, source)
+    except ValueError as exc:
+        raise VraSettingsError(str(exc)) from None
 
 
 def credentials_for(endpoint: Endpoint) -> Credentials:
@@ -156,15 +152,8 @@ def credentials_for(endpoint: Endpoint) -> Credentials:
 
 def _timeout(raw: Any) -> float:
     """`timeoutSeconds` (config) or VRA_TIMEOUT (env): a positive number of seconds."""
-    if raw is None or raw == "":
-        return DEFAULT_TIMEOUT_SECONDS
     try:
-        seconds = -1.0 if isinstance(raw, bool) else float(raw)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise VraSettingsError(
-            f"config '{CONFIG_KEY}'.timeoutSeconds / {ENV_TIMEOUT} must be a positive number "
-            f"of seconds, got {raw!r}"
-        )
-    return seconds
+        return http.seconds(raw, f"config '{CONFIG_KEY}'.timeoutSeconds / {ENV_TIMEOUT}",
+                            DEFAULT_TIMEOUT_SECONDS)
+    except ValueError as exc:
+        raise VraSettingsError(str(exc)) from None
