@@ -117,6 +117,27 @@ def test_second_run_changes_nothing(
     assert [r for r in aria.requests() if r["method"] in WRITE_METHODS] == []
 
 
+def test_a_new_max_instances_releases_a_new_version(
+    deployment: dict[str, Any], labs: tuple[VcsimLab, AriaLab]
+) -> None:
+    _, aria = labs
+    engine: LabEngine = deployment["engine"]
+    config = dict(deployment["config"])
+    offerings = json.loads(config["gpu-mlaas:offerings"])
+    offerings[0]["maxInstances"] = 2
+    config["gpu-mlaas:offerings"] = json.dumps(offerings)
+    outputs = engine.up(config, deployment["secret_keys"])
+    changed = {(op, key.rsplit("::", 1)[-1]) for op, key in engine.operations if op != "same"}
+    assert changed == {("update", "tensorflow-gpu-template"),
+                       ("replace", "tensorflow-gpu-version"),
+                       ("update", "aria-content-source")}
+    assert outputs["catalogItemIds"] == deployment["outputs"]["catalogItemIds"]
+    versions = aria.state()["versions"]
+    assert (versions["count"], versions["released"]) == (3, 2)  # the old one unreleased
+    engine.up(config, deployment["secret_keys"])
+    assert {op for op, _ in engine.operations} == {"same"}
+
+
 def test_destroy_leaves_the_labs_at_their_seed(
     deployment: dict[str, Any], labs: tuple[VcsimLab, AriaLab]
 ) -> None:
