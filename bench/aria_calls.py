@@ -24,7 +24,7 @@ from bench.report import Figure
 from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab, start_vcsim
 from tests.e2e.engine import LabEngine
-from tests.e2e.test_aria_end_to_end import STACK, aria_stack_config
+from tests.support.aria_fixture import STACK, aria_stack_config
 from tests.support.dynamic_host import DynamicHost, urn
 
 COMMAND = "python -m bench --only aria-calls"

@@ -14,24 +14,10 @@ from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from tests.e2e.engine import LabEngine
-from tests.support.aria_fixture import AriaApi
+from tests.support.aria_fixture import STACK, AriaApi, aria_stack_config
 from tests.support.dynamic_host import DynamicHost
-from tests.support.program import as_runtime, dev_config_values
 
-STACK = "dev-aria"
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
-
-
-def aria_stack_config(vcsim: VcsimLab, aria: AriaLab) -> tuple[dict[str, str], list[str]]:
-    """The dev-aria stack's config pointed at these labs, as the runtime hands it over."""
-    raw = dev_config_values(STACK)
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
-    raw["gpu-mlaas:aria"] |= {"url": aria.url, "caBundle": str(aria.ca_file),
-                              "username": aria.username, "password": aria.password}
-    return as_runtime(raw), ["vsphere:password", "gpu-mlaas:aria"]
 
 
 def _objects(aria: AriaLab) -> dict[str, Any]:

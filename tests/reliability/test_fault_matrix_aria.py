@@ -22,8 +22,8 @@ from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from providers.aria.project import ProjectProvider
 from tests.e2e.engine import LabEngine
-from tests.e2e.test_aria_end_to_end import STACK, aria_stack_config
 from tests.reliability.test_fault_matrix_vra import FAULTS, settle
+from tests.support.aria_fixture import STACK, aria_stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError, provider_blob, urn
 
 TIMEOUT_SECONDS = 1.0
