@@ -13,7 +13,7 @@ from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab
 from providers.aria import client as aria_client
 from providers.aria import settings as aria_settings
-from tests.support.program import as_runtime, dev_config_values
+from tests.support.program import as_runtime, lab_stack_values
 
 STACK = "dev-aria"  # the committed lab stack of the Aria backend
 
@@ -95,11 +95,7 @@ def aria_api(aria: AriaLab) -> AriaApi:
 
 def aria_stack_config(vcsim: VcsimLab, aria: AriaLab) -> tuple[dict[str, str], list[str]]:
     """The dev-aria stack's config pointed at these labs, as the runtime hands it over."""
-    raw = dev_config_values(STACK)
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    raw = lab_stack_values(STACK, vcsim)
     raw["gpu-mlaas:aria"] |= {"url": aria.url, "caBundle": str(aria.ca_file),
                               "username": aria.username, "password": aria.password}
     return as_runtime(raw), ["vsphere:password", "gpu-mlaas:aria"]

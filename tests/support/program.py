@@ -24,6 +24,16 @@ def dev_config_values(stack: str = "dev") -> dict[str, Any]:
     return config
 
 
+def lab_stack_values(stack: str, vcsim: Any) -> dict[str, Any]:
+    """A committed lab stack's config with its vSphere keys pointed at this vCenter lab."""
+    raw = dev_config_values(stack)
+    raw["vsphere:vsphereServer"] = vcsim.host_port
+    raw["vsphere:user"] = vcsim.user
+    raw["vsphere:password"] = vcsim.password
+    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    return raw
+
+
 def as_runtime(values: Mapping[str, Any]) -> dict[str, str]:
     """Config as the Pulumi runtime hands it to a program: strings, objects as JSON."""
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
