@@ -63,6 +63,7 @@ class AriaCatalogOffering(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         self._name, self._args = name, args
+        self.offering = args.offering
         child = pulumi.ResourceOptions(parent=self)
         offering = args.offering
         # Mapping names are org-wide in Aria: the stack keeps two stacks' offerings apart.
@@ -163,4 +164,4 @@ def aria_catalog(
     )
     for offering in offerings:
         offering.publish(source, project.projectId, list(config.catalog.entitled_principals))
-    return {o._args.offering.name: o.catalog_item_id for o in offerings}
+    return {o.offering.name: o.catalog_item_id for o in offerings}
