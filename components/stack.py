@@ -9,8 +9,9 @@ import pulumi_vsphere as vsphere
 from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
 from providers.settings import VSPHERE_UNVERIFIED, SettingError
 
-# Sections `plan` can do without but a deployment needs.
-DEPLOY_KEYS = ("datacenter", "template", "vra", "catalog")
+# Sections `plan` can do without but a deployment needs; plus one catalog backend.
+DEPLOY_KEYS = ("datacenter", "template", "catalog")
+BACKEND_KEYS = ("vra", "aria")
 
 
 def load() -> StackConfig:
@@ -23,6 +24,8 @@ def load() -> StackConfig:
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
     missing = [f"{PROJECT}:{key}" for key in DEPLOY_KEYS if getattr(config, key) is None]
+    if all(getattr(config, key) is None for key in BACKEND_KEYS):
+        missing.append(" or ".join(f"{PROJECT}:{key}" for key in BACKEND_KEYS))
     if missing:
         raise pulumi.RunError(
             "invalid stack configuration: a deployment needs "

@@ -233,6 +233,32 @@ class Vra(_Model):
         return self
 
 
+class Aria(_Model):
+    """The Aria Automation 8 endpoint (instead of `vra`), the account and the project the
+    catalog lives in (docs/aria8-api.md)."""
+
+    url: Annotated[str, Field(pattern=r"^https://[^/\s]+(/.*)?$")]
+    username: NonEmpty | None = None
+    # Optional here: the providers fall back to ARIA_PASSWORD / ARIA_REFRESH_TOKEN. When set,
+    # each must be a secret.
+    password: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    domain: NonEmpty | None = None  # CSP login domain, e.g. "System Domain"
+    project: NonEmpty  # used when it exists, created otherwise
+    region: NonEmpty | None = None  # region name or externalRegionId; absent: the only one
+    ca_bundle: NonEmpty | None = None
+    insecure: bool = False
+    timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0  # per Aria call
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Aria:
+        if self.insecure and self.ca_bundle:
+            raise ValueError("set either caBundle or insecure, not both")
+        if self.password is not None and self.username is None:
+            raise ValueError("password needs username")
+        return self
+
+
 class Catalog(_Model):
     """Where the offerings appear in the vRA catalog and who may request them."""
 
@@ -252,6 +278,7 @@ class StackConfig(BaseModel):
     datacenter: NonEmpty | None = Field(default=None, alias="gpu-mlaas:datacenter")
     template: Template | None = Field(default=None, alias="gpu-mlaas:template")
     vra: Vra | None = Field(default=None, alias="gpu-mlaas:vra")
+    aria: Aria | None = Field(default=None, alias="gpu-mlaas:aria")
     catalog: Catalog | None = Field(default=None, alias="gpu-mlaas:catalog")
     vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias="gpu-mlaas:vsphereCaBundle")
     # Outside the lab stacks, TLS verification may be turned off only with this set to true.
@@ -264,7 +291,7 @@ KNOWN_KEYS = frozenset(
     field.alias for field in StackConfig.model_fields.values() if field.alias is not None
 )
 # Keys whose values hold secrets; the runtime loader marks them from Pulumi's secret-key list.
-SECRET_PATHS = {f"{PROJECT}:vra": ("password",)}
+SECRET_PATHS = {f"{PROJECT}:vra": ("password",), f"{PROJECT}:aria": ("password", "refreshToken")}
 
 _FRIENDLY = {
     "extra_forbidden": "unknown key",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi.runtime
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -29,13 +30,17 @@ from pulumi_policy import (
 from mlaas import profiles, sizing
 from mlaas.host_facts import reported_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
-from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
+from providers.aria import settings as aria_settings
+from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
 from providers.vra import settings as vra_settings
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
 BLUEPRINT = "pulumi-python:dynamic/vra:Blueprint"
 VRA_TYPES = "pulumi-python:dynamic/vra:"
+ARIA_TYPES = "pulumi-python:dynamic/aria:"
+ARIA_TEMPLATE = "pulumi-python:dynamic/aria:CloudTemplate"
+ARIA_FLAVOR = "pulumi-python:dynamic/aria:FlavorProfile"
 VSPHERE_DYNAMIC_TYPES = "pulumi-python:dynamic/vsphere:"
 VSPHERE_VM = "vsphere:index/virtualMachine:VirtualMachine"
 VSPHERE_PROVIDER = "pulumi:providers:vsphere"
@@ -47,7 +52,7 @@ VSPHERE_DEFAULT_MEMORY_MB = 1024
 # The VMX key that carries a vGPU profile: pciPassthru<N>.vgpu = "grid_p100-4q".
 _VGPU_EXTRA_CONFIG = re.compile(r"^pciPassthru\d+\.vgpu$", re.IGNORECASE)
 _PASSWORD_KEY = re.compile(r"passw(or)?d|passphrase", re.IGNORECASE)
-DEFAULT_LAB_STACKS = ["dev"]
+DEFAULT_LAB_STACKS = ["dev", "dev-aria"]
 
 
 # --- vgpu-memory-reservation-locked -------------------------------------------------------------
@@ -251,7 +256,7 @@ def blueprint_within_pool_capacity_validator(
     resources = list(args.resources)
     pools = _hosts_by_pool(resources)
     for blueprint in resources:
-        if blueprint.resource_type != BLUEPRINT:
+        if blueprint.resource_type not in (BLUEPRINT, ARIA_TEMPLATE, ARIA_FLAVOR):
             continue
         pool = known(blueprint.props, "pool")
         if pool is UNKNOWN or not pool:
@@ -276,24 +281,57 @@ def blueprint_within_pool_capacity_validator(
         _check_blueprint_fits(blueprint, str(pool), capacity, report_violation)
 
 
+def _count_maximum(content: Any) -> int | None:
+    """`inputs.count.maximum` of an Aria cloud template's YAML content (machines per request)."""
+    if not isinstance(content, str):
+        return None
+    try:
+        document = yaml.safe_load(content)
+    except yaml.YAMLError:
+        return None
+    count = ((document or {}).get("inputs") or {}).get("count") if isinstance(document, dict) \
+        else None
+    return as_int(count.get("maximum")) if isinstance(count, dict) else None
+
+
+def _asks(resource: PolicyResource) -> tuple[int | None, int | None]:
+    """(vCPUs per VM, machines per request) a vRA blueprint, an Aria flavor profile (CPU) or an
+    Aria cloud template (its `count` input's maximum) asks of its pool; None where it says none."""
+    props = resource.props
+    if resource.resource_type == ARIA_FLAVOR:
+        return as_int(known(props, "cpuCount")), None
+    if resource.resource_type == ARIA_TEMPLATE:
+        return None, _count_maximum(known(props, "content"))
+    return as_int(known(props, "cpu")), as_int(known(props, "maxInstances"))
+
+
+# How a capacity violation names the key and the object, per resource type.
+_WORDS = {
+    ARIA_FLAVOR: ("cpuCount", "", "Aria flavor profile"),
+    ARIA_TEMPLATE: ("", "the count input's maximum", "Aria cloud template"),
+}
+
+
 def _check_blueprint_fits(
     blueprint: PolicyResource,
     pool: str,
     capacity: sizing.PoolCapacity,
     report: ReportViolation,
 ) -> None:
-    cpu = as_int(known(blueprint.props, "cpu"))
+    cpu, instances = _asks(blueprint)
+    cpu_key, instances_key, kind = _WORDS.get(
+        blueprint.resource_type, ("cpu", "maxInstances", "blueprint")
+    )
     if cpu is not None and cpu > capacity.vcpus_per_vm:
         report(
-            f"Lower cpu on blueprint {blueprint.name!r} to at most {capacity.vcpus_per_vm}: pool "
-            f"{pool!r} has {capacity.vcpus_per_vm} physical cores per VM "
+            f"Lower {cpu_key} on {kind} {blueprint.name!r} to at most {capacity.vcpus_per_vm}: "
+            f"pool {pool!r} has {capacity.vcpus_per_vm} physical cores per VM "
             f"({capacity.slots_per_host} vGPU slots per host); it asks for {cpu}.",
             blueprint.urn,
         )
-    instances = as_int(known(blueprint.props, "maxInstances"))
     if instances is not None and instances > capacity.slots_total:
         report(
-            f"Lower maxInstances on blueprint {blueprint.name!r} to at most "
+            f"Lower {instances_key} on {kind} {blueprint.name!r} to at most "
             f"{capacity.slots_total}: pool {pool!r} has {capacity.slots_total} vGPU slots in all; "
             f"it allows {instances}.",
             blueprint.urn,
@@ -317,6 +355,16 @@ def _vra_switch() -> str | None:
     return VRA_INSECURE.which(config.get("insecure"))
 
 
+def _aria_switch() -> str | None:
+    try:
+        config = aria_settings.parse_aria_config(
+            pulumi.runtime.get_config(aria_settings.CONFIG_KEY)
+        )
+    except aria_settings.AriaSettingsError:
+        config = {}  # the providers reject it before connecting anywhere
+    return ARIA_INSECURE.which(config.get("insecure"))
+
+
 def _tls_off(args: ResourceValidationArgs) -> str | None:
     """Which setting turns TLS verification off for this resource, or None. A switch the
     providers cannot read counts as off: they refuse it, and so does the policy."""
@@ -331,10 +379,10 @@ def _tls_setting(args: ResourceValidationArgs) -> str | None:
     if kind == VSPHERE_PROVIDER:
         if is_true(known(args.props, "allowUnverifiedSsl"), "allowUnverifiedSsl"):
             return "allowUnverifiedSsl=true"
-    elif kind.startswith(VRA_TYPES):
+    elif kind.startswith((VRA_TYPES, ARIA_TYPES)):
         if is_true(known(known(args.props, "endpoint"), "insecure"), "endpoint.insecure"):
             return "endpoint.insecure=true"
-        return _vra_switch()
+        return _vra_switch() if kind.startswith(VRA_TYPES) else _aria_switch()
     elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
         return _vsphere_switch()
     elif kind.startswith("vsphere:") and args.provider is not None:
@@ -449,8 +497,9 @@ gpu_pool_homogeneous = StackValidationPolicy(
 blueprint_within_pool_capacity = StackValidationPolicy(
     name="blueprint-within-pool-capacity",
     description=(
-        "A vGPU blueprint asks for no more vCPUs than its pool's physical cores per VM and allows "
-        "no more instances than the pool's vGPU slots (white paper 4.4 and 4.5)."
+        "A vGPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
+        "vCPUs than its pool's physical cores per VM and allows no more instances than the "
+        "pool's vGPU slots (white paper 4.4 and 4.5)."
     ),
     validate=blueprint_within_pool_capacity_validator,
 )
@@ -458,7 +507,7 @@ blueprint_within_pool_capacity = StackValidationPolicy(
 tls_verification_required = ResourceValidationPolicy(
     name="tls-verification-required",
     description=(
-        "vSphere and vRA connections verify TLS certificates, except on the lab stacks."
+        "vSphere, vRA and Aria connections verify TLS certificates, except on the lab stacks."
     ),
     validate=tls_verification_required_validator,
     config_schema=PolicyConfigSchema(

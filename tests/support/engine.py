@@ -22,7 +22,7 @@ from pulumi.runtime import mocks
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
 from tests.support.dynamic_host import PROVIDER_KEY, DynamicHost, urn
-from tests.support.program import as_runtime, dev_config_values, run_program
+from tests.support.program import as_runtime, lab_stack_values, run_program
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 IN_FLIGHT_DEADLINE_SECONDS = 60.0
@@ -175,11 +175,7 @@ def stack_config(
 ) -> tuple[dict[str, str], list[str]]:
     """The dev stack's config pointed at these labs, as the runtime hands it over (strings);
     `offerings` keeps only the first N offerings."""
-    raw = dev_config_values()
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    raw = lab_stack_values("dev", vcsim)
     raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
                              "password": vra.password, "businessGroup": vra.business_group}
     if offerings is not None:
