@@ -182,7 +182,7 @@ def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolat
     offered = known_list(known(host.props, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
-    if profiles.canonical_name(str(profile)) in {profiles.canonical_name(str(p)) for p in offered}:
+    if profiles.match_offered(str(profile), [str(p) for p in offered]) is not None:
         return
     report(
         f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
