@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from providers.vsphere.client import VsphereError
 from mlaas.profiles import match_offered
+from providers.vsphere.client import VsphereError
 from providers.vsphere.host_graphics import HostGraphicsProvider
 from tests.providers.vsphere.conftest import Inspector, configure
 from tests.support.dynamic_host import UNKNOWN
