@@ -52,8 +52,9 @@ class Labs:
     def deployed(self, engine: LabEngine) -> None:
         """Every resource of the stack is in the engine's state and a further run is all same."""
         kinds = [key.split("::")[0].rsplit(":", 1)[-1] for key in engine.state]
-        assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService", "Entitlement",
-                                      "HostGraphics", "SoftwareComponent", "VgpuTemplate"]
+        assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService",
+                                      "CustomizationSpec", "Entitlement", "HostGraphics",
+                                      "SoftwareComponent", "VgpuTemplate"]
         engine.up(self.config, self.secret_keys)
         assert {op for op, _ in engine.operations} == {"same"}
 
@@ -211,7 +212,7 @@ def test_template_that_fails_after_the_clone_leaves_no_vm(
     assert failures == []
     with pytest.raises(ProviderCallError) as failure:
         labs.host.create(urn, inputs)
-    assert re.search(r"VsphereError: template mlaas-vgpu-p100-pool-\w+ does not read back as "
+    assert re.search(r"VsphereError: template mlaas-vgpu-dev-p100-pool-\w+ does not read back as "
                      r"built \(extraConfig differ\)$", last_line(failure.value))
     assert labs.host.stderr().count("removing half-made VM") == removals + 1
     assert vm_names(labs.vcsim) == labs.vms | {record.outputs["templateName"]}
