@@ -378,7 +378,17 @@ def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict
             name,
         )
     try:
-        vm = place.clone(si, place.base, name, what=spec.baseImage, powerOn=False, template=False)
+        # The marker goes on with the clone, so a run interrupted right after it can prove the
+        # half-made VM is its own.
+        vm = place.clone(
+            si,
+            place.base,
+            name,
+            what=spec.baseImage,
+            powerOn=False,
+            template=False,
+            config=vim.vm.ConfigSpec(annotation=ownership.mark(ANNOTATION, spec.owner)),
+        )
         _upgrade_if_older(si, vm, name, spec)
         props = client.properties(si, vm, VM_PATHS) or {}
         action = f"adding vGPU {spec.vgpuProfile} to VM {name}"

@@ -91,6 +91,6 @@ def test_no_password_in_logs(
 def test_vcenter_password_reaches_no_resource_input(lifecycle: dict[str, Any]) -> None:
     # The vSphere providers read it from the stack config in configure(); since the program
     # declares no pulumi-vsphere provider, no resource carries it, not even encrypted.
-    assert lifecycle["mocked"] == {}
+    assert [key for key in lifecycle["mocked"] if not key.startswith("gpu-mlaas:index:")] == []
     for record in lifecycle["records"]:
         assert SECRET_SIGNATURE not in json.dumps(record["inputs"], default=str)

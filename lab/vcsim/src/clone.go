@@ -12,7 +12,7 @@ import (
 // serveClone runs vcsim's CloneVM_Task (it runs to completion within the call) and then makes
 // the clone what vCenter makes: a copy of the source's firmware, hardware version, memory
 // reservation and advanced settings (vcsim 0.24 drops them), with the clone spec's own config
-// on top; with spec.powerOn the clone is powered on under the same rules as PowerOnVM_Task,
+// (annotation, firmware, reservation) on top; with spec.powerOn the clone is powered on under the same rules as PowerOnVM_Task,
 // and a refusal fails the task (the powered-off clone stays, as on vCenter).
 func (g *guard) serveClone(w http.ResponseWriter, r *http.Request, src *simulator.VirtualMachine, req *types.CloneVM_Task) {
 	rec := httptest.NewRecorder()
@@ -97,6 +97,9 @@ func keepSourceConfig(src, clone *simulator.VirtualMachine, spec *types.VirtualM
 			}
 		}
 		if spec != nil {
+			if spec.Annotation != "" {
+				c.Annotation = spec.Annotation
+			}
 			if spec.Firmware != "" {
 				c.Firmware = spec.Firmware
 			}
