@@ -236,18 +236,22 @@ class _Host:
         with _pool_lock(self.spec.pool):
             running = self.running_vms()
             entered = False
-            if running and self.spec.maintenanceMode:
-                entered = self._enter_maintenance()
-                running = self.running_vms()
-            if running:
-                raise client.VsphereError(
-                    f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU but "
-                    f"still run in another mode, and X.Org can only restart with no VM powered "
-                    f"on; running: {', '.join(running)}. Power them off or move them to another "
-                    f"host (or set maintenanceMode: true on pool {self.spec.pool!r}), then run "
-                    "`pulumi up` again"
-                )
             try:
+                if running and self.spec.maintenanceMode:
+                    entered = self._enter_maintenance()
+                    running = self.running_vms()
+                if running:
+                    hint = (
+                        "maintenance mode did not move them away (is DRS fully automated?)"
+                        if entered
+                        else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
+                    )
+                    raise client.VsphereError(
+                        f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
+                        "but still run in another mode, and X.Org can only restart with no VM "
+                        f"powered on; running: {', '.join(running)}. Power them off or move "
+                        f"them to another host ({hint}), then run `pulumi up` again"
+                    )
                 self._restart_xorg()
             finally:
                 if entered:
