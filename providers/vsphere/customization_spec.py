@@ -149,7 +149,8 @@ class CustomizationSpecProvider(VsphereProvider):
             if found is None:
                 raise client.VsphereError(f"{KIND} {id_} is gone; run `pulumi refresh`")
             owner = ownership.split(found.info.description)[1]
-            if owner not in (olds.get("owner"), spec.owner):
+            # Ours: this resource's marker, or one of this stack's (the logical name changed).
+            if owner is None or ownership.stack_of(owner) != ownership.stack_of(spec.owner):
                 raise ownership.NotOwnedError(KIND, id_, owner, str(spec.owner))
             with client.explain(f"overwriting {KIND} {id_}"):
                 _manager(si).OverwriteCustomizationSpec(

@@ -460,7 +460,13 @@ class VgpuTemplateProvider(VsphereProvider):
                 raise client.VsphereError(
                     f"template {olds.get('templateName')} ({id_}) is gone; run `pulumi refresh`"
                 )
-            if marked_owner(props) not in (previous, spec.owner):
+            marker = marked_owner(props)
+            # Ours: this resource's marker, one of this stack's (the logical name changed), or
+            # none at all when the state predates markers (then the state's id is the proof).
+            same_stack = marker is not None and (
+                ownership.stack_of(marker) == ownership.stack_of(spec.owner)
+            )
+            if not (same_stack or (marker is None and previous is None)):
                 raise ownership.NotOwnedError(
                     "VM template", props["name"], marked_owner(props), str(spec.owner)
                 )

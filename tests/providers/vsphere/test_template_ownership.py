@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyVmomi import vim
 
 from providers import ownership
 from providers.vsphere.host_graphics import HostGraphicsProvider
@@ -106,3 +107,31 @@ def test_state_of_the_previous_version_refreshes_without_a_diff(
         assert templates.diff(built.id, read.outs, news).changes is False
     finally:
         templates.delete(built.id, built.outs)
+
+
+def test_update_writes_the_marker_on_a_legacy_template_and_refuses_a_foreign_one(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    legacy = {**template_inputs(lab, "dev"), "name": "legacy-p100-pool"}
+    del legacy["owner"]  # state written before owner markers existed
+    created = provider.create(provider.check({}, legacy).inputs)
+    name = created.outs["templateName"]
+    assert inspector.vm(name).config.annotation == "gpu-mlaas vGPU template"
+
+    news = provider.check({}, {**legacy, "owner": "gpu-mlaas/dev/templates-p100-pool"}).inputs
+    diff = provider.diff(created.id, created.outs, news)
+    assert diff.changes is True and diff.replaces == []  # the marker is written in place
+    updated = provider.update(created.id, created.outs, news)
+    assert inspector.vm(name).config.annotation.endswith(
+        "[managed-by:gpu-mlaas/dev/templates-p100-pool]"
+    )
+
+    # Someone else's marker on it now: no update, no delete.
+    vm = inspector.vm(name)
+    inspector.wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(
+        annotation="x [managed-by:gpu-mlaas/prod/templates-p100-pool]")))
+    with pytest.raises(ownership.NotOwnedError, match="belongs to gpu-mlaas/prod"):
+        provider.update(created.id, updated.outs, {**news, "acceptanceTest": True})
+    provider.delete(created.id, updated.outs)
+    assert inspector.vm(name) is not None
+    inspector.wait(inspector.vm(name).Destroy_Task())
