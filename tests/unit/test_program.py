@@ -197,3 +197,17 @@ def test_hosts_of_a_pool_spelling_the_profile_differently_fail_naming_them() -> 
     with pytest.raises(Exception, match=r"spell the vGPU profile differently \(DC0_C0_H0="
                        r"grid_p100-4q, DC0_C0_H1=grid_p100-4q, DC0_C0_H2=nvidia_p100-4q\)"):
         run_program(MixedMocks(), dev_config())
+
+
+def test_template_names_and_owners_include_the_stack() -> None:
+    names = {}
+    for stack in ("dev", "prod"):
+        mock = RecordingMocks()
+        run_program(mock, dev_config(), stack=stack)
+        template = mock.of_kind("VgpuTemplate")[0].inputs
+        names[stack] = template["name"]
+        assert template["owner"] == f"gpu-mlaas/{stack}/templates-p100-pool"
+        assert mock.of_kind("CustomizationSpec")[0].inputs["owner"] == (
+            f"gpu-mlaas/{stack}/templates-linux"
+        )
+    assert names == {"dev": "mlaas-vgpu-dev-p100-pool", "prod": "mlaas-vgpu-prod-p100-pool"}
