@@ -6,19 +6,18 @@ Only wiring: config -> sizing plan -> components -> stack outputs.
 import gc
 
 import pulumi
-import pulumi_vsphere as vsphere
 
 from components.aria_catalog_offering import aria_catalog
 from components.gpu_host_pool import GpuHostPool, GpuHostPoolArgs
 from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingArgs
-from components.stack import load, vsphere_settings
+from components.stack import check_vsphere_settings, load
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
 from mlaas.sizing import plan
 from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
 
-# Everything imported so far (the SDK, pulumi_vsphere) lives as long as the program, and so does
+# Everything imported so far (the SDK, pyVmomi) lives as long as the program, and so does
 # every Output the program declares: keep the cyclic garbage collector from re-walking them all on
 # each pass (large pools otherwise cost more than linear time; see README, Benchmarks).
 gc.freeze()
@@ -32,8 +31,7 @@ if not sizing.feasible:
         + "\n".join(f"  {problem}" for problem in sizing.problems)
     )
 assert config.datacenter and config.template and config.catalog  # checked by load()
-
-vsphere_provider = vsphere.Provider("vsphere", vsphere_settings())
+check_vsphere_settings()
 
 pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool.config))
          for pool in sizing.pools}
@@ -48,14 +46,15 @@ templates = VgpuVmTemplates(
             TemplateSize(
                 pool=pool.name,
                 cluster=pool.config.cluster,
-                vgpu_profile=pool.vgpu_profile,
+                catalog_profile=pool.vgpu_profile,
+                # The string the pool's hosts offer (grid_... or nvidia_...), read from them.
+                vgpu_profile=pools[pool.name].profile,
                 num_cpus=pool.capacity.vcpus_per_vm,
                 cores_per_socket=pool.capacity.cores_per_socket,
                 memory_mb=1024 * sizing.template_memory_gb(pool.name),
             )
             for pool in map(sizing.pool, used_pools)
         ],
-        provider=vsphere_provider,
     ),
     # The templates need their hosts in vGPU mode first.
     opts=pulumi.ResourceOptions(depends_on=list(pools.values())),

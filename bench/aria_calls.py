@@ -20,13 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.engine import LabEngine
-
 from bench.report import Figure
 from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab, start_vcsim
 from tests.support.aria_fixture import STACK, aria_stack_config
 from tests.support.dynamic_host import DynamicHost, urn
+from tests.support.engine import LabEngine
 
 COMMAND = "python -m bench --only aria-calls"
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}

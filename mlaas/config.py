@@ -163,6 +163,9 @@ class Pool(_Model):
     host_memory_gb: HostMemoryGb
     hypervisor_reserve_gb: ReserveGb = DEFAULT_HYPERVISOR_RESERVE_GB
     assignment_policy: Literal["performance", "consolidation"] = "performance"
+    # Put a host in maintenance mode (DRS moves its VMs away) when its GPUs need an X.Org
+    # restart to run vGPU and VMs are powered on; off: such a host is an error naming the VMs.
+    maintenance_mode: bool = False
 
     @model_validator(mode="after")
     def _memory_left(self) -> Pool:
@@ -203,6 +206,13 @@ class Template(_Model):
     domain: NonEmpty = "local"
     time_zone: NonEmpty = "Etc/UTC"
     customization_spec: NonEmpty = "gpu-mlaas-linux"
+    # Overrides of the VM prerequisites the profile catalog gives each pool's template
+    # (docs/vsphere-vgpu.md, "VM prerequisites"); absent = the catalog's.
+    mmio_size_gb: Annotated[int, Field(ge=1, le=16384)] | None = None
+    firmware: Literal["efi", "bios"] | None = None
+    hardware_version: Annotated[int, Field(ge=11, le=99)] | None = None
+    # After a template is built, power a clone of it on in its pool, check the vGPU, remove it.
+    acceptance_test: bool = False
 
 
 def _vra_insecure(value: Any) -> bool:

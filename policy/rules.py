@@ -187,7 +187,7 @@ def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolat
     offered = known_list(known(host.props, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
-    if profiles.match(str(profile), map(str, offered)) is not None:
+    if profiles.match_offered(str(profile), [str(p) for p in offered]) is not None:
         return
     report(
         f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
@@ -206,7 +206,7 @@ def _check_alike(pool: str, hosts: list[PolicyResource], report: ReportViolation
             if value is UNKNOWN or value is None:
                 continue
             if key == "vgpuProfile":
-                value = profiles.profile_key(str(value))
+                value = profiles.canonical_name(str(value))
             values[_host_label(host)] = as_int(value) if as_int(value) is not None else value
         if len(set(map(str, values.values()))) > 1:
             listing = ", ".join(f"{host}={value}" for host, value in sorted(values.items()))

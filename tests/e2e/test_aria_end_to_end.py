@@ -13,9 +13,9 @@ import pytest
 from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
-from tests.e2e.engine import LabEngine
 from tests.support.aria_fixture import STACK, AriaApi, aria_stack_config
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import LabEngine
 
 WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
 

@@ -21,10 +21,10 @@ from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from providers.aria.project import ProjectProvider
-from tests.e2e.engine import LabEngine
 from tests.reliability.test_fault_matrix_vra import FAULTS, settle
 from tests.support.aria_fixture import STACK, aria_stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError, provider_blob, urn
+from tests.support.engine import LabEngine
 
 TIMEOUT_SECONDS = 1.0
 CATALOG_DELAY_SECONDS = 0.02

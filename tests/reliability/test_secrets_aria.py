@@ -14,10 +14,10 @@ import pytest
 
 from lab.aria import start_aria
 from lab.vcsim import start_vcsim
-from tests.e2e.engine import LabEngine
 from tests.reliability.test_secrets import plain_occurrences
 from tests.support.aria_fixture import STACK, aria_stack_config
 from tests.support.dynamic_host import DynamicHost
+from tests.support.engine import LabEngine
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ dynamic resource it declares is sent through the SDK's provider host (gRPC) to t
 
 Per resource it does what the engine does on `pulumi up`: Check, then Create for a new
 resource, or Diff against the last state and then Update / create-before-delete Replace.
-pulumi-vsphere resources (the explicit provider and the customization spec) are answered by
-the mock, since their provider binary needs the Pulumi CLI. `destroy()` deletes in reverse
+Any other resource (the program declares none today) would be answered by the mock, echoing
+its inputs. `destroy()` deletes in reverse
 creation order, as the engine's dependency graph would.
 """
 
@@ -74,7 +74,7 @@ class LabEngine(mocks.Mocks):
 
     def _register(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
-            # pulumi-vsphere: echo inputs, as a provider would return them.
+            # Not a dynamic resource: echo inputs, as a provider would return them.
             with self._lock:
                 self.mocked[f"{args.typ}::{args.name}"] = dict(args.inputs)
             return f"{args.name}-id", dict(args.inputs)

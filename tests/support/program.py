@@ -83,7 +83,10 @@ class RecordingMocks(mocks.Mocks):
             outs |= {"gpuCount": 1, "physicalCores": self.host_cores, "sockets": 2,
                      "memoryGb": 256, "graphicsType": "sharedDirect", "gpuModel": "Tesla P100",
                      "powerPolicy": "balanced", "sharedGraphicsActive": True,
-                     "offeredProfiles": ["grid_p100-4q"], "hostId": f"host-{args.name}"}
+                     "offeredProfiles": ["grid_p100-4q"], "hostProfile": "grid_p100-4q",
+                     "otherModeGpus": [], "hostId": f"host-{args.name}"}
+        elif kind == "CustomizationSpec":
+            outs |= {"changeVersion": "1"}
         elif kind == "VgpuTemplate":
             outs |= {"templateName": f"{args.inputs['name']}-abc123", "templateId": "vm-1"}
         elif kind == "SoftwareComponent":
