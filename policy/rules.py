@@ -184,7 +184,7 @@ def _host_label(host: PolicyResource) -> str:
 
 def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolation) -> None:
     profile = known(host.props, "vgpuProfile")
-    offered = known_list(known(host.props, "offeredProfiles"))
+    offered = known_list(_reported(host, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
     if profiles.match_offered(str(profile), [str(p) for p in offered]) is not None:
@@ -225,6 +225,13 @@ def gpu_pool_homogeneous_validator(
         _check_alike(pool, hosts, report_violation)
 
 
+def _reported(host: PolicyResource, key: str) -> Any:
+    """A fact the HostGraphics provider reports (an output): absent or null until the host has
+    been read, as in the preview of its create, so not known yet rather than wrong."""
+    value = known(host.props, key)
+    return UNKNOWN if value is None else value
+
+
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
     """The pool's capacity from its hosts' outputs, by the components' own rule
     (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
@@ -234,7 +241,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
     for host in hosts:
         numbers: dict[str, int] = {}
         for key in ("gpuCount", "physicalCores", "sockets"):
-            value = known(host.props, key)
+            value = _reported(host, key)
             if value is UNKNOWN:
                 return None
             number = as_int(value)
