@@ -11,8 +11,8 @@ import pytest
 
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
-from tests.e2e.engine import LabEngine, stack_config
 from tests.support.dynamic_host import DynamicHost, ProviderCallError
+from tests.support.engine import LabEngine, stack_config
 
 KINDS = ("softwareComponents", "blueprints", "catalogItems", "services")
 
