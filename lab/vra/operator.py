@@ -8,6 +8,7 @@ from typing import Any, Self
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
 
 from lab.vra.documents import JsonBody
 from lab.vra.errors import already_exists, parse_body
@@ -19,24 +20,26 @@ router = APIRouter(prefix=OPERATOR_PREFIX)
 
 
 class FaultBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A `Fault` (lab/vra/store.py) as the operator sends it: the same fields, camelCase."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
 
     method: str | None = Field(default=None, pattern=r"^[A-Z]+$")
-    pathPrefix: str | None = Field(default=None, pattern=r"^/")
+    path_prefix: str | None = Field(default=None, pattern=r"^/")
     count: int = Field(default=1, ge=1)
     status: int | None = Field(default=None, ge=400, le=599)
-    retryAfter: float | None = Field(default=None, ge=0)
-    latencyMs: float | None = Field(default=None, ge=0)
+    retry_after: float | None = Field(default=None, ge=0)
+    latency_ms: float | None = Field(default=None, ge=0)
     drop: bool = False
-    expireToken: bool = False
+    expire_token: bool = False
 
     @model_validator(mode="after")
     def _has_effect(self) -> Self:
-        if self.status is None and not self.latencyMs and not self.drop and not self.expireToken:
+        if self.status is None and not self.latency_ms and not self.drop and not self.expire_token:
             raise ValueError("a fault needs status, latencyMs, drop or expireToken")
-        if self.retryAfter is not None and self.status is None:
+        if self.retry_after is not None and self.status is None:
             raise ValueError("retryAfter only goes with status")
-        if self.pathPrefix is not None and self.pathPrefix.startswith(OPERATOR_PREFIX):
+        if self.path_prefix is not None and self.path_prefix.startswith(OPERATOR_PREFIX):
             raise ValueError(f"faults apply to vRA paths, not to {OPERATOR_PREFIX}")
         return self
 
@@ -93,19 +96,8 @@ def add_source_machine(body: JsonBody, store: StoreDep) -> JSONResponse:
 @router.post("/faults", status_code=201)
 def add_fault(body: JsonBody, store: StoreDep) -> dict[str, Any]:
     wanted = parse_body(FaultBody, body, "fault")
-    store.add_fault(
-        Fault(
-            method=wanted.method,
-            path_prefix=wanted.pathPrefix,
-            count=wanted.count,
-            status=wanted.status,
-            retry_after=wanted.retryAfter,
-            latency_ms=wanted.latencyMs,
-            drop=wanted.drop,
-            expire_token=wanted.expireToken,
-        )
-    )
-    return wanted.model_dump()
+    store.add_fault(Fault(**wanted.model_dump()))
+    return wanted.model_dump(by_alias=True)
 
 
 @router.delete("/faults", status_code=204)
