@@ -150,14 +150,24 @@ def _select(cli: str, stack: str, env: dict[str, str]) -> None:
         _pulumi(cli, "stack", "init", stack, env=env)
 
 
-def up(stack: str) -> int:
+def _ready(stack: str) -> tuple[str, dict[str, str]] | None:
+    """The CLI and environment for `stack`, labs started and stack selected; None (said on
+    stderr) when the CLI is not built."""
     cli = find_cli()
     if cli is None:
         print(NO_CLI, file=sys.stderr)
-        return 1
+        return None
     _start_labs()
     env = _environment()
     _select(cli, stack, env)
+    return cli, env
+
+
+def up(stack: str) -> int:
+    ready = _ready(stack)
+    if ready is None:
+        return 1
+    cli, env = ready
     rc = _pulumi(cli, "up", "--yes", "--stack", stack, "--policy-pack", str(POLICY_PACK),
                  env=env, check=False)
     if rc == 0:
@@ -168,13 +178,10 @@ def up(stack: str) -> int:
 
 
 def preview(stack: str) -> int:
-    cli = find_cli()
-    if cli is None:
-        print(NO_CLI, file=sys.stderr)
+    ready = _ready(stack)
+    if ready is None:
         return 1
-    _start_labs()
-    env = _environment()
-    _select(cli, stack, env)
+    cli, env = ready
     return _pulumi(cli, "preview", "--stack", stack, "--policy-pack", str(POLICY_PACK),
                    env=env, check=False)
 
