@@ -66,8 +66,8 @@ def blueprint_spec(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
 def blueprint_inputs(endpoint: dict[str, Any], software_id: str | None, **over: Any) -> dict:
     values = blueprint_spec(
         endpoint,
-        **{"pool": "p100-pool", "customProperties": RESERVATION, "owner": owner("blueprint")},
-        **over,
+        **{"pool": "p100-pool", "customProperties": RESERVATION, "owner": owner("blueprint"),
+           **over},
     )
     if software_id:
         values["softwareComponentId"] = software_id
