@@ -59,8 +59,8 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy .
 
-# Deploy the dev stack against the local labs with the engine from `make tools` (or your own
-# `pulumi` on PATH: set PULUMI=pulumi).
+# Deploy a lab stack (STACK=dev: vCenter + vRA labs; STACK=dev-aria: vCenter + Aria labs) with
+# the engine from `make tools` (or your own: PULUMI=/path/to/pulumi).
 up: lab-build tools
 	$(PY) -m lab devstack up --stack $(STACK)
 

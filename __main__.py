@@ -1,4 +1,4 @@
-"""gpu-mlaas: GPU machine-learning VMs as a vRA self-service catalog on vSphere.
+"""gpu-mlaas: GPU machine-learning VMs as a vRA or Aria self-service catalog on vSphere.
 
 Only wiring: config -> sizing plan -> components -> stack outputs.
 """
@@ -6,18 +6,18 @@ Only wiring: config -> sizing plan -> components -> stack outputs.
 import gc
 
 import pulumi
-import pulumi_vsphere as vsphere
 
+from components.aria_catalog_offering import aria_catalog
 from components.gpu_host_pool import GpuHostPool, GpuHostPoolArgs
 from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingArgs
-from components.stack import load, vsphere_settings
+from components.stack import check_vsphere_settings, load
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
 from mlaas.sizing import plan
 from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
 
-# Everything imported so far (the SDK, pulumi_vsphere) lives as long as the program, and so does
+# Everything imported so far (the SDK, pyVmomi) lives as long as the program, and so does
 # every Output the program declares: keep the cyclic garbage collector from re-walking them all on
 # each pass (large pools otherwise cost more than linear time; see README, Benchmarks).
 gc.freeze()
@@ -30,9 +30,8 @@ if not sizing.feasible:
         "the sizing plan has problems (run `make plan`):\n"
         + "\n".join(f"  {problem}" for problem in sizing.problems)
     )
-assert config.datacenter and config.template and config.vra and config.catalog  # checked by load()
-
-vsphere_provider = vsphere.Provider("vsphere", vsphere_settings())
+assert config.datacenter and config.template and config.catalog  # checked by load()
+check_vsphere_settings()
 
 pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool.config))
          for pool in sizing.pools}
@@ -47,49 +46,64 @@ templates = VgpuVmTemplates(
             TemplateSize(
                 pool=pool.name,
                 cluster=pool.config.cluster,
-                vgpu_profile=pool.vgpu_profile,
+                catalog_profile=pool.vgpu_profile,
+                # The string the pool's hosts offer (grid_... or nvidia_...), read from them.
+                vgpu_profile=pools[pool.name].profile,
                 num_cpus=pool.capacity.vcpus_per_vm,
                 cores_per_socket=pool.capacity.cores_per_socket,
                 memory_mb=1024 * sizing.template_memory_gb(pool.name),
             )
             for pool in map(sizing.pool, used_pools)
         ],
-        provider=vsphere_provider,
     ),
     # The templates need their hosts in vGPU mode first.
     opts=pulumi.ResourceOptions(depends_on=list(pools.values())),
 )
 
-endpoint = EndpointArgs(url=config.vra.url, tenant=config.vra.tenant, insecure=config.vra.insecure)
-service = CatalogService(
-    "catalog-service",
-    endpoint=endpoint,
-    name=config.catalog.service,
-    description=config.catalog.description,
-    owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), "catalog-service"),
-)
 
-offerings = {}
-for planned in sizing.offerings:
-    offerings[planned.name] = MlCatalogOffering(
-        planned.name,
-        MlCatalogOfferingArgs(
-            endpoint=endpoint,
-            offering=planned,
-            source_machine=(
-                templates.template_names[planned.pool]
-                if planned.pool
-                else config.template.base_image
-            ),
-            customization_spec=templates.customization_spec_name,
-            service_id=service.serviceId,
-            business_group=config.vra.business_group,
-            principals=config.catalog.entitled_principals,
-            network=config.template.network,
-        ),
+def vra_catalog() -> dict[str, pulumi.Output[str]]:
+    """The vRA 7.3 catalog: one service, then per offering software component to entitlement."""
+    assert config.vra and config.template and config.catalog  # checked by load()
+    endpoint = EndpointArgs(
+        url=config.vra.url, tenant=config.vra.tenant, insecure=config.vra.insecure
+    )
+    service = CatalogService(
+        "catalog-service",
+        endpoint=endpoint,
+        name=config.catalog.service,
+        description=config.catalog.description,
+        owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), "catalog-service"),
     )
 
-pulumi.export("catalogItemIds", {name: o.catalog_item_id for name, o in offerings.items()})
+    offerings = {}
+    for planned in sizing.offerings:
+        offerings[planned.name] = MlCatalogOffering(
+            planned.name,
+            MlCatalogOfferingArgs(
+                endpoint=endpoint,
+                offering=planned,
+                source_machine=(
+                    templates.template_names[planned.pool]
+                    if planned.pool
+                    else config.template.base_image
+                ),
+                customization_spec=templates.customization_spec_name,
+                service_id=service.serviceId,
+                business_group=config.vra.business_group,
+                principals=config.catalog.entitled_principals,
+                network=config.template.network,
+            ),
+        )
+    return {name: o.catalog_item_id for name, o in offerings.items()}
+
+
+# One catalog backend per stack (mlaas.config refuses both): Aria Automation 8 or vRA 7.3.
+catalog_item_ids = (
+    aria_catalog(config, sizing, templates.template_names, templates.customization_spec_name)
+    if config.aria is not None
+    else vra_catalog()
+)
+pulumi.export("catalogItemIds", catalog_item_ids)
 pulumi.export("slotCapacity", {
     "pools": {name: pool.capacity for name, pool in pools.items()},
     "offerings": {o.name: {"pool": o.pool, "maxInstances": o.max_instances}

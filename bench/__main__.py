@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from bench import engine, latency, plan_time, program_eval, vra_calls
+from bench import aria_calls, engine, latency, plan_time, program_eval, vra_calls
 from bench.labs import running_labs
 from bench.report import RESULTS_FILE, Figure, machine, markdown, render, write_json
 
@@ -20,9 +20,11 @@ LAB_FIGURES: dict[str, Callable[..., list[Figure]]] = {
     "latency": latency.figures,
     "engine": engine.figures,
 }
+# Figures that need no lab, or start their own (the Aria backend's: vCenter + Aria labs).
 OFFLINE_FIGURES: dict[str, Callable[[], list[Figure]]] = {
     "plan": plan_time.figures,
     "program": program_eval.figures,
+    "aria-calls": aria_calls.figures,
 }
 
 

@@ -1,4 +1,5 @@
-"""GpuHostPool: every host of a pool in vGPU mode, its facts, and the slot capacity it gives."""
+"""GpuHostPool: every host of a pool in vGPU mode, its facts, the one exact profile string the
+hosts offer, and the slot capacity they give."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from typing import Any
 import pulumi
 
 from mlaas.config import Pool
-from mlaas.host_facts import capacity_from_hosts
+from mlaas.host_facts import capacity_from_hosts, pool_profile
 from providers.vsphere.host_graphics import HostGraphics
 
 # Per-host outputs the component passes on (the rest stays on the host resources).
 HOST_FACTS = ("hostName", "graphicsType", "assignmentPolicy", "gpuModel", "gpuCount",
-              "physicalCores", "sockets", "memoryGb", "powerPolicy", "sharedGraphicsActive",
-              "offeredProfiles")
+              "otherModeGpus", "physicalCores", "sockets", "memoryGb", "powerPolicy",
+              "sharedGraphicsActive", "offeredProfiles", "hostProfile")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class GpuHostPoolArgs:
 class GpuHostPool(pulumi.ComponentResource):
     hosts: pulumi.Output[list[dict[str, Any]]]
     capacity: pulumi.Output[dict[str, int]]
+    profile: pulumi.Output[str]
+    """The profile exactly as the pool's hosts spell it (`nvidia_a100-20c`, `grid_p100-4q`)."""
 
     def __init__(
         self, name: str, args: GpuHostPoolArgs, opts: pulumi.ResourceOptions | None = None
@@ -39,6 +42,7 @@ class GpuHostPool(pulumi.ComponentResource):
                 pool=pool.name,
                 vgpu_profile=pool.vgpu_profile,
                 assignment_policy=pool.assignment_policy,
+                maintenance_mode=pool.maintenance_mode,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for host in pool.hosts
@@ -48,7 +52,12 @@ class GpuHostPool(pulumi.ComponentResource):
         self.capacity = self.hosts.apply(
             lambda hosts: capacity_from_hosts(pool, hosts).as_json()
         )
-        self.register_outputs({"hosts": self.hosts, "capacity": self.capacity})
+        self.profile = self.hosts.apply(
+            lambda hosts: pool_profile(pool, {h["hostName"]: h["hostProfile"] for h in hosts})
+        )
+        self.register_outputs(
+            {"hosts": self.hosts, "capacity": self.capacity, "profile": self.profile}
+        )
 
     @staticmethod
     def _facts(graphics: HostGraphics) -> pulumi.Output[dict[str, Any]]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pulumi
 import pulumi.runtime.config as runtime_config
-import pulumi_vsphere as vsphere
 
 from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
 from providers.settings import VSPHERE_UNVERIFIED, SettingError
 
-# Sections `plan` can do without but a deployment needs.
-DEPLOY_KEYS = ("datacenter", "template", "vra", "catalog")
+# Sections `plan` can do without but a deployment needs; plus one catalog backend.
+DEPLOY_KEYS = ("datacenter", "template", "catalog")
+BACKEND_KEYS = ("vra", "aria")
 
 
 def load() -> StackConfig:
@@ -23,6 +23,8 @@ def load() -> StackConfig:
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
     missing = [f"{PROJECT}:{key}" for key in DEPLOY_KEYS if getattr(config, key) is None]
+    if all(getattr(config, key) is None for key in BACKEND_KEYS):
+        missing.append(" or ".join(f"{PROJECT}:{key}" for key in BACKEND_KEYS))
     if missing:
         raise pulumi.RunError(
             "invalid stack configuration: a deployment needs "
@@ -32,32 +34,23 @@ def load() -> StackConfig:
     return config
 
 
-def vsphere_settings() -> vsphere.ProviderArgs:
-    """The `vsphere:*` provider settings. The password may come from VSPHERE_PASSWORD instead;
-    in stack config it must be a secret."""
+def check_vsphere_settings() -> None:
+    """The `vsphere:*` keys the vSphere providers read: server and user must be set; the password
+    may come from VSPHERE_PASSWORD instead, but in stack config it must be a secret."""
     settings = pulumi.Config("vsphere")
-    server = settings.get("vsphereServer")
-    user = settings.get("user")
-    missing = [key for key, value in (("vsphere:vsphereServer", server), ("vsphere:user", user))
-               if value is None]
+    missing = [key for key in ("vsphereServer", "user") if settings.get(key) is None]
     if missing:
-        raise pulumi.RunError(f"invalid stack configuration: {', '.join(missing)} must be set")
-    password = None
-    if settings.get("password") is not None:
-        if not runtime_config.is_config_secret("vsphere:password"):
-            raise pulumi.RunError(
-                "invalid stack configuration: vsphere:password must be a secret; set it with "
-                "`pulumi config set --secret vsphere:password ...`"
-            )
-        password = settings.require_secret("password")
+        keys = ", ".join(f"vsphere:{key}" for key in missing)
+        raise pulumi.RunError(f"invalid stack configuration: {keys} must be set")
+    if settings.get("password") is not None and not runtime_config.is_config_secret(
+        "vsphere:password"
+    ):
+        raise pulumi.RunError(
+            "invalid stack configuration: vsphere:password must be a secret; set it with "
+            "`pulumi config set --secret vsphere:password ...`"
+        )
     try:
         # The one TLS switch parser, as the dynamic providers read it (config, then env).
-        unverified = VSPHERE_UNVERIFIED.read(settings.get("allowUnverifiedSsl"))
+        VSPHERE_UNVERIFIED.read(settings.get("allowUnverifiedSsl"))
     except SettingError as error:
         raise pulumi.RunError(f"invalid stack configuration: {error}") from None
-    return vsphere.ProviderArgs(
-        vsphere_server=server,
-        user=user,
-        password=password,
-        allow_unverified_ssl=unverified,
-    )

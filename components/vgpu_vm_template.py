@@ -1,14 +1,17 @@
 """VgpuVmTemplates: one vGPU template per GPU pool the catalog uses, and the Linux guest
-customization spec the blueprints apply to every clone."""
+customization spec the blueprints apply to every clone. Every object carries its owner marker
+(providers/ownership.py); template names include the stack, so two stacks never share one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_vsphere as vsphere
 
+from mlaas import profiles
 from mlaas.config import Template
+from providers import ownership
+from providers.vsphere.customization_spec import CustomizationSpec
 from providers.vsphere.vgpu_template import VgpuTemplate
 
 
@@ -18,8 +21,10 @@ class TemplateSize:
     """Pool whose hosts run the clones; the template lives in that pool's cluster."""
     cluster: str
     """vSphere cluster of the pool."""
-    vgpu_profile: str
-    """vGPU profile attached to the template, e.g. grid_p100-4q."""
+    catalog_profile: str
+    """The config's profile (catalog name), for the VM prerequisites."""
+    vgpu_profile: pulumi.Input[str]
+    """The profile exactly as the pool's hosts spell it; the template carries this string."""
     num_cpus: int
     """vCPUs: the pool's vCPUs per VM (white paper 4.4)."""
     cores_per_socket: int
@@ -36,8 +41,29 @@ class VgpuVmTemplatesArgs:
     """The `gpu-mlaas:template` config: base image, naming, datastore, guest customization."""
     sizes: list[TemplateSize]
     """One entry per pool that has offerings."""
-    provider: vsphere.Provider
-    """Explicit vSphere provider built from the stack's `vsphere:*` config."""
+
+
+@dataclass(frozen=True)
+class VmPrerequisites:
+    """What one pool's template needs for its vGPU, after the config's overrides."""
+
+    extra_config: dict[str, str]
+    firmware: str | None
+    min_hardware_version: int
+
+
+def prerequisites(template: Template, catalog_profile: str) -> VmPrerequisites:
+    """The catalog's VM prerequisites of a profile with `gpu-mlaas:template` overrides on top."""
+    needs = profiles.vm_requirements(profiles.lookup(catalog_profile))
+    extra = needs.extra_config()
+    if template.mmio_size_gb is not None:
+        extra = {
+            "pciPassthru.use64bitMMIO": "TRUE",
+            "pciPassthru.64bitMMIOSizeGB": str(template.mmio_size_gb),
+        }
+    firmware = template.firmware or ("efi" if needs.efi else None)
+    version = max(needs.min_hardware_version, template.hardware_version or 0)
+    return VmPrerequisites(extra, firmware, version)
 
 
 class VgpuVmTemplates(pulumi.ComponentResource):
@@ -50,7 +76,7 @@ class VgpuVmTemplates(pulumi.ComponentResource):
         super().__init__("gpu-mlaas:index:VgpuVmTemplates", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.templates = {size.pool: self._template(name, args, size, child) for size in args.sizes}
-        self.spec = self._customization_spec(name, args.template, args.provider)
+        self.spec = self._customization_spec(name, args.template, child)
         self.template_names = pulumi.Output.all(
             **{pool: template.templateName for pool, template in self.templates.items()}
         )
@@ -64,9 +90,11 @@ class VgpuVmTemplates(pulumi.ComponentResource):
     def _template(
         name: str, args: VgpuVmTemplatesArgs, size: TemplateSize, opts: pulumi.ResourceOptions
     ) -> VgpuTemplate:
+        logical = f"{name}-{size.pool}"
+        needs = prerequisites(args.template, size.catalog_profile)
         return VgpuTemplate(
-            f"{name}-{size.pool}",
-            name=f"{args.template.name}-{size.pool}",
+            logical,
+            name=f"{args.template.name}-{pulumi.get_stack()}-{size.pool}",
             datacenter=args.datacenter,
             cluster=size.cluster,
             datastore=args.template.datastore,
@@ -77,27 +105,26 @@ class VgpuVmTemplates(pulumi.ComponentResource):
             cores_per_socket=size.cores_per_socket,
             memory_mb=size.memory_mb,
             memory_reservation_locked_to_max=True,
+            extra_config=needs.extra_config,
+            firmware=needs.firmware,
+            min_hardware_version=needs.min_hardware_version,
+            owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical),
+            acceptance_test=args.template.acceptance_test,
             opts=opts,
         )
 
+    @staticmethod
     def _customization_spec(
-        self, name: str, template: Template, provider: vsphere.Provider
-    ) -> vsphere.GuestOsCustomization:
-        return vsphere.GuestOsCustomization(
-            f"{name}-linux",
+        name: str, template: Template, opts: pulumi.ResourceOptions
+    ) -> CustomizationSpec:
+        logical = f"{name}-linux"
+        return CustomizationSpec(
+            logical,
             name=template.customization_spec,
-            type="Linux",
             description="gpu-mlaas: Linux guest, DHCP on the first NIC",
-            spec=vsphere.GuestOsCustomizationSpecArgs(
-                linux_options=vsphere.GuestOsCustomizationSpecLinuxOptionsArgs(
-                    # vRA names each clone; this host name is only the spec's placeholder.
-                    host_name="gpu-vm",
-                    domain=template.domain,
-                    time_zone=template.time_zone,
-                    hw_clock_utc=True,
-                ),
-                # An interface entry without addresses means DHCP.
-                network_interfaces=[vsphere.GuestOsCustomizationSpecNetworkInterfaceArgs()],
-            ),
-            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            domain=template.domain,
+            time_zone=template.time_zone,
+            hw_clock_utc=True,
+            owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical),
+            opts=opts,
         )

@@ -1,4 +1,4 @@
-"""`python -m lab vcsim|vra|build|devstack`: start a local lab, build the vCenter simulator, or
+"""`python -m lab vcsim|vra|aria|build|devstack`: start a local lab, build the vCenter lab, or
 deploy / destroy the dev stack against both labs (`make up` / `make down`)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: python -m lab {vcsim|vra|build|devstack} [options]  (--help after the command)"
+    usage = "usage: python -m lab {vcsim|vra|aria|build|devstack} [options] (--help after it)"
     if not argv or argv[0] in {"-h", "--help"}:
         print(usage)
         return 0 if argv else 2
@@ -16,6 +16,8 @@ def main(argv: list[str]) -> int:
         from lab.vcsim.cli import main as run
     elif command == "vra":
         from lab.vra.cli import main as run
+    elif command == "aria":
+        from lab.aria.cli import main as run
     elif command == "build":
         from lab.vcsim.build import main as run
     elif command == "devstack":

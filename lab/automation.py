@@ -74,11 +74,13 @@ class EngineStack:
         return self.stack.preview(policy_packs=[POLICY_PACK], **kwargs)
 
     def steps(self) -> list[tuple[str, str]]:
-        """(operation, "Type::name") of each resource step of the last `up`, in order."""
+        """(operation, "Type::name") of each resource step of the last `up`, in order. The
+        default dynamic provider is left out: it holds the whole stack config, so the engine
+        "updates" it on any config change, with nothing sent anywhere."""
         seen = []
         for event in self.events:
             pre = event.resource_pre_event
-            if pre is None:
+            if pre is None or pre.metadata.type.startswith("pulumi:providers:"):
                 continue
             meta = pre.metadata
             kind = meta.type.rsplit(":", 1)[-1]

@@ -1,12 +1,13 @@
-"""`make up` / `make preview` / `make down`: the dev stack against the local labs, real engine.
+"""`make up` / `make preview` / `make down`: a lab stack against its local labs, real engine.
 
-up: find the Pulumi CLI first (`make tools` builds it into .tools/bin; `PULUMI=/path/to/pulumi`
-or a `pulumi` on PATH serve too), so nothing is started when there is none; start the labs the
-stack's config points at, on fixed ports (CA bundles in `.lab/`); then `pulumi up --yes` with a
-local file backend, a passphrase kept in the project and the policy pack enforced, and print the
-stack outputs. preview: the same labs, `pulumi preview` with the pack. down: `pulumi destroy`,
-then stop the labs. The labs' passwords reach the providers as VSPHERE_PASSWORD / VRA_PASSWORD,
-so nothing is written into the stack file.
+Lab stacks: dev (vCenter + vRA 7.3 labs) and dev-aria (vCenter + Aria Automation 8 labs).
+up: refuse a stack that has no labs, then find the Pulumi CLI (`make tools` builds it into
+.tools/bin; `PULUMI=/path/to/pulumi` or a `pulumi` on PATH serve too), so nothing is started when
+there is none; start the stack's labs on the ports its stack file names (CA bundles in `.lab/`);
+then `pulumi up --yes` with a local file backend, a passphrase kept in the project and the policy
+pack enforced, and print the stack outputs. preview: the same labs, `pulumi preview` with the
+pack. down: `pulumi destroy`, then stop the labs. The labs' passwords reach the providers as
+VSPHERE_PASSWORD / VRA_PASSWORD / ARIA_PASSWORD, so nothing is written into the stack file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import yaml
+
+from lab.aria.seed import Seed as AriaSeed
 from lab.process import StartError, start_server
 from lab.vra.seed import Seed
 
@@ -30,10 +35,11 @@ LAB_DIR = PROJECT / ".lab"
 STATE_DIR = PROJECT / ".pulumi-state"
 TOOLS_BIN = PROJECT / ".tools" / "bin"
 POLICY_PACK = PROJECT / "policy"
-VCSIM_LISTEN = "127.0.0.1:18989"
-VRA_LISTEN = "127.0.0.1:18443"
+# Stack -> the labs it deploys to (the vCenter lab first: the other data-collects from it).
+LAB_STACKS = {"dev": ("vcsim", "vra"), "dev-aria": ("vcsim", "aria")}
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
 VRA_PASSWORD = Seed().users[0].password  # the vRA lab's seeded user
+ARIA_PASSWORD = AriaSeed().users[0].password  # the Aria lab's seeded organization owner
 # Covers a first build of the vCenter lab binary plus each lab's own start-up wait.
 START_TIMEOUT_S = 180.0
 NO_CLI = (
@@ -105,6 +111,35 @@ def _stop_lab(kind: str) -> None:
     print(f"{kind} lab stopped")
 
 
+def lab_listen(stack: str) -> dict[str, str]:
+    """Lab name -> HOST:PORT it must listen on, read from the stack file, for a lab stack."""
+    if stack not in LAB_STACKS:
+        known = ", ".join(sorted(LAB_STACKS))
+        raise SystemExit(f"stack {stack!r} has no local labs (lab stacks: {known})")
+    config = yaml.safe_load((PROJECT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    urls = {
+        "vcsim": f"https://{config['vsphere:vsphereServer']}",
+        "vra": (config.get("gpu-mlaas:vra") or {}).get("url", ""),
+        "aria": (config.get("gpu-mlaas:aria") or {}).get("url", ""),
+    }
+    return {lab: urlsplit(urls[lab]).netloc for lab in LAB_STACKS[stack]}
+
+
+def start_labs(stack: str) -> None:
+    """Start the stack's labs (each left running if it already is)."""
+    listen = lab_listen(stack)
+    ca = {lab: str(LAB_DIR / f"{lab}-ca.pem") for lab in listen}
+    vcenter = _start_lab("vcsim", ["--listen", listen["vcsim"], "--ca-file", ca["vcsim"],
+                                   "--password", VCSIM_PASSWORD])
+    # The catalog lab data-collects the templates the stack creates from the vCenter lab.
+    if "vra" in listen:
+        _start_lab("vra", ["--listen", listen["vra"], "--ca-file", ca["vra"],
+                           "--vcenter-ca-file", ca["vcsim"]], env={"VRA_LAB_VCENTER": vcenter})
+    if "aria" in listen:
+        _start_lab("aria", ["--listen", listen["aria"], "--ca-file", ca["aria"],
+                            "--vcenter-ca-file", ca["vcsim"]], env={"ARIA_LAB_VCENTER": vcenter})
+
+
 def _environment() -> dict[str, str]:
     STATE_DIR.mkdir(exist_ok=True)
     passphrase = STATE_DIR / "passphrase"
@@ -112,8 +147,9 @@ def _environment() -> dict[str, str]:
         passphrase.write_text(secrets.token_urlsafe(24))
         passphrase.chmod(0o600)
     bundle = LAB_DIR / "lab-ca-bundle.pem"
-    cas = [LAB_DIR / "vcsim-ca.pem", LAB_DIR / "vra-ca.pem"]
-    if all(ca.exists() for ca in cas):
+    cas = [ca for ca in (LAB_DIR / f"{lab}-ca.pem" for lab in ("vcsim", "vra", "aria"))
+           if ca.exists()]
+    if cas:
         bundle.write_text("".join(ca.read_text() for ca in cas))
     return {
         **os.environ,
@@ -122,10 +158,10 @@ def _environment() -> dict[str, str]:
         "PULUMI_BACKEND_URL": STATE_DIR.as_uri(),
         "PULUMI_CONFIG_PASSPHRASE_FILE": str(passphrase),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
-        # Go (the vSphere provider) and Python both trust the labs' CAs through this bundle.
         "SSL_CERT_FILE": str(bundle),
         "VSPHERE_PASSWORD": VCSIM_PASSWORD,
         "VRA_PASSWORD": VRA_PASSWORD,
+        "ARIA_PASSWORD": ARIA_PASSWORD,
     }
 
 
@@ -136,30 +172,18 @@ def _pulumi(cli: str, *args: str, env: dict[str, str], check: bool = True) -> in
     return result.returncode
 
 
-def _start_labs() -> None:
-    vcenter = _start_lab("vcsim", ["--listen", VCSIM_LISTEN, "--ca-file",
-                                   str(LAB_DIR / "vcsim-ca.pem"), "--password", VCSIM_PASSWORD])
-    # The vRA lab data-collects the templates the stack creates from the vCenter lab.
-    _start_lab("vra", ["--listen", VRA_LISTEN, "--ca-file", str(LAB_DIR / "vra-ca.pem"),
-                       "--vcenter-ca-file", str(LAB_DIR / "vcsim-ca.pem")],
-               env={"VRA_LAB_VCENTER": vcenter})
-
-
-def _select(cli: str, stack: str, env: dict[str, str]) -> None:
-    if _pulumi(cli, "stack", "select", stack, env=env, check=False) != 0:
-        _pulumi(cli, "stack", "init", stack, env=env)
-
-
 def _ready(stack: str) -> tuple[str, dict[str, str]] | None:
-    """The CLI and environment for `stack`, labs started and stack selected; None (said on
-    stderr) when the CLI is not built."""
+    """The CLI and its environment, with the stack's labs started and the stack selected; None
+    (after one line on stderr) when there is no CLI."""
+    lab_listen(stack)  # an unknown stack is refused before anything else
     cli = find_cli()
     if cli is None:
         print(NO_CLI, file=sys.stderr)
         return None
-    _start_labs()
+    start_labs(stack)
     env = _environment()
-    _select(cli, stack, env)
+    if _pulumi(cli, "stack", "select", stack, env=env, check=False) != 0:
+        _pulumi(cli, "stack", "init", stack, env=env)
     return cli, env
 
 
@@ -191,8 +215,8 @@ def down(stack: str) -> int:
     cli = find_cli()
     if cli and (STATE_DIR / "passphrase").exists():
         rc = _pulumi(cli, "destroy", "--yes", "--stack", stack, env=_environment(), check=False)
-    _stop_lab("vra")
-    _stop_lab("vcsim")
+    for lab in reversed(LAB_STACKS.get(stack, ("vcsim", "vra"))):
+        _stop_lab(lab)
     return rc
 
 

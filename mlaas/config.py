@@ -163,6 +163,9 @@ class Pool(_Model):
     host_memory_gb: HostMemoryGb
     hypervisor_reserve_gb: ReserveGb = DEFAULT_HYPERVISOR_RESERVE_GB
     assignment_policy: Literal["performance", "consolidation"] = "performance"
+    # Put a host in maintenance mode (DRS moves its VMs away) when its GPUs need an X.Org
+    # restart to run vGPU and VMs are powered on; off: such a host is an error naming the VMs.
+    maintenance_mode: bool = False
 
     @model_validator(mode="after")
     def _memory_left(self) -> Pool:
@@ -203,6 +206,13 @@ class Template(_Model):
     domain: NonEmpty = "local"
     time_zone: NonEmpty = "Etc/UTC"
     customization_spec: NonEmpty = "gpu-mlaas-linux"
+    # Overrides of the VM prerequisites the profile catalog gives each pool's template
+    # (docs/vsphere-vgpu.md, "VM prerequisites"); absent = the catalog's.
+    mmio_size_gb: Annotated[int, Field(ge=1, le=16384)] | None = None
+    firmware: Literal["efi", "bios"] | None = None
+    hardware_version: Annotated[int, Field(ge=11, le=99)] | None = None
+    # After a template is built, power a clone of it on in its pool, check the vGPU, remove it.
+    acceptance_test: bool = False
 
 
 def _vra_insecure(value: Any) -> bool:
@@ -233,6 +243,32 @@ class Vra(_Model):
         return self
 
 
+class Aria(_Model):
+    """The Aria Automation 8 endpoint (instead of `vra`), the account and the project the
+    catalog lives in (docs/aria8-api.md)."""
+
+    url: Annotated[str, Field(pattern=r"^https://[^/\s]+(/.*)?$")]
+    username: NonEmpty | None = None
+    # Optional here: the providers fall back to ARIA_PASSWORD / ARIA_REFRESH_TOKEN. When set,
+    # each must be a secret.
+    password: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    domain: NonEmpty | None = None  # CSP login domain, e.g. "System Domain"
+    project: NonEmpty  # used when it exists, created otherwise
+    region: NonEmpty | None = None  # region name or externalRegionId; absent: the only one
+    ca_bundle: NonEmpty | None = None
+    insecure: bool = False
+    timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0  # per Aria call
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Aria:
+        if self.insecure and self.ca_bundle:
+            raise ValueError("set either caBundle or insecure, not both")
+        if self.password is not None and self.username is None:
+            raise ValueError("password needs username")
+        return self
+
+
 class Catalog(_Model):
     """Where the offerings appear in the vRA catalog and who may request them."""
 
@@ -252,6 +288,7 @@ class StackConfig(BaseModel):
     datacenter: NonEmpty | None = Field(default=None, alias="gpu-mlaas:datacenter")
     template: Template | None = Field(default=None, alias="gpu-mlaas:template")
     vra: Vra | None = Field(default=None, alias="gpu-mlaas:vra")
+    aria: Aria | None = Field(default=None, alias="gpu-mlaas:aria")
     catalog: Catalog | None = Field(default=None, alias="gpu-mlaas:catalog")
     vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias="gpu-mlaas:vsphereCaBundle")
     # Outside the lab stacks, TLS verification may be turned off only with this set to true.
@@ -264,7 +301,7 @@ KNOWN_KEYS = frozenset(
     field.alias for field in StackConfig.model_fields.values() if field.alias is not None
 )
 # Keys whose values hold secrets; the runtime loader marks them from Pulumi's secret-key list.
-SECRET_PATHS = {f"{PROJECT}:vra": ("password",)}
+SECRET_PATHS = {f"{PROJECT}:vra": ("password",), f"{PROJECT}:aria": ("password", "refreshToken")}
 
 _FRIENDLY = {
     "extra_forbidden": "unknown key",

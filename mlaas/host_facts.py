@@ -39,6 +39,26 @@ def mismatches(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def pool_profile(pool: Pool, spellings: Mapping[str, str | None]) -> str:
+    """The one spelling of the pool's profile that every host offers (host name -> the host's
+    spelling); hosts that spell it differently, or do not offer it, are an error naming them."""
+    missing = sorted(host for host, spelled in spellings.items() if not spelled)
+    if missing:
+        raise HostMismatch(
+            f"GPU pool {pool.name!r}: host(s) {', '.join(missing)} do not offer "
+            f"{pool.vgpu_profile}"
+        )
+    distinct = sorted({str(spelled) for spelled in spellings.values()})
+    if len(distinct) > 1:
+        listing = ", ".join(f"{host}={spellings[host]}" for host in sorted(spellings))
+        raise HostMismatch(
+            f"GPU pool {pool.name!r}: its hosts spell the vGPU profile differently ({listing}); "
+            "a template carries one exact string, so run one NVIDIA host driver release on "
+            "every host of the pool"
+        )
+    return distinct[0]
+
+
 def reported_capacity(vgpu_profile: str, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
     """Slot capacity of a pool from what its hosts report (`gpuCount`, `physicalCores`,
     `sockets`, whole numbers): the one rule of the components and the policy pack.

@@ -8,7 +8,6 @@ catalog stores the ``grid_`` form.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,6 +30,7 @@ class ProfileError(ValueError):
 class VgpuProfile:
     name: str  # canonical vSphere name, grid_ prefix
     gpu_type: str  # catalog key of the GPU, e.g. "p100"
+    series: str  # "Q", "C", "A" or "B"
     framebuffer_gb: int  # frame buffer of one vGPU of this type
     max_per_gpu: int  # from the vendor table, never computed
     mig: bool  # MIG-backed (placed by MIG rules, C-series only)
@@ -54,19 +54,61 @@ def canonical_name(name: str) -> str:
     return lowered
 
 
-def profile_key(name: str) -> str:
-    """A profile name without its vendor prefix, lower case: the part that identifies it.
+def match_offered(wanted: str, offered: list[str]) -> str | None:
+    """The host's own spelling of `wanted` among the profiles a host offers, or None.
 
-    The prefix changed over driver releases (grid_t4-16q, nvidia_a40-1b); a host's spelling
-    may differ from the config's, and a bare "p100-4q" names the same profile."""
-    return canonical_name(name).removeprefix("grid_")
+    Hosts spell a profile with the prefix of their driver release (`grid_a100-20c` or
+    `nvidia_a100-20c`, docs/vsphere-vgpu.md "Profile names"); the config may use either. A bare
+    name without a prefix (`p100-4q`) matches nothing: it is not a profile name. This is the one
+    matching rule, used by the providers and the policy pack."""
+    if not _NAME.match(canonical_name(wanted)):
+        return None
+    key = canonical_name(wanted)
+    return next((name for name in offered if canonical_name(name) == key), None)
 
 
-def match(wanted: str, offered: Iterable[str]) -> str | None:
-    """The host's own spelling of `wanted` among the profiles it offers, or None. The one
-    matching rule of the providers and the policy pack."""
-    key = profile_key(wanted)
-    return next((name for name in offered if profile_key(name) == key), None)
+# VM prerequisites of a vGPU (docs/vsphere-vgpu.md "VM prerequisites").
+LARGE_BAR_MIN_FRAMEBUFFER_GB = 16  # mappings above 16 GB need 64-bit MMIO and EFI
+LARGE_BAR_MIN_MMIO_GB = 64
+MIN_HARDWARE_VERSION = 11  # one vGPU: "compatible with ESXi 6.0 and later"
+
+
+@dataclass(frozen=True)
+class VmRequirements:
+    """What a VM needs before it can power on with one vGPU of a profile."""
+
+    large_bar: bool  # C-series or a frame buffer of 16 GB or more
+    mmio_size_gb: int | None  # pciPassthru.64bitMMIOSizeGB; None: 64-bit MMIO not needed
+    efi: bool  # the guest must boot with EFI firmware
+    min_hardware_version: int  # vmx-N
+
+    def extra_config(self) -> dict[str, str]:
+        """The VM advanced settings (extraConfig) these requirements ask for."""
+        if self.mmio_size_gb is None:
+            return {}
+        return {
+            "pciPassthru.use64bitMMIO": "TRUE",
+            "pciPassthru.64bitMMIOSizeGB": str(self.mmio_size_gb),
+        }
+
+
+def _next_power_of_two(value: int) -> int:
+    power = 1
+    while power < value:
+        power *= 2
+    return power
+
+
+def vm_requirements(profile: VgpuProfile) -> VmRequirements:
+    """The VM prerequisites of one vGPU of `profile`: 64-bit MMIO sized from its frame buffer
+    (rounded up to a power of two, at least 64 GB), EFI and the minimum hardware version."""
+    large = profile.series == "C" or profile.framebuffer_gb >= LARGE_BAR_MIN_FRAMEBUFFER_GB
+    mmio = (
+        max(LARGE_BAR_MIN_MMIO_GB, _next_power_of_two(profile.framebuffer_gb)) if large else None
+    )
+    return VmRequirements(
+        large_bar=large, mmio_size_gb=mmio, efi=large, min_hardware_version=MIN_HARDWARE_VERSION
+    )
 
 
 def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
@@ -76,6 +118,7 @@ def _parse_profile(gpu: str, type_name: str, max_per_gpu: int) -> VgpuProfile:
     return VgpuProfile(
         name=f"grid_{gpu}-{type_name}",
         gpu_type=gpu,
+        series=parsed["series"].upper(),
         framebuffer_gb=int(parsed["gb"]),
         max_per_gpu=max_per_gpu,
         mig=parsed.re is _MIG,

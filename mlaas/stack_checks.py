@@ -14,11 +14,11 @@ from typing import Any
 
 from mlaas import names
 from mlaas.issues import PROJECT, Issue
-from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError, switch
+from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError, switch
 
 # Stacks that run against the local labs, where TLS verification may be off (like the policy
 # pack's `labStacks` default).
-LAB_STACKS = frozenset({"dev"})
+LAB_STACKS = frozenset({"dev", "dev-aria"})
 ACKNOWLEDGE_KEY = f"{PROJECT}:insecureTlsAcknowledged"
 # `Pulumi.example.yaml` marks what to fill in as `<placeholder>`.
 _PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
@@ -62,6 +62,10 @@ def cross_references(values: Mapping[str, Any]) -> list[Issue]:
     """Unique names, a host in one pool only, offerings naming a pool that exists, template
     names that fit vCenter."""
     issues = _unique_names(values, "pools", "pool") + _unique_names(values, "offerings", "offering")
+    if values.get(f"{PROJECT}:vra") is not None and values.get(f"{PROJECT}:aria") is not None:
+        issues.append(
+            Issue(f"{PROJECT}:aria", f"set either {PROJECT}:vra or {PROJECT}:aria, not both")
+        )
     pool_names: set[str] = set()
     host_owner: dict[str, str] = {}
     template = values.get(f"{PROJECT}:template")
@@ -140,10 +144,11 @@ def tls_acknowledged(values: Mapping[str, Any], stack: str | None) -> list[Issue
     read is reported with its key, as the providers would."""
     issues: list[Issue] = []
     turned_off: list[tuple[str, str]] = []
-    vra = values.get(f"{PROJECT}:vra")
+    vra, aria = values.get(f"{PROJECT}:vra"), values.get(f"{PROJECT}:aria")
     switches = [
         (VSPHERE_UNVERIFIED, values.get(VSPHERE_UNVERIFIED.key)),
         (VRA_INSECURE, vra.get("insecure") if isinstance(vra, Mapping) else None),
+        (ARIA_INSECURE, aria.get("insecure") if isinstance(aria, Mapping) else None),
     ]
     for source, value in switches:
         try:

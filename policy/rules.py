@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi.runtime
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -30,13 +31,17 @@ from pulumi_policy import (
 from mlaas import profiles, sizing
 from mlaas.host_facts import reported_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
-from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
+from providers.aria import settings as aria_settings
+from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
 from providers.vra import settings as vra_settings
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
 BLUEPRINT = "pulumi-python:dynamic/vra:Blueprint"
 VRA_TYPES = "pulumi-python:dynamic/vra:"
+ARIA_TYPES = "pulumi-python:dynamic/aria:"
+ARIA_TEMPLATE = "pulumi-python:dynamic/aria:CloudTemplate"
+ARIA_FLAVOR = "pulumi-python:dynamic/aria:FlavorProfile"
 VSPHERE_DYNAMIC_TYPES = "pulumi-python:dynamic/vsphere:"
 VSPHERE_VM = "vsphere:index/virtualMachine:VirtualMachine"
 VSPHERE_PROVIDER = "pulumi:providers:vsphere"
@@ -48,7 +53,7 @@ VSPHERE_DEFAULT_MEMORY_MB = 1024
 # The VMX key that carries a vGPU profile: pciPassthru<N>.vgpu = "grid_p100-4q".
 _VGPU_EXTRA_CONFIG = re.compile(r"^pciPassthru\d+\.vgpu$", re.IGNORECASE)
 _PASSWORD_KEY = re.compile(r"passw(or)?d|passphrase", re.IGNORECASE)
-DEFAULT_LAB_STACKS = ["dev"]
+DEFAULT_LAB_STACKS = ["dev", "dev-aria"]
 
 
 # --- vgpu-memory-reservation-locked -------------------------------------------------------------
@@ -187,10 +192,10 @@ def _host_label(host: PolicyResource) -> str:
 
 def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolation) -> None:
     profile = known(host.props, "vgpuProfile")
-    offered = known_list(known(host.props, "offeredProfiles"))
+    offered = known_list(_reported(host, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
         return
-    if profiles.match(str(profile), map(str, offered)) is not None:
+    if profiles.match_offered(str(profile), [str(p) for p in offered]) is not None:
         return
     report(
         f"Host {_host_label(host)!r} of pool {pool!r} does not offer vGPU profile {profile!r} "
@@ -209,7 +214,7 @@ def _check_alike(pool: str, hosts: list[PolicyResource], report: ReportViolation
             if value is UNKNOWN or value is None:
                 continue
             if key == "vgpuProfile":
-                value = profiles.profile_key(str(value))
+                value = profiles.canonical_name(str(value))
             values[_host_label(host)] = as_int(value) if as_int(value) is not None else value
         if len(set(map(str, values.values()))) > 1:
             listing = ", ".join(f"{host}={value}" for host, value in sorted(values.items()))
@@ -228,6 +233,13 @@ def gpu_pool_homogeneous_validator(
         _check_alike(pool, hosts, report_violation)
 
 
+def _reported(host: PolicyResource, key: str) -> Any:
+    """A fact the HostGraphics provider reports (an output): absent or null until the host has
+    been read, as in the preview of its create, so not known yet rather than wrong."""
+    value = known(host.props, key)
+    return UNKNOWN if value is None else value
+
+
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
     """The pool's capacity from its hosts' outputs, by the components' own rule
     (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
@@ -237,7 +249,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
     for host in hosts:
         numbers: dict[str, int] = {}
         for key in ("gpuCount", "physicalCores", "sockets"):
-            value = known(host.props, key)
+            value = _reported(host, key)
             if value is UNKNOWN:
                 return None
             number = as_int(value)
@@ -259,7 +271,7 @@ def blueprint_within_pool_capacity_validator(
     resources = list(args.resources)
     pools = _hosts_by_pool(resources)
     for blueprint in resources:
-        if blueprint.resource_type != BLUEPRINT:
+        if blueprint.resource_type not in (BLUEPRINT, ARIA_TEMPLATE, ARIA_FLAVOR):
             continue
         pool = known(blueprint.props, "pool")
         if pool is UNKNOWN or not pool:
@@ -284,25 +296,59 @@ def blueprint_within_pool_capacity_validator(
         _check_blueprint_fits(blueprint, str(pool), capacity, report_violation)
 
 
+def _count_maximum(content: Any) -> int | None:
+    """`inputs.count.maximum` of an Aria cloud template's YAML content (machines per request)."""
+    if not isinstance(content, str):
+        return None
+    try:
+        document = yaml.safe_load(content)
+    except yaml.YAMLError:
+        return None
+    count = ((document or {}).get("inputs") or {}).get("count") if isinstance(document, dict) \
+        else None
+    return as_int(count.get("maximum")) if isinstance(count, dict) else None
+
+
+def _asks(resource: PolicyResource) -> tuple[int | None, int | None]:
+    """(vCPUs per VM, machines per request) a vRA blueprint, an Aria flavor profile (CPU) or an
+    Aria cloud template (its `count` input's maximum) asks of its pool; None where it says none."""
+    props = resource.props
+    if resource.resource_type == ARIA_FLAVOR:
+        return as_int(known(props, "cpuCount")), None
+    if resource.resource_type == ARIA_TEMPLATE:
+        return None, _count_maximum(known(props, "content"))
+    return as_int(known(props, "cpu")), as_int(known(props, "maxInstances"))
+
+
+# How a capacity violation names the key and the object, per resource type.
+_WORDS = {
+    ARIA_FLAVOR: ("cpuCount", "", "Aria flavor profile"),
+    ARIA_TEMPLATE: ("", "the count input's maximum", "Aria cloud template"),
+}
+
+
 def _check_blueprint_fits(
     blueprint: PolicyResource,
     pool: str,
     capacity: sizing.PoolCapacity,
     report: ReportViolation,
 ) -> None:
-    # (input, the pool's limit for it, why, and the verb before the blueprint's value)
+    cpu, instances = _asks(blueprint)
+    cpu_key, instances_key, kind = _WORDS.get(
+        blueprint.resource_type, ("cpu", "maxInstances", "blueprint")
+    )
+    # (input, what the resource asks, the pool's limit, what the pool has, the verb)
     limits = (
-        ("cpu", capacity.vcpus_per_vm,
+        (cpu_key, cpu, capacity.vcpus_per_vm,
          f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} vGPU slots "
          "per host)", "asks for"),
-        ("maxInstances", capacity.slots_total,
+        (instances_key, instances, capacity.slots_total,
          f"{capacity.slots_total} vGPU slots in all", "allows"),
     )
-    for key, limit, has, verb in limits:
-        value = as_int(known(blueprint.props, key))
+    for key, value, limit, has, verb in limits:
         if value is not None and value > limit:
             report(
-                f"Lower {key} on blueprint {blueprint.name!r} to at most {limit}: pool {pool!r} "
+                f"Lower {key} on {kind} {blueprint.name!r} to at most {limit}: pool {pool!r} "
                 f"has {has}; it {verb} {value}.",
                 blueprint.urn,
             )
@@ -325,6 +371,16 @@ def _vra_switch() -> str | None:
     return VRA_INSECURE.which(config.get("insecure"))
 
 
+def _aria_switch() -> str | None:
+    try:
+        config = aria_settings.parse_aria_config(
+            pulumi.runtime.get_config(aria_settings.CONFIG_KEY)
+        )
+    except aria_settings.AriaSettingsError:
+        config = {}  # the providers reject it before connecting anywhere
+    return ARIA_INSECURE.which(config.get("insecure"))
+
+
 def _tls_off(args: ResourceValidationArgs) -> str | None:
     """Which setting turns TLS verification off for this resource, or None. A switch the
     providers cannot read counts as off: they refuse it, and so does the policy."""
@@ -339,10 +395,10 @@ def _tls_setting(args: ResourceValidationArgs) -> str | None:
     if kind == VSPHERE_PROVIDER:
         if is_true(known(args.props, "allowUnverifiedSsl"), "allowUnverifiedSsl"):
             return "allowUnverifiedSsl=true"
-    elif kind.startswith(VRA_TYPES):
+    elif kind.startswith((VRA_TYPES, ARIA_TYPES)):
         if is_true(known(known(args.props, "endpoint"), "insecure"), "endpoint.insecure"):
             return "endpoint.insecure=true"
-        return _vra_switch()
+        return _vra_switch() if kind.startswith(VRA_TYPES) else _aria_switch()
     elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
         return _vsphere_switch()
     elif kind.startswith("vsphere:") and args.provider is not None:
@@ -457,8 +513,9 @@ gpu_pool_homogeneous = StackValidationPolicy(
 blueprint_within_pool_capacity = StackValidationPolicy(
     name="blueprint-within-pool-capacity",
     description=(
-        "A vGPU blueprint asks for no more vCPUs than its pool's physical cores per VM and allows "
-        "no more instances than the pool's vGPU slots (white paper 4.4 and 4.5)."
+        "A vGPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
+        "vCPUs than its pool's physical cores per VM and allows no more instances than the "
+        "pool's vGPU slots (white paper 4.4 and 4.5)."
     ),
     validate=blueprint_within_pool_capacity_validator,
 )
@@ -466,7 +523,7 @@ blueprint_within_pool_capacity = StackValidationPolicy(
 tls_verification_required = ResourceValidationPolicy(
     name="tls-verification-required",
     description=(
-        "vSphere and vRA connections verify TLS certificates, except on the lab stacks."
+        "vSphere, vRA and Aria connections verify TLS certificates, except on the lab stacks."
     ),
     validate=tls_verification_required_validator,
     config_schema=PolicyConfigSchema(

@@ -65,6 +65,7 @@ class SwitchSource:
 
 VSPHERE_UNVERIFIED = SwitchSource("vsphere:allowUnverifiedSsl", "VSPHERE_ALLOW_UNVERIFIED_SSL")
 VRA_INSECURE = SwitchSource("gpu-mlaas:vra.insecure", "VRA_INSECURE")
+ARIA_INSECURE = SwitchSource("gpu-mlaas:aria.insecure", "ARIA_INSECURE")
 
 
 def ca_bundle(value: Any, env: str, source: str) -> str | None:

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.vcsim_fixture",
     "tests.support.vra_fixture",
+    "tests.support.aria_fixture",
 ]

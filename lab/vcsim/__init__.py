@@ -24,7 +24,7 @@ from lab import tls
 from lab.process import StartError, StopsOnExit, start_server
 from lab.process import stop as stop_process
 from lab.vcsim.build import build as ensure_binary
-from mlaas.profiles import gpu_type
+from mlaas.profiles import ProfileError, gpu_type, lookup
 
 # Names the simulator's VPX model gives its inventory (one datacenter, one cluster).
 DATACENTER = "DC0"
@@ -80,6 +80,16 @@ class VcsimLab(StopsOnExit):
             self._tmp = None
 
 
+def _profile_spec(name: str) -> str:
+    """`name:framebufferGB:maxPerGPU` from the catalog, so the lab enforces large-BAR rules and
+    slots per GPU; a name the catalog does not know is passed on bare (no such rules)."""
+    try:
+        profile = lookup(name)
+    except ProfileError:
+        return name
+    return f"{name}:{profile.framebuffer_gb}:{profile.max_per_gpu}"
+
+
 def start_vcsim(
     *,
     listen: str = "127.0.0.1:0",
@@ -87,6 +97,9 @@ def start_vcsim(
     gpu: str = "p100",
     gpus_per_host: int = 1,
     profiles: Sequence[str] | None = None,
+    profile_prefix: str = "grid_",
+    disconnected: Sequence[str] = (),
+    base_version: str = "vmx-13",
     cores: int = 16,
     sockets: int = 2,
     memory_gb: int = 256,
@@ -100,13 +113,19 @@ def start_vcsim(
 
     gpu is a catalog key ("p100", "t4", ...); profiles overrides the profile list the hosts
     offer (default: every catalog profile of that GPU), e.g. to make a host that lacks one.
+    profile_prefix is how the hosts' driver spells the catalog's profiles: "grid_" (older
+    releases) or "nvidia_" (current ones); an explicit `profiles` list is offered as given.
+    disconnected names hosts that start disconnected from vCenter; base_version is the base
+    image's virtual hardware version.
     ca_dir receives the CA bundle (`vcsim-ca.pem`); default: a temporary folder removed by
     `stop()`. password defaults to a random one. session_idle_timeout_s > 0 makes the simulator
     expire idle sessions, to exercise re-login.
     """
     gpu_model = gpu_type(gpu)
-    offered = tuple(profiles) if profiles is not None else tuple(p.name for p in gpu_model.profiles)
-    if any("," in p or not p.strip() for p in offered):
+    if profiles is None:
+        profiles = [profile_prefix + p.name.removeprefix("grid_") for p in gpu_model.profiles]
+    offered = tuple(profiles)
+    if any("," in p or ":" in p or not p.strip() for p in offered):
         raise LabError(f"profiles must be non-empty names without commas, got {offered!r}")
     password = password if password is not None else secrets.token_urlsafe(12)
 
@@ -124,7 +143,9 @@ def start_vcsim(
             f"-gpu-device={gpu_model.device_name}",
             f"-gpus-per-host={gpus_per_host}",
             f"-gpu-framebuffer-mb={gpu_model.framebuffer_gb * 1024}",
-            f"-gpu-profiles={','.join(offered)}",
+            f"-gpu-profiles={','.join(_profile_spec(name) for name in offered)}",
+            f"-disconnected-hosts={','.join(disconnected)}",
+            f"-base-version={base_version}",
             f"-username={user}",
             f"-tls-cert={files.cert_file}",
             f"-tls-key={files.key_file}",

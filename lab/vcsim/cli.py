@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         "--gpu-profiles",
         help="comma-separated vGPU profiles the hosts offer (default: the catalog's list)",
     )
+    p.add_argument(
+        "--profile-prefix", default="grid_", help="how the hosts spell profiles: grid_ or nvidia_"
+    )
     p.add_argument("--ca-file", type=Path, help="write the CA bundle (PEM) to this path")
     p.add_argument("--user", default=None, help="login user (default administrator@vsphere.local)")
     p.add_argument("--password", default=None, help="login password (default: random)")
@@ -60,6 +63,7 @@ def main(argv: list[str]) -> int:
             gpu=args.gpu,
             gpus_per_host=args.gpus_per_host,
             profiles=profiles,
+            profile_prefix=args.profile_prefix,
             cores=args.cores,
             sockets=args.sockets,
             memory_gb=args.memory_gb,

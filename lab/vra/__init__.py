@@ -48,20 +48,31 @@ class VraLab(StopsOnExit):
         self.ca_file = ca_file
         self._cleanup = cleanup
         self._http = requests.Session()
+        self._seed: dict[str, Any] = self._call("GET", "/__lab/seed")
         self.returncode: int | None = None
-        self._use_seed(self._call("GET", "/__lab/seed"))
 
     # -- credentials of the current seed --------------------------------------------------------
 
-    def _use_seed(self, seed: dict[str, Any]) -> dict[str, Any]:
-        """Keep the current seed and what a stack's config takes from it: the tenant, the first
-        user's credentials, the first business group."""
-        self._seed = seed
-        user, group = seed["users"][0], seed["businessGroups"][0]
-        self.tenant = str(seed["tenant"])
-        self.username, self.password = str(user["username"]), str(user["password"])
-        self.business_group, self.business_group_id = str(group["name"]), str(group["id"])
-        return self.seed
+    @property
+    def tenant(self) -> str:
+        return str(self._seed["tenant"])
+
+    @property
+    def username(self) -> str:
+        return str(self._seed["users"][0]["username"])
+
+    @property
+    def password(self) -> str:
+        return str(self._seed["users"][0]["password"])
+
+    @property
+    def business_group(self) -> str:
+        """Name of the first business group (what a stack's config names)."""
+        return str(self._seed["businessGroups"][0]["name"])
+
+    @property
+    def business_group_id(self) -> str:
+        return str(self._seed["businessGroups"][0]["id"])
 
     @property
     def seed(self) -> dict[str, Any]:
@@ -89,11 +100,13 @@ class VraLab(StopsOnExit):
     def set_seed(self, **parts: Any) -> dict[str, Any]:
         """Replace seed parts (wire names: tenant, users, businessGroups, principals,
         sourceMachines, catalogItemDelaySeconds, tokenLifetimeSeconds), then reset."""
-        return self._use_seed(self._call("PUT", "/__lab/seed", parts))
+        self._seed = self._call("PUT", "/__lab/seed", parts)
+        return self.seed
 
     def restore_seed(self) -> dict[str, Any]:
         """Back to the seed the lab started with, then reset."""
-        return self._use_seed(self._call("DELETE", "/__lab/seed"))
+        self._seed = self._call("DELETE", "/__lab/seed")
+        return self.seed
 
     def add_source_machine(self, name: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", "/__lab/source-machines", {"name": name})

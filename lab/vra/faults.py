@@ -8,10 +8,10 @@ from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lab.traffic import Traffic
 from lab.vra.errors import INJECTED, error_response
 from lab.vra.identity import bearer_id
 from lab.vra.operator import OPERATOR_PREFIX
-from lab.vra.store import Store
 
 
 def _drop_connection(send: Send) -> None:
@@ -53,7 +53,7 @@ async def _read_first(receive: Receive) -> Receive:
 
 
 class FaultsAndLog:
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, store: Traffic) -> None:
         self.app = app
         self.store = store
 

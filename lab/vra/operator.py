@@ -8,7 +8,7 @@ from typing import Any, Self
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_snake
 
 from lab.vra.documents import JsonBody
 from lab.vra.errors import already_exists, parse_body
@@ -20,28 +20,30 @@ router = APIRouter(prefix=OPERATOR_PREFIX)
 
 
 class FaultBody(BaseModel):
-    """A `Fault` (lab/vra/store.py) as the operator sends it: the same fields, camelCase."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
+    model_config = ConfigDict(extra="forbid")
 
     method: str | None = Field(default=None, pattern=r"^[A-Z]+$")
-    path_prefix: str | None = Field(default=None, pattern=r"^/")
+    pathPrefix: str | None = Field(default=None, pattern=r"^/")
     count: int = Field(default=1, ge=1)
     status: int | None = Field(default=None, ge=400, le=599)
-    retry_after: float | None = Field(default=None, ge=0)
-    latency_ms: float | None = Field(default=None, ge=0)
+    retryAfter: float | None = Field(default=None, ge=0)
+    latencyMs: float | None = Field(default=None, ge=0)
     drop: bool = False
-    expire_token: bool = False
+    expireToken: bool = False
 
     @model_validator(mode="after")
     def _has_effect(self) -> Self:
-        if self.status is None and not self.latency_ms and not self.drop and not self.expire_token:
+        if self.status is None and not self.latencyMs and not self.drop and not self.expireToken:
             raise ValueError("a fault needs status, latencyMs, drop or expireToken")
-        if self.retry_after is not None and self.status is None:
+        if self.retryAfter is not None and self.status is None:
             raise ValueError("retryAfter only goes with status")
-        if self.path_prefix is not None and self.path_prefix.startswith(OPERATOR_PREFIX):
+        if self.pathPrefix is not None and self.pathPrefix.startswith(OPERATOR_PREFIX):
             raise ValueError(f"faults apply to vRA paths, not to {OPERATOR_PREFIX}")
         return self
+
+    def fault(self) -> Fault:
+        """The store's `Fault`: the same fields, snake_case."""
+        return Fault(**{to_snake(key): value for key, value in self.model_dump().items()})
 
 
 class SourceMachineBody(BaseModel):
@@ -96,8 +98,8 @@ def add_source_machine(body: JsonBody, store: StoreDep) -> JSONResponse:
 @router.post("/faults", status_code=201)
 def add_fault(body: JsonBody, store: StoreDep) -> dict[str, Any]:
     wanted = parse_body(FaultBody, body, "fault")
-    store.add_fault(Fault(**wanted.model_dump()))
-    return wanted.model_dump(by_alias=True)
+    store.add_fault(wanted.fault())
+    return wanted.model_dump()
 
 
 @router.delete("/faults", status_code=204)

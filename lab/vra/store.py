@@ -6,13 +6,14 @@ Endpoints run in a thread pool, so every read-modify-write goes through `Store.l
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from lab.traffic import Fault as Fault  # re-exported for the operator routes
+from lab.traffic import Traffic
 from lab.vra.seed import Seed, SeedPatch
 
 
@@ -21,37 +22,6 @@ class Token:
     username: str
     tenant: str
     expires_at: float  # epoch seconds
-
-
-@dataclass
-class Fault:
-    """One injected fault; applies to the next `count` vRA requests that match it."""
-
-    method: str | None
-    path_prefix: str | None
-    count: int
-    status: int | None
-    retry_after: float | None
-    latency_ms: float | None
-    drop: bool
-    expire_token: bool
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path_prefix is None or path.startswith(self.path_prefix)
-        )
-
-    def label(self) -> str:
-        parts = []
-        if self.latency_ms:
-            parts.append(f"latency:{self.latency_ms:g}ms")
-        if self.expire_token:
-            parts.append("expireToken")
-        if self.drop:
-            parts.append("drop")
-        if self.status is not None:
-            parts.append(f"status:{self.status}")
-        return "+".join(parts)
 
 
 @dataclass
@@ -70,16 +40,13 @@ class Objects:
     source_machines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class Store:
+class Store(Traffic):
     def __init__(self, seed: Seed) -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.base_seed = seed
         self.seed = seed
         self.objects = Objects()
         self.tokens: dict[str, Token] = {}
-        self.faults: list[Fault] = []
-        self.log: list[dict[str, Any]] = []
-        self._seq = 0
         self.reset()
 
     # -- seed and reset ---------------------------------------------------------------------------
@@ -131,51 +98,6 @@ class Store:
         with self.lock:
             if token_id in self.tokens:
                 self.tokens[token_id].expires_at = time.time()
-
-    # -- faults and request log -------------------------------------------------------------------
-
-    def add_fault(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        """The first fault matching this request, with one use consumed."""
-        with self.lock:
-            for fault in self.faults:
-                if fault.matches(method, path):
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    return fault
-            return None
-
-    def record(self, method: str, path: str, query: str, fault: Fault | None) -> dict[str, Any]:
-        """Append a log entry; the caller fills in `status` once the response starts."""
-        with self.lock:
-            self._seq += 1
-            entry = {
-                "seq": self._seq,
-                "method": method,
-                "path": path,
-                "query": query,
-                "status": None,
-                "fault": fault.label() if fault else None,
-            }
-            self.log.append(entry)
-            return entry
-
-    def clear_log(self) -> None:
-        with self.lock:
-            self.log.clear()
-            self._seq = 0
-
-    def requests(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [dict(entry) for entry in self.log]
 
     # -- inspection -------------------------------------------------------------------------------
 

@@ -22,10 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from providers.http import json_session
 from providers.settings import ConnectionKey, Trust
 from providers.vra.settings import Credentials, Endpoint, credentials_for
 
@@ -36,7 +34,6 @@ PAGE_LIMIT = 100
 ORDER_BY = "id asc"
 # Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
 RENEW_MARGIN_SECONDS = 60.0
-MAX_RETRY_AFTER_SECONDS = 30.0
 
 
 class VraError(RuntimeError):
@@ -110,44 +107,6 @@ class VraError(RuntimeError):
         return cls(method, path, resp.status_code, message, code)
 
 
-class _VraRetry(Retry):
-    """urllib3 Retry that also resends a POST when vRA refused it outright (429, 503).
-
-    Those answers mean the request was not processed; a POST that failed in other ways is
-    not resent here (it may have been stored): callers re-read and adopt instead.
-    """
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            return bool(self.total) and status_code in (429, 503)
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # Accept fractional seconds too; a server asking for minutes would stall `pulumi up`,
-        # so wait at most a bounded time.
-        try:
-            seconds = float(retry_after)
-        except ValueError:
-            seconds = super().parse_retry_after(retry_after)
-        return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
-
-
-def _retry() -> Retry:
-    return _VraRetry(
-        total=5,
-        connect=3,
-        read=2,
-        status=4,
-        other=0,  # certificate and other TLS errors do not heal by retrying
-        backoff_factor=0.3,
-        backoff_max=10.0,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-
-
 def odata_quote(value: str) -> str:
     """An OData string literal: single quotes, embedded quotes doubled."""
     return "'" + value.replace("'", "''") + "'"
@@ -190,19 +149,8 @@ class VraClient:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=_retry())
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers.update(
-            {"Accept": "application/json", "Content-Type": "application/json"}
-        )
-        if credentials.insecure:
-            log.warning("TLS verification is OFF for vRA %s (insecure flag set)", endpoint.url)
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        # Passed on every call: a Session-level `verify` loses to REQUESTS_CA_BUNDLE in the env.
-        self._verify: bool | str = (
-            False if credentials.insecure else (credentials.ca_bundle or True)
+        self.session, self._verify = json_session(
+            "vRA", endpoint.url, insecure=credentials.insecure, ca_bundle=credentials.ca_bundle
         )
 
     # -- token life cycle -------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from providers import http
 from providers import settings as endpoint_settings
 from providers.vra.models import EndpointInput
 
@@ -136,15 +137,8 @@ def credentials_for(endpoint: Endpoint) -> Credentials:
 
 def _timeout(raw: Any) -> float:
     """`timeoutSeconds` (config) or VRA_TIMEOUT (env): a positive number of seconds."""
-    if raw is None or raw == "":
-        return DEFAULT_TIMEOUT_SECONDS
     try:
-        seconds = -1.0 if isinstance(raw, bool) else float(raw)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise VraSettingsError(
-            f"config '{CONFIG_KEY}'.timeoutSeconds / {ENV_TIMEOUT} must be a positive number "
-            f"of seconds, got {raw!r}"
-        )
-    return seconds
+        return http.seconds(raw, f"config '{CONFIG_KEY}'.timeoutSeconds / {ENV_TIMEOUT}",
+                            DEFAULT_TIMEOUT_SECONDS)
+    except ValueError as exc:
+        raise VraSettingsError(str(exc)) from None

@@ -357,6 +357,10 @@ def properties(si: vim.ServiceInstance, obj: Any, paths: Sequence[str]) -> dict[
     for missing in found[0].missingSet or []:
         if isinstance(missing.fault, vmodl.fault.ManagedObjectNotFound):
             return None
+        if isinstance(missing.fault, vim.fault.NotAuthenticated):
+            # An ended session can come back per property instead of as a fault: `run` must
+            # see it to log in again, or the object would look as if it had no such values.
+            raise missing.fault
     return _as_dict(found[0])
 
 

@@ -1,93 +1,156 @@
-"""`HostGraphics`: one ESXi host's GPUs in NVIDIA vGPU mode, with the profile we need checked.
+"""`HostGraphics`: one ESXi host's GPUs running NVIDIA vGPU, with the pool's profile offered.
 
 Type token `pulumi-python:dynamic/vsphere:HostGraphics`; the resource id is the host's moid.
-Create and update call `HostGraphicsManager.UpdateGraphicsConfig` with the host default type
-`sharedDirect` (esxcli's "SharedPassthru") and the assignment policy, then verify the NVIDIA host
-driver offers the vGPU profile. The outputs carry the host facts that GPU sizing uses.
+A host keeps two graphics types per GPU (docs/vsphere-vgpu.md, "Host changes that take effect"):
+the configured one (`config.graphicsConfig`, set with `HostGraphicsManager.UpdateGraphicsConfig`)
+and the active one (`config.graphicsInfo[].graphicsType`), which follows only after the X.Org
+service restarts or the host reboots. Create and update set the host default type `sharedDirect`
+(esxcli's "SharedPassthru") and the assignment policy, keep the admin's per-device overrides,
+restart X.Org through `HostServiceSystem` when a GPU's active type lags (only with no VM powered
+on, or in maintenance mode when the pool asks for it), and wait with a deadline until the host
+driver lists the profile. A correct change is never rolled back.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import (
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pyVmomi import vim, vmodl
 
-from mlaas.profiles import match as match_profile
+from mlaas.profiles import match_offered
 from providers.vsphere import client
-from providers.vsphere.checks import InputChecker
+from providers.vsphere.base import VsphereProvider
 
 log = logging.getLogger(__name__)
 
 VGPU_GRAPHICS_TYPE = "sharedDirect"
-# vSphere's HostGraphicsConfigSharedPassthruAssignmentPolicy values, used as our input values.
-ASSIGNMENT_POLICIES = ("performance", "consolidation")
-DEFAULT_POLICY = "performance"
-INPUT_KEYS = ("hostName", "pool", "vgpuProfile", "assignmentPolicy")
+XORG_SERVICE = "xorg"
+DEFAULT_POLICY: Literal["performance", "consolidation"] = "performance"
+DEFAULT_CHANGE_TIMEOUT_S = 600.0
+POLL_S = 0.5
 
 HOST_PATHS = (
     "name",
+    "runtime.connectionState",
+    "runtime.inMaintenanceMode",
     "configManager.graphicsManager",
+    "configManager.serviceSystem",
     "config.graphicsConfig",
     "config.sharedPassthruGpuTypes",
     "config.graphicsInfo",
     "config.powerSystemInfo",
     "hardware.cpuInfo",
     "hardware.memorySize",
+    "vm",
 )
 
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-def _gpu_devices(graphics_info: list[Any]) -> list[dict[str, Any]]:
+
+class HostGraphicsInputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hostName: NonEmpty
+    pool: NonEmpty
+    vgpuProfile: NonEmpty
+    # vSphere's HostGraphicsConfigSharedPassthruAssignmentPolicy values.
+    assignmentPolicy: Literal["performance", "consolidation"] = DEFAULT_POLICY
+    # Enter maintenance mode (DRS evacuates the VMs) when X.Org must restart with VMs running.
+    maintenanceMode: StrictBool = False
+    # Deadline of maintenance mode and of the wait for the host to list the profile.
+    changeTimeoutSeconds: float = Field(default=DEFAULT_CHANGE_TIMEOUT_S, gt=0, le=86400)
+
+
+# One host change at a time per pool when X.Org restarts or maintenance mode is involved: the
+# engine runs the pool's hosts in parallel, and a pool must never lose two hosts at once.
+_pool_locks: dict[str, threading.Lock] = {}
+_pool_locks_guard = threading.Lock()
+
+
+def _pool_lock(pool: str) -> threading.Lock:
+    with _pool_locks_guard:
+        return _pool_locks.setdefault(pool, threading.Lock())
+
+
+def _configured_type(config: Any, pci_id: str) -> str | None:
+    """The configured graphics type of one GPU: its per-device override, or the host default."""
+    if config is None:
+        return None
+    for device in config.deviceType or []:
+        if device.deviceId == pci_id:
+            return str(device.graphicsType)
+    return str(config.hostDefaultGraphicsType)
+
+
+def _is_nvidia(info: Any) -> bool:
+    return "nvidia" in (info.vendorName or "").lower()
+
+
+def _gpu_devices(props: Mapping[str, Any]) -> list[dict[str, Any]]:
+    config = props.get("config.graphicsConfig")
     return [
         {
             "deviceName": info.deviceName,
             "vendorName": info.vendorName,
             "pciId": info.pciId,
             "memoryMb": int(info.memorySizeInKB or 0) // 1024,
+            "configuredType": _configured_type(config, info.pciId),
+            "activeType": info.graphicsType,
         }
-        for info in graphics_info
+        for info in props.get("config.graphicsInfo") or []
     ]
 
 
-def host_facts(si: vim.ServiceInstance, host: Any, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The outputs vSphere reports for a host (everything except the user's inputs)."""
+def host_facts(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The outputs vSphere reports for a host (everything except the user's inputs). Only GPUs
+    whose active type is vGPU count; the others are listed in `otherModeGpus`."""
     config = props.get("config.graphicsConfig")
-    devices = _gpu_devices(props.get("config.graphicsInfo") or [])
+    devices = _gpu_devices(props)
     nvidia = [d for d in devices if "nvidia" in (d["vendorName"] or "").lower()]
-    models = sorted({d["deviceName"] for d in nvidia})
+    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE]
+    models = sorted({d["deviceName"] for d in vgpu})
     cpu = props.get("hardware.cpuInfo")
     power = props.get("config.powerSystemInfo")
-    gm = props.get("configManager.graphicsManager")
-    active = None
-    if gm is not None:
-        with client.explain(f"asking host {props['name']} whether shared graphics is active"):
-            active = bool(gm.IsSharedGraphicsActive())
     return {
-        "hostId": host._moId,
         "graphicsType": config.hostDefaultGraphicsType if config else None,
         "currentAssignmentPolicy": config.sharedPassthruAssignmentPolicy if config else None,
         "offeredProfiles": list(props.get("config.sharedPassthruGpuTypes") or []),
         "gpuDevices": devices,
-        "gpuCount": len(nvidia),
+        "gpuCount": len(vgpu),
         "gpuModel": ", ".join(models) if models else None,
+        "otherModeGpus": [
+            {"pciId": d["pciId"], "activeType": d["activeType"]}
+            for d in nvidia
+            if d["activeType"] != VGPU_GRAPHICS_TYPE
+        ],
         "physicalCores": int(cpu.numCpuCores) if cpu else None,
         "sockets": int(cpu.numCpuPackages) if cpu else None,
         "memoryGb": round(int(props.get("hardware.memorySize") or 0) / 2**30),
         "powerPolicy": power.currentPolicy.shortName if power and power.currentPolicy else None,
-        "sharedGraphicsActive": active,
+        # Some GPU serves shared graphics (vSGA or vGPU) right now.
+        "sharedGraphicsActive": any(
+            d["activeType"] in ("shared", VGPU_GRAPHICS_TYPE) for d in nvidia
+        ),
     }
+
+
+def _lagging(props: Mapping[str, Any]) -> list[str]:
+    """PCI ids of NVIDIA GPUs configured for vGPU whose active type is still another one."""
+    config = props.get("config.graphicsConfig")
+    return [
+        info.pciId
+        for info in props.get("config.graphicsInfo") or []
+        if _is_nvidia(info)
+        and _configured_type(config, info.pciId) == VGPU_GRAPHICS_TYPE
+        and info.graphicsType != VGPU_GRAPHICS_TYPE
+    ]
 
 
 def _not_offered(host: str, profile: str, offered: list[str]) -> client.VsphereError:
@@ -97,112 +160,224 @@ def _not_offered(host: str, profile: str, offered: list[str]) -> client.VsphereE
     )
 
 
-def _outputs(inputs: Mapping[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
-    outs = {key: inputs.get(key) for key in INPUT_KEYS}
-    outs.update(facts)
-    outs["hostProfile"] = match_profile(str(inputs["vgpuProfile"]), facts["offeredProfiles"])
-    return outs
+class _Host:
+    """One host being converged: its moref, its last read properties and the inputs."""
 
+    def __init__(self, si: vim.ServiceInstance, spec: HostGraphicsInputs) -> None:
+        self.si, self.spec = si, spec
+        self.name = spec.hostName
+        self.ref, props = client.find_host(si, self.name, HOST_PATHS)
+        self.props: dict[str, Any] = props
+        self.deadline = time.monotonic() + spec.changeTimeoutSeconds
 
-def converge(inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Put the named host in vGPU mode with the policy, check the profile; return (moid, outs)."""
-    host_name = inputs["hostName"]
-    profile = inputs["vgpuProfile"]
-    policy = inputs.get("assignmentPolicy") or DEFAULT_POLICY
+    def reread(self) -> dict[str, Any]:
+        props = client.properties(self.si, self.ref, HOST_PATHS)
+        if props is None:
+            raise client.VsphereError(f"host {self.name} disappeared while being configured")
+        self.props = props
+        return props
 
-    def op(si: vim.ServiceInstance) -> tuple[str, dict[str, Any]]:
-        host, props = client.find_host(si, host_name, HOST_PATHS)
-        gm = props.get("configManager.graphicsManager")
-        if gm is None:
-            raise client.VsphereError(f"host {host_name} has no graphics manager (no GPU support)")
-        before = props.get("config.graphicsConfig")
-        offered = list(props.get("config.sharedPassthruGpuTypes") or [])
-        # A host may list its profiles before vGPU mode is on; if so, refuse before any change.
-        if offered and match_profile(profile, offered) is None:
-            raise _not_offered(host_name, profile, offered)
+    def offered(self) -> list[str]:
+        return list(self.props.get("config.sharedPassthruGpuTypes") or [])
 
-        in_mode = (
+    def require_connected(self) -> None:
+        state = str(self.props.get("runtime.connectionState") or "unknown")
+        if state != "connected":
+            raise client.VsphereError(
+                f"host {self.name} is {state} from vCenter: its graphics cannot be read or "
+                "changed; reconnect it (vSphere Client: Connection > Connect) or take it out of "
+                f"pool {self.spec.pool!r}, then run `pulumi up` again"
+            )
+
+    def running_vms(self) -> list[str]:
+        names = []
+        for vm in self.props.get("vm") or []:
+            props = client.properties(self.si, vm, ["name", "runtime.powerState"]) or {}
+            if props.get("runtime.powerState") == vim.VirtualMachine.PowerState.poweredOn:
+                names.append(str(props.get("name")))
+        return sorted(names)
+
+    def configure_graphics(self) -> bool:
+        """Set the host default type and policy if they differ; True when something changed."""
+        before = self.props.get("config.graphicsConfig")
+        policy = self.spec.assignmentPolicy
+        if (
             before is not None
             and before.hostDefaultGraphicsType == VGPU_GRAPHICS_TYPE
             and before.sharedPassthruAssignmentPolicy == policy
+        ):
+            return False
+        gm = self.props["configManager.graphicsManager"]
+        config = vim.host.GraphicsConfig(
+            hostDefaultGraphicsType=VGPU_GRAPHICS_TYPE,
+            sharedPassthruAssignmentPolicy=policy,
+            # Per-device overrides are the admin's; keep them as they are.
+            deviceType=list(before.deviceType or []) if before is not None else [],
         )
-        if in_mode:
-            log.info("host %s is already in vGPU mode (%s); adopting it", host_name, policy)
-        else:
-            _apply(gm, host_name, VGPU_GRAPHICS_TYPE, policy, before)
+        log.info("setting host %s graphics to %s / %s", self.name, VGPU_GRAPHICS_TYPE, policy)
+        with client.explain(f"setting graphics type {VGPU_GRAPHICS_TYPE} on host {self.name}"):
+            gm.UpdateGraphicsConfig(config)
+        try:
+            gm.RefreshGraphicsManager()
+        except vmodl.fault.MethodNotFound:
+            log.debug("host %s has no RefreshGraphicsManager; reading the config as is", self.name)
+        except vmodl.MethodFault as exc:
+            raise client.VsphereError(
+                f"refreshing graphics of host {self.name} failed: {client.describe_fault(exc)}"
+            ) from exc
+        self.reread()
+        return True
 
-        after = client.properties(si, host, HOST_PATHS)
-        if after is None:
-            raise client.VsphereError(f"host {host_name} disappeared while being configured")
-        offered = list(after.get("config.sharedPassthruGpuTypes") or [])
-        if match_profile(profile, offered) is None:
-            if not in_mode and before is not None:
-                # Nothing can use vGPU mode yet, so going back is safe and leaves no half-change.
-                _apply(
-                    gm,
-                    host_name,
-                    before.hostDefaultGraphicsType,
-                    before.sharedPassthruAssignmentPolicy,
-                    before,
-                )
-            raise _not_offered(host_name, profile, offered)
-        return host._moId, _outputs(inputs, host_facts(si, host, after))
+    def activate(self) -> None:
+        """Restart X.Org so every GPU runs its configured type; one host of a pool at a time."""
+        lagging = _lagging(self.props)
+        if not lagging:
+            return
+        with _pool_lock(self.spec.pool):
+            running = self.running_vms()
+            entered = False
+            try:
+                if running and self.spec.maintenanceMode:
+                    entered = self._enter_maintenance()
+                    running = self.running_vms()
+                if running:
+                    hint = (
+                        "maintenance mode did not move them away (is DRS fully automated?)"
+                        if entered
+                        else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
+                    )
+                    raise client.VsphereError(
+                        f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
+                        "but still run in another mode, and X.Org can only restart with no VM "
+                        f"powered on; running: {', '.join(running)}. Power them off or move "
+                        f"them to another host ({hint}), then run `pulumi up` again"
+                    )
+                self._restart_xorg()
+            finally:
+                if entered:
+                    self._exit_maintenance()
+
+    def _restart_xorg(self) -> None:
+        services = self.props.get("configManager.serviceSystem")
+        if services is None:
+            raise client.VsphereError(f"host {self.name} has no service system to restart X.Org")
+        log.info("restarting %s on host %s so the vGPU mode takes effect", XORG_SERVICE, self.name)
+        with client.explain(f"restarting {XORG_SERVICE} on host {self.name}"):
+            services.RestartService(id=XORG_SERVICE)
+        self.reread()
+
+    def _remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 1.0)
+
+    def _enter_maintenance(self) -> bool:
+        if self.props.get("runtime.inMaintenanceMode"):
+            return False
+        action = f"entering maintenance mode on host {self.name}"
+        log.info("%s (VMs are evacuated by DRS)", action)
+        with client.explain(action):
+            task = self.ref.EnterMaintenanceMode_Task(
+                timeout=int(self._remaining()), evacuatePoweredOffVms=False
+            )
+        client.wait_for_task(self.si, task, action, timeout=self._remaining())
+        self.reread()
+        return True
+
+    def _exit_maintenance(self) -> None:
+        action = f"leaving maintenance mode on host {self.name}"
+        with client.explain(action):
+            task = self.ref.ExitMaintenanceMode_Task(timeout=int(self._remaining()))
+        client.wait_for_task(self.si, task, action, timeout=self._remaining())
+        self.reread()
+
+    def wait_for_profile(self) -> str:
+        """The host's spelling of the profile, once its driver lists it. An empty list may still
+        be filling after the mode change, so that is waited for (deadline, no rollback: the
+        change is right and stays); a list without the profile is final."""
+        profile = self.spec.vgpuProfile
+        while True:
+            offered = self.offered()
+            spelled = match_offered(profile, offered)
+            if spelled is not None:
+                return spelled
+            if offered or time.monotonic() >= self.deadline:
+                raise _not_offered(self.name, profile, offered)
+            time.sleep(POLL_S)
+            self.reread()
+
+
+def _outputs(ref: Any, spec: HostGraphicsInputs, props: Mapping[str, Any]) -> dict[str, Any]:
+    outs: dict[str, Any] = spec.model_dump()
+    outs.update(host_facts(props))
+    outs["hostId"] = ref._moId
+    outs["hostProfile"] = match_offered(spec.vgpuProfile, outs["offeredProfiles"])
+    return outs
+
+
+def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
+    """Bring the named host to vGPU mode with the policy and the profile offered."""
+
+    def op(si: vim.ServiceInstance) -> tuple[str, dict[str, Any]]:
+        host = _Host(si, spec)
+        host.require_connected()
+        if host.props.get("configManager.graphicsManager") is None:
+            raise client.VsphereError(f"host {host.name} has no graphics manager (no GPU support)")
+        # A host may list its profiles before vGPU mode is on; if so, refuse before any change.
+        offered = host.offered()
+        if offered and match_offered(spec.vgpuProfile, offered) is None:
+            raise _not_offered(host.name, spec.vgpuProfile, offered)
+        if not host.configure_graphics():
+            log.info("host %s is already configured for vGPU (%s)", host.name,
+                     spec.assignmentPolicy)
+        host.activate()
+        host.wait_for_profile()
+        return host.ref._moId, _outputs(host.ref, spec, host.props)
 
     return client.run(op)
 
 
-def _apply(gm: Any, host_name: str, graphics_type: str, policy: str, before: Any) -> None:
-    config = vim.host.GraphicsConfig(
-        hostDefaultGraphicsType=graphics_type,
-        sharedPassthruAssignmentPolicy=policy,
-        # Per-device overrides are the admin's; keep them as they are.
-        deviceType=list(before.deviceType or []) if before is not None else [],
+class HostGraphicsProvider(VsphereProvider):
+    """Dynamic provider for `HostGraphics`."""
+
+    kind = "vsphere:HostGraphics"
+    inputs_model = HostGraphicsInputs
+    replace_keys = ("hostName",)
+    output_keys = (
+        "hostId",
+        "hostProfile",
+        "graphicsType",
+        "currentAssignmentPolicy",
+        "offeredProfiles",
+        "gpuDevices",
+        "gpuCount",
+        "gpuModel",
+        "otherModeGpus",
+        "physicalCores",
+        "sockets",
+        "memoryGb",
+        "powerPolicy",
+        "sharedGraphicsActive",
     )
-    log.info("setting host %s graphics to %s / %s", host_name, graphics_type, policy)
-    with client.explain(f"setting graphics type {graphics_type} on host {host_name}"):
-        gm.UpdateGraphicsConfig(config)
-    try:
-        gm.RefreshGraphicsManager()
-    except vmodl.fault.MethodNotFound:
-        log.debug("host %s has no RefreshGraphicsManager; reading the config as is", host_name)
-    except vmodl.MethodFault as exc:
-        raise client.VsphereError(
-            f"refreshing graphics of host {host_name} failed: {client.describe_fault(exc)}"
-        ) from exc
 
-
-class HostGraphicsProvider(ResourceProvider):
-    """Dynamic provider for `HostGraphics`; holds no state (settings live in `client`)."""
-
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        client.configure(req.config)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checker = InputChecker(news)
-        checker.text("hostName")
-        checker.text("pool")
-        checker.text("vgpuProfile")
-        checker.choice("assignmentPolicy", ASSIGNMENT_POLICIES, default=DEFAULT_POLICY)
-        return CheckResult(checker.inputs, checker.failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in INPUT_KEYS if olds.get(key) != news.get(key)]
-        # Someone switched the host out of vGPU mode (seen by refresh): put it back.
+    def drifted(self, olds: dict[str, Any]) -> bool:
+        # Someone switched the host out of vGPU mode, or a GPU still runs another mode (seen by
+        # refresh): put it right.
         graphics_type = olds.get("graphicsType")
-        drifted = graphics_type is not None and graphics_type != VGPU_GRAPHICS_TYPE
-        replaces = [key for key in changed if key == "hostName"]
-        return DiffResult(
-            changes=bool(changed) or drifted, replaces=replaces, delete_before_replace=False
+        if graphics_type is not None and graphics_type != VGPU_GRAPHICS_TYPE:
+            return True
+        return any(
+            d.get("configuredType") == VGPU_GRAPHICS_TYPE
+            and d.get("activeType") not in (None, VGPU_GRAPHICS_TYPE)
+            and "nvidia" in str(d.get("vendorName") or "").lower()
+            for d in olds.get("gpuDevices") or []
+            if isinstance(d, dict)
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        host_id, outs = converge(props)
+        host_id, outs = converge(self.parse(props))
         return CreateResult(host_id, outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        _host_id, outs = converge(news)
+        _host_id, outs = converge(self.parse(news))
         return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -212,14 +387,20 @@ class HostGraphicsProvider(ResourceProvider):
             if current is None:
                 log.info("host %s (%s) is gone", props.get("hostName"), id_)
                 return ReadResult("", {})
-            facts = host_facts(si, host, current)
-            inputs = {
-                "hostName": current["name"],
-                "pool": props.get("pool"),
-                "vgpuProfile": props.get("vgpuProfile"),
-                "assignmentPolicy": facts["currentAssignmentPolicy"],
-            }
-            return ReadResult(id_, _outputs(inputs, facts), inputs)
+            config = current.get("config.graphicsConfig")
+            spec = self.parse(
+                {
+                    **self.inputs_of(props),
+                    "hostName": current["name"],
+                    "assignmentPolicy": (
+                        config.sharedPassthruAssignmentPolicy
+                        if config is not None
+                        else props.get("assignmentPolicy")
+                    ),
+                }
+            )
+            outs = _outputs(host, spec, current)
+            return ReadResult(id_, outs, self.inputs_of(outs))
 
         return client.run(op, read_only=True)
 
@@ -249,6 +430,7 @@ class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
     gpuDevices: pulumi.Output[list[dict[str, Any]]]
     gpuCount: pulumi.Output[int]
     gpuModel: pulumi.Output[str]
+    otherModeGpus: pulumi.Output[list[dict[str, Any]]]
     physicalCores: pulumi.Output[int]
     sockets: pulumi.Output[int]
     memoryGb: pulumi.Output[int]
@@ -263,29 +445,18 @@ class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
         pool: pulumi.Input[str],
         vgpu_profile: pulumi.Input[str],
         assignment_policy: pulumi.Input[str] = DEFAULT_POLICY,
+        maintenance_mode: pulumi.Input[bool] = False,
+        change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "hostName": host_name,
             "pool": pool,
             "vgpuProfile": vgpu_profile,
             "assignmentPolicy": assignment_policy,
+            "maintenanceMode": maintenance_mode,
+            "changeTimeoutSeconds": change_timeout_seconds,
         }
-        # Output-only keys start as None so they resolve from the provider's outputs.
-        for key in (
-            "hostId",
-            "hostProfile",
-            "graphicsType",
-            "currentAssignmentPolicy",
-            "offeredProfiles",
-            "gpuDevices",
-            "gpuCount",
-            "gpuModel",
-            "physicalCores",
-            "sockets",
-            "memoryGb",
-            "powerPolicy",
-            "sharedGraphicsActive",
-        ):
-            props[key] = None
-        super().__init__(HostGraphicsProvider(), resource_name, props, opts)
+        super().__init__(
+            HostGraphicsProvider(), resource_name, HostGraphicsProvider.resource_props(inputs), opts
+        )

@@ -2,10 +2,14 @@
 
 Type token `pulumi-python:dynamic/vsphere:VgpuTemplate`; the resource id is the template's moid.
 pulumi-vsphere cannot attach a vGPU, so this provider does it with pyvmomi: full clone of the
-base image (powered off), one reconfigure (CPU, cores per socket, memory, full memory
-reservation, extraConfig, a `VirtualPCIPassthrough` with a vmiop backing naming the profile),
-then `MarkAsTemplate`. The template's name is `<name>-<hash of the inputs>`, so a changed
-template is built beside the old one and the old one is removed afterwards.
+base image (powered off), a hardware upgrade of the clone when it is older than the vGPU needs
+(never of the base image), one reconfigure (CPU, cores per socket, memory with all of it
+reserved, firmware, extraConfig such as 64-bit MMIO, a `VirtualPCIPassthrough` with a vmiop
+backing naming the host's exact profile string, the owner marker in the annotation), optionally
+an acceptance test (a clone of the template powered on in its pool, vGPU checked, clone
+removed), then `MarkAsTemplate`. The name is `<name>-<hash of the inputs>`, so a changed
+template is built beside the old one and the old one is removed afterwards. VM prerequisites:
+docs/vsphere-vgpu.md, "VM prerequisites".
 """
 
 from __future__ import annotations
@@ -13,29 +17,84 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import (
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 from pyVmomi import vim
 
+from providers import ownership
 from providers.vsphere import client
-from providers.vsphere.checks import InputChecker
+from providers.vsphere.base import VsphereProvider
 
 log = logging.getLogger(__name__)
 
-INPUT_KEYS = (
-    "name",
+# vSphere limits VM names to 80 characters; the version suffix takes 9.
+MAX_BASE_NAME = 71
+HASH_LENGTH = 8
+ANNOTATION = "gpu-mlaas vGPU template"
+ACCEPTANCE_SUFFIX = "-accept"
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
+
+
+class VgpuTemplateInputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=71)]
+    datacenter: NonEmpty
+    cluster: NonEmpty
+    datastore: NonEmpty
+    folder: NonEmpty | None = None
+    baseImage: NonEmpty
+    vgpuProfile: NonEmpty
+    numCpus: int = Field(ge=1, le=768)
+    coresPerSocket: int = Field(ge=1, le=768)
+    memoryMb: int = Field(ge=4, le=24 * 1024 * 1024, multiple_of=4)
+    memoryReservationLockedToMax: StrictBool = True
+    extraConfig: dict[str, str] = Field(default_factory=dict)
+    # None keeps the base image's firmware / hardware version.
+    firmware: Literal["bios", "efi"] | None = None
+    minHardwareVersion: int | None = Field(default=None, ge=4, le=99)
+    owner: Owner | None = None
+    # After the build, power a clone on in the pool to prove the template works.
+    acceptanceTest: StrictBool = False
+
+    @field_validator("memoryReservationLockedToMax")
+    @classmethod
+    def _locked(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError(
+                "must be true: a VM with a vGPU powers on only with all of its memory reserved "
+                "(docs/vsphere-vgpu.md, VM prerequisites)"
+            )
+        return value
+
+    @field_validator("coresPerSocket")
+    @classmethod
+    def _cores_divide_cpus(cls, value: int, info: ValidationInfo) -> int:
+        cpus = info.data.get("numCpus")
+        if isinstance(cpus, int) and cpus % value:
+            raise ValueError(f"numCpus ({cpus}) must be a multiple of coresPerSocket ({value})")
+        return value
+
+
+# Keys the version hash covers: everything but the base name (placement too, because vSphere
+# names are unique per folder and the new template must exist beside the old one). Keys added
+# later join the hash only when set, so templates built before keep their names.
+HASHED_KEYS = (
     "datacenter",
     "cluster",
     "datastore",
@@ -48,18 +107,16 @@ INPUT_KEYS = (
     "memoryReservationLockedToMax",
     "extraConfig",
 )
-# Everything but the base name goes into the version hash: placement too, because vSphere
-# names are unique per folder and the new template must exist beside the old one.
-HASHED_KEYS = tuple(key for key in INPUT_KEYS if key != "name")
-DEFAULTS: dict[str, Any] = {"folder": None, "memoryReservationLockedToMax": True, "extraConfig": {}}
-# vSphere limits VM names to 80 characters; the version suffix takes 9.
-MAX_BASE_NAME = 71
-HASH_LENGTH = 8
+HASHED_WHEN_SET = ("firmware", "minHardwareVersion")
+IN_PLACE_KEYS = ("owner", "acceptanceTest")
 
 VM_PATHS = (
     "name",
     "config.template",
     "config.uuid",
+    "config.annotation",
+    "config.version",
+    "config.firmware",
     "config.hardware.numCPU",
     "config.hardware.numCoresPerSocket",
     "config.hardware.memoryMB",
@@ -70,25 +127,22 @@ VM_PATHS = (
 )
 
 
-def _normalized(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs with defaults filled in and whole floats (from gRPC) as ints."""
-    out: dict[str, Any] = {}
-    for key in INPUT_KEYS:
-        value = inputs.get(key, DEFAULTS.get(key))
-        if value is None:
-            value = DEFAULTS.get(key)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        out[key] = value
-    return out
-
-
-def versioned_name(inputs: Mapping[str, Any]) -> str:
+def versioned_name(inputs: Mapping[str, Any] | VgpuTemplateInputs) -> str:
     """`<name>-<first 8 hex digits of sha256 over the other inputs>`."""
-    values = _normalized(inputs)
-    canonical = json.dumps({key: values[key] for key in HASHED_KEYS}, sort_keys=True)
+    if not isinstance(inputs, VgpuTemplateInputs):
+        inputs = VgpuTemplateInputs.model_validate(dict(inputs))
+    values = inputs.model_dump()
+    hashed = {key: values[key] for key in HASHED_KEYS}
+    hashed.update({key: values[key] for key in HASHED_WHEN_SET if values[key] is not None})
+    canonical = json.dumps(hashed, sort_keys=True)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:HASH_LENGTH]
     return f"{values['name']}-{digest}"
+
+
+def hardware_version(text: str | None) -> int | None:
+    """7 of "vmx-07"; None when unreadable."""
+    match = re.fullmatch(r"vmx-(\d+)", text or "")
+    return int(match[1]) if match else None
 
 
 def vgpu_devices(devices: list[Any]) -> list[Any]:
@@ -118,42 +172,43 @@ def observed(props: Mapping[str, Any], wanted_extra: Mapping[str, str]) -> dict[
         "memoryMb": props.get("config.hardware.memoryMB"),
         "memoryReservationLockedToMax": bool(props.get("config.memoryReservationLockedToMax")),
         "extraConfig": {key: extra[key] for key in wanted_extra if key in extra},
+        "firmware": props.get("config.firmware"),
+        "hardwareVersion": hardware_version(props.get("config.version")),
     }
 
 
-def mismatches(props: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
+def mismatches(props: Mapping[str, Any], spec: VgpuTemplateInputs) -> list[str]:
     """Keys on which the VM differs from what the inputs ask for (empty: it is what we build)."""
-    wanted = _normalized(inputs)
-    seen = observed(props, wanted["extraConfig"])
-    wrong = [
-        key
-        for key in (
-            "vgpuProfile",
-            "numCpus",
-            "coresPerSocket",
-            "memoryMb",
-            "memoryReservationLockedToMax",
-            "extraConfig",
-        )
-        if seen[key] != wanted[key]
-    ]
+    seen = observed(props, spec.extraConfig)
+    keys = ("vgpuProfile", "numCpus", "coresPerSocket", "memoryMb")
+    wrong = [key for key in keys if seen[key] != getattr(spec, key)]
+    if not seen["memoryReservationLockedToMax"]:
+        wrong.append("memoryReservationLockedToMax")
+    if seen["extraConfig"] != spec.extraConfig:
+        wrong.append("extraConfig")
+    if spec.firmware is not None and seen["firmware"] != spec.firmware:
+        wrong.append("firmware")
+    minimum = spec.minHardwareVersion
+    if minimum is not None and (seen["hardwareVersion"] or 0) < minimum:
+        wrong.append("minHardwareVersion")
     if not seen["isTemplate"]:
         wrong.append("isTemplate")
     return wrong
 
 
-def _outputs(vm: Any, props: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    outs = _normalized(inputs)
+def _outputs(vm: Any, props: Mapping[str, Any], spec: VgpuTemplateInputs) -> dict[str, Any]:
+    outs: dict[str, Any] = spec.model_dump()
     outs.update(
         templateName=props["name"],
         templateId=vm._moId,
         uuid=props.get("config.uuid"),
         isTemplate=bool(props.get("config.template")),
+        hardwareVersion=props.get("config.version"),
     )
     return outs
 
 
-def _reconfigure_spec(props: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+def _reconfigure_spec(props: Mapping[str, Any], spec: VgpuTemplateInputs) -> Any:
     # The base image may carry a vGPU already; the template gets exactly the one asked for.
     old_vgpus = [
         vim.vm.device.VirtualDeviceSpec(operation="remove", device=device)
@@ -161,22 +216,26 @@ def _reconfigure_spec(props: Mapping[str, Any], inputs: Mapping[str, Any]) -> An
     ]
     vgpu = vim.vm.device.VirtualPCIPassthrough(
         key=-100,  # temporary negative key, replaced by vSphere
-        backing=vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo(vgpu=inputs["vgpuProfile"]),
+        backing=vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo(vgpu=spec.vgpuProfile),
     )
-    return vim.vm.ConfigSpec(
-        numCPUs=inputs["numCpus"],
-        numCoresPerSocket=inputs["coresPerSocket"],
-        memoryMB=inputs["memoryMb"],
-        memoryReservationLockedToMax=inputs["memoryReservationLockedToMax"],
+    config = vim.vm.ConfigSpec(
+        numCPUs=spec.numCpus,
+        numCoresPerSocket=spec.coresPerSocket,
+        memoryMB=spec.memoryMb,
+        memoryReservationLockedToMax=True,
+        annotation=ownership.mark(ANNOTATION, spec.owner),
         extraConfig=[
             vim.option.OptionValue(key=key, value=value)
-            for key, value in sorted(inputs["extraConfig"].items())
+            for key, value in sorted(spec.extraConfig.items())
         ],
         deviceChange=[
             *old_vgpus,
             vim.vm.device.VirtualDeviceSpec(operation="add", device=vgpu),
         ],
     )
+    if spec.firmware is not None:
+        config.firmware = spec.firmware
+    return config
 
 
 def destroy(si: vim.ServiceInstance, vm: Any, name: str) -> None:
@@ -194,65 +253,169 @@ def destroy(si: vim.ServiceInstance, vm: Any, name: str) -> None:
     log.info("destroyed VM %s (%s)", name, vm._moId)
 
 
-def _build(si: vim.ServiceInstance, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    dc_name = inputs["datacenter"]
-    scope = f" in datacenter '{dc_name}'"
-    datacenter, dc_props = client.find_datacenter(si, dc_name)
-    _cluster, cluster_props = client.find_cluster(si, datacenter, dc_name, inputs["cluster"])
-    datastore, _ = client.find_datastore(si, datacenter, dc_name, inputs["datastore"])
-    folder = dc_props["vmFolder"]
-    if inputs["folder"]:
-        folder = client.find_folder(si, folder, dc_name, inputs["folder"])
-    base = client.find_vm(si, datacenter, dc_name, inputs["baseImage"])
-    if base is None:
-        raise client.VsphereError(f"base image '{inputs['baseImage']}' not found{scope}")
+def marked_owner(props: Mapping[str, Any]) -> str | None:
+    """The owner marker in a VM's annotation, if any."""
+    return ownership.split(props.get("config.annotation"))[1]
 
-    name = versioned_name(inputs)
-    existing = client.find_vm(si, datacenter, dc_name, name, VM_PATHS)
+
+def _mine(props: Mapping[str, Any], owner: str | None) -> bool:
+    """A VM is this resource's when it carries its marker; without an owner input (state
+    written before markers existed), only an unmarked VM is."""
+    return marked_owner(props) == owner
+
+
+class _Placement:
+    """Where a template goes: datacenter, cluster pool, datastore, folder, base image."""
+
+    def __init__(self, si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> None:
+        dc_name = spec.datacenter
+        self.dc_name = dc_name
+        self.datacenter, dc_props = client.find_datacenter(si, dc_name)
+        _cluster, cluster_props = client.find_cluster(si, self.datacenter, dc_name, spec.cluster)
+        self.pool = cluster_props["resourcePool"]
+        self.datastore, _ = client.find_datastore(si, self.datacenter, dc_name, spec.datastore)
+        folder = dc_props["vmFolder"]
+        if spec.folder:
+            folder = client.find_folder(si, folder, dc_name, spec.folder)
+        self.folder = folder
+        base = client.find_vm(
+            si, self.datacenter, dc_name, spec.baseImage, ("config.firmware", "config.version")
+        )
+        if base is None:
+            raise client.VsphereError(
+                f"base image '{spec.baseImage}' not found in datacenter '{dc_name}'"
+            )
+        self.base, self.base_props = base
+
+    def clone(self, si: vim.ServiceInstance, source: Any, name: str, **spec: Any) -> Any:
+        action = f"cloning {spec.pop('what')} to {name}"
+        log.info("%s", action)
+        clone_spec = vim.vm.CloneSpec(
+            location=vim.vm.RelocateSpec(pool=self.pool, datastore=self.datastore), **spec
+        )
+        with client.explain(action):
+            task = source.CloneVM_Task(folder=self.folder, name=name, spec=clone_spec)
+        return client.wait_for_task(si, task, action)
+
+
+def _upgrade_if_older(
+    si: vim.ServiceInstance, vm: Any, name: str, spec: VgpuTemplateInputs
+) -> None:
+    minimum = spec.minHardwareVersion
+    version = (client.properties(si, vm, ["config.version"]) or {}).get("config.version")
+    current = hardware_version(version)
+    if minimum is None or current is None or current >= minimum:
+        return
+    action = f"upgrading VM {name} from {version} to vmx-{minimum:02d} (not the base image)"
+    log.info("%s", action)
+    with client.explain(action):
+        task = vm.UpgradeVM_Task(version=f"vmx-{minimum:02d}")
+    client.wait_for_task(si, task, action)
+
+
+def _acceptance_test(
+    si: vim.ServiceInstance, place: _Placement, template: Any, name: str, spec: VgpuTemplateInputs
+) -> None:
+    """Power a clone of the template on in its pool, check its vGPU, remove the clone."""
+    clone_name = name[: 80 - len(ACCEPTANCE_SUFFIX)] + ACCEPTANCE_SUFFIX
+    leftover = client.find_vm(
+        si, place.datacenter, place.dc_name, clone_name, ("config.annotation",)
+    )
+    if leftover is not None and _mine(leftover[1], spec.owner):
+        destroy(si, leftover[0], clone_name)
+    clone = None
+    try:
+        clone = place.clone(
+            si,
+            template,
+            clone_name,
+            what=f"template {name} for its acceptance test",
+            powerOn=True,
+            template=False,
+            config=vim.vm.ConfigSpec(
+                annotation=ownership.mark("gpu-mlaas acceptance test", spec.owner)
+            ),
+        )
+        props = client.properties(si, clone, ["runtime.powerState", "config.hardware.device"]) or {}
+        attached = vgpu_profiles(props.get("config.hardware.device") or [])
+        if props.get("runtime.powerState") != vim.VirtualMachine.PowerState.poweredOn:
+            raise client.VsphereError(f"the clone is {props.get('runtime.powerState')}")
+        if attached != [spec.vgpuProfile]:
+            raise client.VsphereError(f"the clone has vGPU(s) {attached or 'none'}")
+    except client.VsphereError as exc:
+        raise client.VsphereError(
+            f"acceptance test of template {name} failed: a clone did not power on with vGPU "
+            f"{spec.vgpuProfile} in cluster {spec.cluster}: {exc}"
+        ) from exc
+    finally:
+        found = clone or client.find_vm(si, place.datacenter, place.dc_name, clone_name)
+        if found is not None:
+            destroy(si, found[0] if isinstance(found, tuple) else found, clone_name)
+    log.info("acceptance test of template %s passed (vGPU %s)", name, spec.vgpuProfile)
+
+
+def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict[str, Any]]:
+    place = _Placement(si, spec)
+    name = versioned_name(spec)
+    existing = client.find_vm(si, place.datacenter, place.dc_name, name, VM_PATHS)
     if existing is not None:
         vm, props = existing
-        wrong = mismatches(props, inputs)
+        if not _mine(props, spec.owner):
+            raise ownership.NotOwnedError("VM template", name, marked_owner(props), str(spec.owner))
+        wrong = mismatches(props, spec)
         if not wrong:
             log.info("template %s (%s) already exists as asked; adopting it", name, vm._moId)
-            return vm._moId, _outputs(vm, props, inputs)
-        # Same versioned name means same inputs: this is a half-made or altered copy of ours.
+            return vm._moId, _outputs(vm, props, spec)
+        # Same versioned name and our marker: a half-made or altered copy of ours.
         log.warning("VM %s differs from its inputs (%s); rebuilding it", name, ", ".join(wrong))
         destroy(si, vm, name)
 
-    action = f"cloning {inputs['baseImage']} to template {name}"
-    log.info("%s", action)
+    if spec.firmware == "efi" and place.base_props.get("config.firmware") == "bios":
+        log.warning(
+            "base image %s boots with BIOS; template %s gets EFI firmware, which its vGPU "
+            "profile needs: the guest must have an EFI boot loader",
+            spec.baseImage,
+            name,
+        )
     try:
-        spec = vim.vm.CloneSpec(
-            location=vim.vm.RelocateSpec(pool=cluster_props["resourcePool"], datastore=datastore),
+        # The marker goes on with the clone, so a run interrupted right after it can prove the
+        # half-made VM is its own.
+        vm = place.clone(
+            si,
+            place.base,
+            name,
+            what=spec.baseImage,
             powerOn=False,
             template=False,
+            config=vim.vm.ConfigSpec(annotation=ownership.mark(ANNOTATION, spec.owner)),
         )
-        with client.explain(action):
-            task = base[0].CloneVM_Task(folder=folder, name=name, spec=spec)
-        vm = client.wait_for_task(si, task, action)
+        _upgrade_if_older(si, vm, name, spec)
         props = client.properties(si, vm, VM_PATHS) or {}
-        with client.explain(f"adding vGPU {inputs['vgpuProfile']} to VM {name}"):
-            task = vm.ReconfigVM_Task(spec=_reconfigure_spec(props, inputs))
-        client.wait_for_task(si, task, f"adding vGPU {inputs['vgpuProfile']} to VM {name}")
+        action = f"adding vGPU {spec.vgpuProfile} to VM {name}"
+        with client.explain(action):
+            task = vm.ReconfigVM_Task(spec=_reconfigure_spec(props, spec))
+        client.wait_for_task(si, task, action)
         with client.explain(f"marking VM {name} as a template"):
             vm.MarkAsTemplate()
         props = client.properties(si, vm, VM_PATHS) or {}
-        wrong = mismatches(props, inputs)
+        wrong = mismatches(props, spec)
         if wrong:
             raise client.VsphereError(
                 f"template {name} does not read back as built ({', '.join(wrong)} differ)"
             )
+        if spec.acceptanceTest:
+            _acceptance_test(si, place, vm, name, spec)
     except BaseException:
-        _remove_half_made(si, datacenter, dc_name, name)
+        _remove_half_made(si, place, name)
         raise
     log.info("template %s ready (%s)", name, vm._moId)
-    return vm._moId, _outputs(vm, props, inputs)
+    return vm._moId, _outputs(vm, props, spec)
 
 
-def _remove_half_made(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> None:
+def _remove_half_made(si: vim.ServiceInstance, place: _Placement, name: str) -> None:
     """After a failed step, destroy whatever VM the clone left under our versioned name."""
     try:
-        leftover = client.find_vm(si, datacenter, dc_name, name)
+        leftover = client.find_vm(si, place.datacenter, place.dc_name, name)
         if leftover is not None:
             log.warning("removing half-made VM %s after a failed step", name)
             destroy(si, leftover[0], name)
@@ -260,71 +423,73 @@ def _remove_half_made(si: vim.ServiceInstance, datacenter: Any, dc_name: str, na
         log.error("could not remove half-made VM %s; remove it by hand: %s", name, exc)
 
 
-class VgpuTemplateProvider(ResourceProvider):
-    """Dynamic provider for `VgpuTemplate`; holds no state (settings live in `client`)."""
+class VgpuTemplateProvider(VsphereProvider):
+    """Dynamic provider for `VgpuTemplate`."""
 
-    serialize_as_secret_always = False
+    kind = "vsphere:VgpuTemplate"
+    inputs_model = VgpuTemplateInputs
+    # Every change but the owner marker and the acceptance switch builds a new template beside
+    # the old one (its versioned name differs).
+    replace_keys = tuple(k for k in VgpuTemplateInputs.model_fields if k not in IN_PLACE_KEYS)
+    output_keys = ("templateName", "templateId", "uuid", "isTemplate", "hardwareVersion")
 
-    def configure(self, req: ConfigureRequest) -> None:
-        client.configure(req.config)
+    def drifted(self, olds: dict[str, Any]) -> bool:
+        return olds.get("isTemplate") is False  # someone turned it back into a VM: rebuild
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checker = InputChecker(news)
-        checker.text("name")
-        for key in ("datacenter", "cluster", "datastore", "baseImage", "vgpuProfile"):
-            checker.text(key)
-        checker.text("folder", required=False)
-        checker.integer("numCpus")
-        checker.integer("coresPerSocket")
-        checker.integer("memoryMb", minimum=4)
-        checker.boolean("memoryReservationLockedToMax", default=True)
-        checker.string_map("extraConfig")
-        if checker.known("name") and len(checker.inputs["name"]) > MAX_BASE_NAME:
-            checker.fail("name", f"name must be at most {MAX_BASE_NAME} characters")
-        if checker.known("numCpus", "coresPerSocket"):
-            cpus, cores = checker.inputs["numCpus"], checker.inputs["coresPerSocket"]
-            if cpus % cores:
-                checker.fail(
-                    "coresPerSocket",
-                    f"numCpus ({cpus}) must be a multiple of coresPerSocket ({cores})",
-                )
-        if checker.known("memoryMb") and checker.inputs["memoryMb"] % 4:
-            checker.fail("memoryMb", "memoryMb must be a multiple of 4")
-        return CheckResult(checker.inputs, checker.failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old, new = _normalized(olds), _normalized(news)
-        changed = [key for key in INPUT_KEYS if old[key] != new[key]]
-        if olds.get("isTemplate") is False:
-            changed.append("isTemplate")  # someone turned it back into a VM: rebuild
-        # Every change replaces; the new versioned name lets both exist at once.
-        return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
+        result = super().diff(id_, olds, news)
+        replaces = list(result.replaces or [])
+        if self.drifted(olds) and "isTemplate" not in replaces:
+            result.replaces = [*replaces, "isTemplate"]
+        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        template_id, outs = client.run(lambda si: _build(si, _normalized(props)))
+        template_id, outs = client.run(lambda si: _build(si, self.parse(props)))
         return CreateResult(template_id, outs)
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # `diff` replaces on every change, so the engine only calls this when the inputs are
-        # equal in substance (e.g. 4 vs 4.0); confirm the template still matches them.
-        inputs = _normalized(news)
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # Only the owner marker or the acceptance switch changed (everything else replaces):
+        # confirm the template still matches and write this resource's marker.
+        spec = self.parse(news)
+        previous = olds.get("owner")
 
         def op(si: vim.ServiceInstance) -> UpdateResult:
             vm = client.moref(si, vim.VirtualMachine, id_)
             props = client.properties(si, vm, VM_PATHS)
             if props is None:
-                raise client.VsphereError(f"template {news.get('name')} ({id_}) is gone")
-            wrong = mismatches(props, inputs)
-            if wrong:
                 raise client.VsphereError(
-                    f"template {props['name']} differs in {', '.join(wrong)}; it must be replaced"
+                    f"template {olds.get('templateName')} ({id_}) is gone; run `pulumi refresh`"
                 )
-            return UpdateResult(_outputs(vm, props, inputs))
+            marker = marked_owner(props)
+            # Ours: this resource's marker, one of this stack's (the logical name changed), or
+            # none at all when the state predates markers (then the state's id is the proof).
+            same_stack = marker is not None and (
+                ownership.stack_of(marker) == ownership.stack_of(spec.owner)
+            )
+            if not (same_stack or (marker is None and previous is None)):
+                raise ownership.NotOwnedError(
+                    "VM template", props["name"], marked_owner(props), str(spec.owner)
+                )
+            wrong = [key for key in mismatches(props, spec) if key != "isTemplate"]
+            if wrong or not props.get("config.template"):
+                raise client.VsphereError(
+                    f"template {props['name']} differs in {', '.join(wrong) or 'isTemplate'}; "
+                    "run `pulumi refresh` so it is rebuilt"
+                )
+            wanted = ownership.mark(ANNOTATION, spec.owner)
+            if props.get("config.annotation") != wanted:
+                action = f"writing the owner marker of template {props['name']}"
+                with client.explain(action):
+                    task = vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(annotation=wanted))
+                client.wait_for_task(si, task, action)
+                props = client.properties(si, vm, VM_PATHS) or props
+            return UpdateResult(_outputs(vm, props, spec))
 
-        return client.run(op, read_only=True)
+        return client.run(op)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        inputs = _normalized(props)
+        # Not validated: what an earlier refresh read back (drift) need not be valid input.
+        spec = VgpuTemplateInputs.model_construct(**self.inputs_of(props))
 
         def op(si: vim.ServiceInstance) -> ReadResult:
             vm = client.moref(si, vim.VirtualMachine, id_)
@@ -332,19 +497,43 @@ class VgpuTemplateProvider(ResourceProvider):
             if current is None:
                 log.info("template %s (%s) is gone", props.get("templateName"), id_)
                 return ReadResult("", {})
-            seen = observed(current, inputs["extraConfig"])
-            is_template = seen.pop("isTemplate")
-            refreshed = {**inputs, **seen}
-            outs = _outputs(vm, current, refreshed)
-            outs["isTemplate"] = is_template
-            return ReadResult(id_, outs, {key: refreshed[key] for key in INPUT_KEYS})
+            seen = observed(current, spec.extraConfig)
+            inputs = spec.model_dump()
+            for key in ("vgpuProfile", "numCpus", "coresPerSocket", "memoryMb", "extraConfig"):
+                inputs[key] = seen[key]
+            # What cannot be compared one to one stays as asked unless vSphere contradicts it.
+            if spec.firmware is not None:
+                inputs["firmware"] = seen["firmware"]
+            minimum = spec.minHardwareVersion
+            if minimum is not None and (seen["hardwareVersion"] or 0) < minimum:
+                inputs["minHardwareVersion"] = seen["hardwareVersion"]
+            inputs["memoryReservationLockedToMax"] = True
+            outs = {**_outputs(vm, current, spec), **inputs}
+            if not seen["memoryReservationLockedToMax"]:
+                outs["isTemplate"] = False  # no longer what we built: rebuild
+            return ReadResult(id_, outs, self.inputs_of(outs))
 
         return client.run(op, read_only=True)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        owner = props.get("owner")
+
         def op(si: vim.ServiceInstance) -> None:
             vm = client.moref(si, vim.VirtualMachine, id_)
-            destroy(si, vm, str(props.get("templateName") or id_))
+            name = str(props.get("templateName") or id_)
+            current = client.properties(si, vm, ["config.annotation"])
+            if current is None:
+                return
+            if not _mine(current, owner):
+                log.warning(
+                    "leaving VM %s (%s): it carries owner %s, not %s",
+                    name,
+                    id_,
+                    marked_owner(current),
+                    owner,
+                )
+                return
+            destroy(si, vm, name)
 
         client.run(op)
 
@@ -357,6 +546,7 @@ class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
     templateId: pulumi.Output[str]
     uuid: pulumi.Output[str]
     vgpuProfile: pulumi.Output[str]
+    hardwareVersion: pulumi.Output[str]
 
     def __init__(
         self,
@@ -374,9 +564,13 @@ class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
         memory_reservation_locked_to_max: pulumi.Input[bool] = True,
         folder: pulumi.Input[str] | None = None,
         extra_config: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        firmware: pulumi.Input[str] | None = None,
+        min_hardware_version: pulumi.Input[int] | None = None,
+        owner: pulumi.Input[str] | None = None,
+        acceptance_test: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "name": name,
             "datacenter": datacenter,
             "cluster": cluster,
@@ -389,9 +583,11 @@ class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
             "memoryMb": memory_mb,
             "memoryReservationLockedToMax": memory_reservation_locked_to_max,
             "extraConfig": extra_config,
-            "templateName": None,
-            "templateId": None,
-            "uuid": None,
-            "isTemplate": None,
+            "firmware": firmware,
+            "minHardwareVersion": min_hardware_version,
+            "owner": owner,
+            "acceptanceTest": acceptance_test,
         }
-        super().__init__(VgpuTemplateProvider(), resource_name, props, opts)
+        super().__init__(
+            VgpuTemplateProvider(), resource_name, VgpuTemplateProvider.resource_props(inputs), opts
+        )

@@ -133,6 +133,8 @@ def test_mandatory_policy_violation_fails_preview(run: EngineStack) -> None:
         vra = config["gpu-mlaas:vra"]
         vra.pop("caBundle", None)
         vra["insecure"] = True
+        # Past the program's own refusal (not a lab stack), so the policy pack is what stops it.
+        config["gpu-mlaas:insecureTlsAcknowledged"] = True
 
     run.edit(tls_off)
     with pytest.raises(CommandError) as failure:

@@ -55,8 +55,9 @@ def deployment(labs: tuple[VcsimLab, VraLab]) -> Iterator[dict[str, Any]]:
 def test_deploy_creates_every_resource(deployment: dict[str, Any]) -> None:
     kinds = [key.split("::")[0].rsplit(":", 1)[-1] for op, key in deployment["first_operations"]]
     assert all(op == "create" for op, _ in deployment["first_operations"])
-    assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService", "Entitlement",
-                                  "HostGraphics", "SoftwareComponent", "VgpuTemplate"]
+    assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService",
+                                  "CustomizationSpec", "Entitlement", "HostGraphics",
+                                  "SoftwareComponent", "VgpuTemplate"]
     assert kinds.count("HostGraphics") == 3 and kinds.count("Blueprint") == 2
 
 

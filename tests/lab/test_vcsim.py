@@ -46,6 +46,12 @@ def _graphics(host: Managed, kind: str, policy: str = "performance") -> None:
     )
 
 
+def _vgpu_mode(host: Managed) -> None:
+    """Configure vGPU mode and restart X.Org so it takes effect, as on a real host."""
+    _graphics(host, "sharedDirect")
+    host.configManager.serviceSystem.RestartService(id="xorg")
+
+
 def _clone(si: Managed, lab: VcsimLab, name: str) -> Managed:
     base = _find(si, vim.VirtualMachine, lab.base_image)
     cluster = _find(si, vim.ClusterComputeResource, lab.cluster)
@@ -178,10 +184,16 @@ def test_graphics_manager_round_trip_touches_only_its_host(vcsim_factory: LabFac
         for config in (manager.graphicsConfig, first.config.graphicsConfig):
             assert config.hostDefaultGraphicsType == "sharedDirect"
             assert config.sharedPassthruAssignmentPolicy == "consolidation"
+        # Configured, not active: the GPU runs vSGA until X.Org restarts.
+        assert [g.graphicsType for g in first.config.graphicsInfo] == ["shared"]
+        manager.RefreshGraphicsManager()
+        assert [g.graphicsType for g in first.config.graphicsInfo] == ["shared"]
+        first.configManager.serviceSystem.RestartService(id="xorg")
         assert [g.graphicsType for g in first.config.graphicsInfo] == ["sharedDirect"]
         assert second.config.graphicsConfig.hostDefaultGraphicsType == "shared"
-        manager.RefreshGraphicsManager()
-        assert first.config.graphicsConfig.hostDefaultGraphicsType == "sharedDirect"
+        assert [g.graphicsType for g in second.config.graphicsInfo] == ["shared"]
+        with pytest.raises(vim.fault.NotFound):
+            first.configManager.serviceSystem.RestartService(id="no-such-service")
 
         for bad in (
             vim.host.GraphicsConfig(
@@ -205,9 +217,12 @@ def test_profiles_are_listed_once_the_host_is_in_shared_direct(vcsim_factory: La
         (host,) = _hosts(si)
         assert list(host.config.sharedPassthruGpuTypes) == []
         _graphics(host, "sharedDirect")
+        assert list(host.config.sharedPassthruGpuTypes) == []  # not active yet
+        host.configManager.serviceSystem.RestartService(id="xorg")
         assert list(host.config.sharedPassthruGpuTypes) == P100_PROFILES
         assert list(host.configManager.graphicsManager.sharedPassthruGpuTypes) == P100_PROFILES
         _graphics(host, "shared")
+        host.configManager.serviceSystem.RestartService(id="xorg")
         assert list(host.config.sharedPassthruGpuTypes) == []
 
 
@@ -284,7 +299,7 @@ def test_power_on_needs_a_profile_the_host_offers(vcsim_factory: LabFactory) -> 
             WaitForTask(offered.PowerOnVM_Task())
         assert "grid_p100-2q" in err.value.reason and "sharedDirect" in err.value.reason
 
-        _graphics(host, "sharedDirect")
+        _vgpu_mode(host)
         WaitForTask(offered.PowerOnVM_Task())
         assert offered.runtime.powerState == "poweredOn"
 

@@ -41,7 +41,7 @@ def test_analyzer_info_lists_every_rule(analyzer: Any) -> None:
     assert policies["vgpu-memory-reservation-locked"].enforcementLevel == analyzer_pb2.MANDATORY
     assert policies["passwords-are-secrets"].enforcementLevel == analyzer_pb2.REMEDIATE
     schema = json_format.MessageToDict(policies["tls-verification-required"].configSchema)
-    assert schema["properties"]["labStacks"]["default"] == ["dev"]
+    assert schema["properties"]["labStacks"]["default"] == ["dev", "dev-aria"]
     stack_rules = {"gpu-pool-homogeneous", "blueprint-within-pool-capacity"}
     for name in stack_rules:
         assert policies[name].policy_type == analyzer_pb2.POLICY_TYPE_STACK

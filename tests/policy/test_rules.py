@@ -232,10 +232,17 @@ def test_profile_prefixes_are_equivalent() -> None:
 
 
 def test_a_bare_profile_matches_as_the_provider_matches_it() -> None:
-    # The provider accepts a host listing "p100-4q" (providers.vsphere.host_graphics), so does
-    # the policy: one matching function, mlaas.profiles.match.
-    assert check_pool(host_props(vgpuProfile="p100-4q")) == []
+    # A bare "p100-4q" is no profile name: the provider matches nothing with it, and neither
+    # does the policy (one matching function, mlaas.profiles.match_offered).
+    [(message, _)] = check_pool(host_props(vgpuProfile="p100-4q"))
+    assert "does not offer vGPU profile 'p100-4q'" in message
     assert len(check_pool(host_props(offeredProfiles=["p100-8q"]))) == 1
+
+
+def test_host_facts_not_read_yet_are_not_violations() -> None:
+    # The preview of a host's create has no outputs yet: nothing to judge, nothing reported.
+    unread = host_props(offeredProfiles=None, gpuCount=None, physicalCores=None, sockets=None)
+    assert check_pool(unread) == []
 
 
 @pytest.mark.parametrize(

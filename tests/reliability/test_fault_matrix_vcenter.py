@@ -52,8 +52,9 @@ class Labs:
     def deployed(self, engine: LabEngine) -> None:
         """Every resource of the stack is in the engine's state and a further run is all same."""
         kinds = [key.split("::")[0].rsplit(":", 1)[-1] for key in engine.state]
-        assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService", "Entitlement",
-                                      "HostGraphics", "SoftwareComponent", "VgpuTemplate"]
+        assert sorted(set(kinds)) == ["Blueprint", "CatalogItem", "CatalogService",
+                                      "CustomizationSpec", "Entitlement", "HostGraphics",
+                                      "SoftwareComponent", "VgpuTemplate"]
         engine.up(self.config, self.secret_keys)
         assert {op for op, _ in engine.operations} == {"same"}
 
@@ -211,7 +212,7 @@ def test_template_that_fails_after_the_clone_leaves_no_vm(
     assert failures == []
     with pytest.raises(ProviderCallError) as failure:
         labs.host.create(urn, inputs)
-    assert re.search(r"VsphereError: template mlaas-vgpu-p100-pool-\w+ does not read back as "
+    assert re.search(r"VsphereError: template mlaas-vgpu-dev-p100-pool-\w+ does not read back as "
                      r"built \(extraConfig differ\)$", last_line(failure.value))
     assert labs.host.stderr().count("removing half-made VM") == removals + 1
     assert vm_names(labs.vcsim) == labs.vms | {record.outputs["templateName"]}
@@ -228,19 +229,33 @@ def test_clone_left_half_made_by_an_interrupted_run_is_rebuilt_not_duplicated(
     labs: Labs, engine: LabEngine
 ) -> None:
     """A run died after the clone, before the vGPU: the VM under the template's name is a
-    plain powered-off VM. The next run rebuilds it; no second VM, nothing left afterwards."""
+    plain powered-off VM carrying the template's owner marker (written with the clone). The
+    next run rebuilds it; no second VM, nothing left afterwards. Without the marker it is
+    not this stack's, and the run refuses to touch it."""
     engine.up(labs.config, labs.secret_keys)
     name = next(r.outputs["templateName"] for k, r in engine.state.items() if TEMPLATE in k)
     labs.destroyed(engine)
 
+    def half_made(annotation: str) -> Any:
+        with connect(labs.vcsim) as si:
+            found = objects(si, vim.VirtualMachine, vim.ResourcePool)
+            base = next(o for o in found
+                        if isinstance(o, vim.VirtualMachine) and o.name == labs.vcsim.base_image)
+            pool = next(o for o in found if isinstance(o, vim.ResourcePool))
+            spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=pool),
+                                    config=vim.vm.ConfigSpec(annotation=annotation))
+            task = base.CloneVM_Task(folder=base.parent, name=name, spec=spec)
+            WaitForTask(task, si=si)
+            return task.info.result
+
+    stranger = half_made("made by hand")
+    with pytest.raises(ProviderCallError) as failure:
+        LabEngine(host=labs.host).up(labs.config, labs.secret_keys)
+    assert "carries no gpu-mlaas owner marker" in last_line(failure.value)
     with connect(labs.vcsim) as si:
-        found = objects(si, vim.VirtualMachine, vim.ResourcePool)
-        base = next(o for o in found
-                    if isinstance(o, vim.VirtualMachine) and o.name == labs.vcsim.base_image)
-        pool = next(o for o in found if isinstance(o, vim.ResourcePool))
-        task = base.CloneVM_Task(folder=base.parent, name=name,
-                                 spec=vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=pool)))
-        WaitForTask(task, si=si)
+        WaitForTask(vim.VirtualMachine(stranger._moId, si._stub).Destroy_Task(), si=si)
+
+    half_made("gpu-mlaas vGPU template [managed-by:gpu-mlaas/dev/templates-p100-pool]")
     assert vm_names(labs.vcsim) == labs.vms | {name}
 
     rebuilds = labs.host.stderr().count(f"VM {name} differs from its inputs")

@@ -3,8 +3,8 @@ dynamic resource it declares is sent through the SDK's provider host (gRPC) to t
 
 Per resource it does what the engine does on `pulumi up`: Check, then Create for a new
 resource, or Diff against the last state and then Update / create-before-delete Replace.
-pulumi-vsphere resources (the explicit provider and the customization spec) are answered by
-the mock, since their provider binary needs the Pulumi CLI. `destroy()` deletes in reverse
+Any other resource (the program declares none today) would be answered by the mock, echoing
+its inputs. `destroy()` deletes in reverse
 creation order, as the engine's dependency graph would.
 """
 
@@ -22,7 +22,7 @@ from pulumi.runtime import mocks
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
 from tests.support.dynamic_host import PROVIDER_KEY, DynamicHost, urn
-from tests.support.program import as_runtime, dev_config_values, run_program
+from tests.support.program import as_runtime, lab_stack_values, run_program
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 IN_FLIGHT_DEADLINE_SECONDS = 60.0
@@ -74,7 +74,7 @@ class LabEngine(mocks.Mocks):
 
     def _register(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.typ.startswith(DYNAMIC_PREFIX):
-            # pulumi-vsphere: echo inputs, as a provider would return them.
+            # Not a dynamic resource: echo inputs, as a provider would return them.
             with self._lock:
                 self.mocked[f"{args.typ}::{args.name}"] = dict(args.inputs)
             return f"{args.name}-id", dict(args.inputs)
@@ -175,11 +175,7 @@ def stack_config(
 ) -> tuple[dict[str, str], list[str]]:
     """The dev stack's config pointed at these labs, as the runtime hands it over (strings);
     `offerings` keeps only the first N offerings."""
-    raw = dev_config_values()
-    raw["vsphere:vsphereServer"] = vcsim.host_port
-    raw["vsphere:user"] = vcsim.user
-    raw["vsphere:password"] = vcsim.password
-    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    raw = lab_stack_values("dev", vcsim)
     raw["gpu-mlaas:vra"] |= {"url": vra.url, "caBundle": str(vra.ca_file),
                              "password": vra.password, "businessGroup": vra.business_group}
     if offerings is not None:

@@ -17,12 +17,22 @@ from pulumi.runtime import mocks
 from tests.support.dynamic_host import PROJECT_ROOT
 
 
-def dev_config_values() -> dict[str, Any]:
-    """The `config:` section of the committed dev stack, as YAML values."""
-    config: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())[
-        "config"
-    ]
+def dev_config_values(stack: str = "dev") -> dict[str, Any]:
+    """The `config:` section of a committed lab stack (dev, dev-aria), as YAML values."""
+    config: dict[str, Any] = yaml.safe_load(
+        (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text()
+    )["config"]
     return config
+
+
+def lab_stack_values(stack: str, vcsim: Any) -> dict[str, Any]:
+    """A committed lab stack's config with its vSphere keys pointed at this vCenter lab."""
+    raw = dev_config_values(stack)
+    raw["vsphere:vsphereServer"] = vcsim.host_port
+    raw["vsphere:user"] = vcsim.user
+    raw["vsphere:password"] = vcsim.password
+    raw["gpu-mlaas:vsphereCaBundle"] = str(vcsim.ca_file)
+    return raw
 
 
 def as_runtime(values: Mapping[str, Any]) -> dict[str, str]:
@@ -73,7 +83,10 @@ class RecordingMocks(mocks.Mocks):
             outs |= {"gpuCount": 1, "physicalCores": self.host_cores, "sockets": 2,
                      "memoryGb": 256, "graphicsType": "sharedDirect", "gpuModel": "Tesla P100",
                      "powerPolicy": "balanced", "sharedGraphicsActive": True,
-                     "offeredProfiles": ["grid_p100-4q"], "hostId": f"host-{args.name}"}
+                     "offeredProfiles": ["grid_p100-4q"], "hostProfile": "grid_p100-4q",
+                     "otherModeGpus": [], "hostId": f"host-{args.name}"}
+        elif kind == "CustomizationSpec":
+            outs |= {"changeVersion": "1"}
         elif kind == "VgpuTemplate":
             outs |= {"templateName": f"{args.inputs['name']}-abc123", "templateId": "vm-1"}
         elif kind == "SoftwareComponent":

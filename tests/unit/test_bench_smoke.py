@@ -59,3 +59,17 @@ def test_markdown_table_names_date_machine_and_each_verdict() -> None:
         "| calls | 21 | 16 | missed |",
         "| ratio | 1.1 x |  |  |",
     ]
+
+
+def test_aria_log_entries_become_templates() -> None:
+    from bench.aria_calls import MINIMAL as ARIA_MINIMAL
+    from bench.aria_calls import call_template as aria_template
+
+    log = [
+        {"method": "GET", "path": "/iaas/api/projects/c0ffee00-1a2b-4c3d-8e4f-5a6b7c8d9e0f"},
+        {"method": "GET", "path": "/blueprint/api/blueprints/d179895b-3a2e-43db-93e4-d270e247ca54"
+                                  "/versions/v-1152cbd2bd6a"},
+    ]
+    assert [aria_template(e) for e in log] == [
+        "GET /iaas/api/projects/{id}", "GET /blueprint/api/blueprints/{id}/versions/{id}"]
+    assert set(ARIA_MINIMAL) == {"create", "no-change", "refresh", "destroy"}

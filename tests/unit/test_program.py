@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import mocks
 
 from tests.support.program import RecordingMocks, as_runtime, dev_config_values, run_program
 
@@ -36,7 +37,7 @@ def test_dev_stack_declares_every_resource_and_exports_capacity() -> None:
     assert outputs["slotCapacity"]["offerings"]["tensorflow-gpu"] == {
         "pool": "p100-pool", "maxInstances": 4,
     }
-    assert outputs["templateNames"] == {"p100-pool": "mlaas-vgpu-p100-pool-abc123"}
+    assert outputs["templateNames"] == {"p100-pool": "mlaas-vgpu-dev-p100-pool-abc123"}
     assert outputs["customizationSpecName"] == "gpu-mlaas-linux"
 
 
@@ -47,17 +48,26 @@ def test_resource_inputs_follow_the_plan() -> None:
     assert template["vgpuProfile"] == "grid_p100-4q"
     assert (template["numCpus"], template["coresPerSocket"], template["memoryMb"]) == (4, 4, 32768)
     assert template["memoryReservationLockedToMax"] is True
+    # A 4 GB Q profile needs neither 64-bit MMIO nor EFI; every vGPU needs vmx-11 or later.
+    assert (template["extraConfig"], template.get("firmware")) == ({}, None)
+    assert template["minHardwareVersion"] == 11
+    assert template["owner"] == "gpu-mlaas/dev/templates-p100-pool"
+    assert template["acceptanceTest"] is True  # on in the dev stack
     blueprints = {r.inputs["name"]: r.inputs for r in mock.of_kind("Blueprint")}
     blueprint = blueprints["tensorflow-gpu"]
     assert blueprint["cloneType"] == "FullClone"
     assert (blueprint["cpu"], blueprint["memoryMb"], blueprint["maxInstances"]) == (4, 32768, 4)
     assert blueprint["customProperties"] == {"VMware.Memory.Reservation": "32768"}
-    assert blueprint["templateName"] == "mlaas-vgpu-p100-pool-abc123"
+    assert blueprint["templateName"] == "mlaas-vgpu-dev-p100-pool-abc123"
     assert blueprint["endpoint"] == {"url": "https://127.0.0.1:18443", "tenant": "vsphere.local",
                                      "insecure": False}
-    spec = mock.of_kind("GuestOsCustomization")[0].inputs
-    assert spec["type"] == "Linux"
-    assert spec["spec"]["linuxOptions"]["domain"] == "lab.local"
+    spec = mock.of_kind("CustomizationSpec")[0].inputs
+    assert (spec["name"], spec["domain"], spec["timeZone"]) == (
+        "gpu-mlaas-linux", "lab.local", "Etc/UTC",
+    )
+    assert spec["owner"] == "gpu-mlaas/dev/templates-linux"
+    assert [r.typ for r in mock.resources if r.typ.startswith("vsphere:")
+            or r.typ == "pulumi:providers:vsphere"] == []  # no pulumi-vsphere resource left
     hosts = {r.inputs["hostName"] for r in mock.of_kind("HostGraphics")}
     assert hosts == {"DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"}
 
@@ -104,13 +114,57 @@ def test_plain_vsphere_password_is_refused() -> None:
     assert [r for r in mock.resources if r.custom] == []
 
 
-def test_secret_vsphere_password_reaches_the_provider_as_a_secret() -> None:
+def test_secret_vsphere_password_never_reaches_a_resource_input() -> None:
     mock = RecordingMocks()
     run_program(mock, dev_config(**{"vsphere:password": "hunter2"}), ["vsphere:password"])
-    provider = next(r for r in mock.resources if r.typ == "pulumi:providers:vsphere")
-    assert provider.inputs["vsphereServer"] == "127.0.0.1:18989"
-    # the SDK sends provider settings as strings
-    assert provider.inputs["allowUnverifiedSsl"] == "false"
-    # secret-wrapped on the wire: the engine stores it encrypted
-    password = provider.inputs["password"]
-    assert password["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    # The dynamic providers read it from the stack config in configure(); no input carries it.
+    assert not [r for r in mock.resources if "hunter2" in repr(r.inputs)]
+
+
+def test_a100_pool_template_gets_the_hosts_spelling_and_large_bar_prerequisites() -> None:
+    class A100Mocks(RecordingMocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            id_, outs = super().new_resource(args)
+            if args.typ.endswith(":HostGraphics"):
+                outs |= {"hostProfile": "nvidia_a100-20c", "gpuModel": "NVIDIA A100-PCIE-40GB"}
+            return id_, outs
+
+    pools = dev_config_values()["gpu-mlaas:pools"]
+    pools[0] = {**pools[0], "vgpuProfile": "grid_a100-20c"}
+    offerings = [{"name": "a100-compute", "pool": "p100-pool", "maxInstances": 2,
+                  "memoryGb": 64}]
+    mock = A100Mocks()
+    run_program(mock, dev_config(**{"gpu-mlaas:pools": pools, "gpu-mlaas:offerings": offerings}))
+    template = mock.of_kind("VgpuTemplate")[0].inputs
+    assert template["vgpuProfile"] == "nvidia_a100-20c"  # the hosts' string, not the config's
+    assert template["firmware"] == "efi"
+    assert template["extraConfig"] == {
+        "pciPassthru.use64bitMMIO": "TRUE", "pciPassthru.64bitMMIOSizeGB": "64",
+    }
+
+
+def test_hosts_of_a_pool_spelling_the_profile_differently_fail_naming_them() -> None:
+    class MixedMocks(RecordingMocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            id_, outs = super().new_resource(args)
+            if args.typ.endswith(":HostGraphics") and args.inputs["hostName"] == "DC0_C0_H2":
+                outs["hostProfile"] = "nvidia_p100-4q"
+            return id_, outs
+
+    with pytest.raises(Exception, match=r"spell the vGPU profile differently \(DC0_C0_H0="
+                       r"grid_p100-4q, DC0_C0_H1=grid_p100-4q, DC0_C0_H2=nvidia_p100-4q\)"):
+        run_program(MixedMocks(), dev_config())
+
+
+def test_template_names_and_owners_include_the_stack() -> None:
+    names = {}
+    for stack in ("dev", "prod"):
+        mock = RecordingMocks()
+        run_program(mock, dev_config(), stack=stack)
+        template = mock.of_kind("VgpuTemplate")[0].inputs
+        names[stack] = template["name"]
+        assert template["owner"] == f"gpu-mlaas/{stack}/templates-p100-pool"
+        assert mock.of_kind("CustomizationSpec")[0].inputs["owner"] == (
+            f"gpu-mlaas/{stack}/templates-linux"
+        )
+    assert names == {"dev": "mlaas-vgpu-dev-p100-pool", "prod": "mlaas-vgpu-prod-p100-pool"}

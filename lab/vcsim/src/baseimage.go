@@ -16,13 +16,12 @@ const (
 	baseCPUs     = 2
 	baseMemoryMB = 4096
 	baseDiskGB   = 40
-	baseVersion  = "vmx-13" // ESXi 6.5 compatibility, enough for one vGPU (vmx-11+)
 	baseNetwork  = "VM Network"
 )
 
 // createBaseImage creates the powered-off VM that templates are cloned from, with one
 // paravirtual SCSI disk and one vmxnet3 NIC, in the cluster's root resource pool.
-func createBaseImage(ctx context.Context, c *vim25.Client, name string) error {
+func createBaseImage(ctx context.Context, c *vim25.Client, name, version string) error {
 	finder := find.NewFinder(c, false)
 	dc, err := finder.DefaultDatacenter(ctx)
 	if err != nil {
@@ -74,7 +73,7 @@ func createBaseImage(ctx context.Context, c *vim25.Client, name string) error {
 		GuestId:      baseGuestID,
 		NumCPUs:      baseCPUs,
 		MemoryMB:     baseMemoryMB,
-		Version:      baseVersion,
+		Version:      version,
 		Files:        &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s]", ds.Name())},
 		DeviceChange: changes,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
@@ -29,13 +30,47 @@ var (
 	validAssignmentPolicy  = []string{"performance", "consolidation"}
 )
 
+// profileSpec is one vGPU type the host driver offers, as the hosts spell it, with the catalog
+// figures the lab enforces: frame buffer (large-BAR rules) and vGPUs per GPU (slots).
+type profileSpec struct {
+	name        string
+	framebuffer int // GB; 0 when unknown (no large-BAR rule)
+	maxPerGPU   int // 0 when unknown (no slot limit)
+}
+
+// largeBAR: profiles whose mapping needs 64-bit MMIO and EFI firmware (docs/vsphere-vgpu.md,
+// "VM prerequisites"): compute (C-series) types and frame buffers of 16 GB or more.
+func (p profileSpec) largeBAR() bool {
+	name := strings.TrimSuffix(p.name, "me")
+	return p.framebuffer >= 16 || strings.HasSuffix(name, "c")
+}
+
+// parseProfile reads "name" or "name:framebufferGB:maxPerGPU".
+func parseProfile(text string) (profileSpec, error) {
+	parts := strings.Split(text, ":")
+	spec := profileSpec{name: parts[0]}
+	if len(parts) == 1 {
+		return spec, nil
+	}
+	if len(parts) != 3 {
+		return spec, fmt.Errorf("profile %q: expected name or name:framebufferGB:maxPerGPU", text)
+	}
+	if _, err := fmt.Sscan(parts[1], &spec.framebuffer); err != nil || spec.framebuffer < 0 {
+		return spec, fmt.Errorf("profile %q: bad frame buffer", text)
+	}
+	if _, err := fmt.Sscan(parts[2], &spec.maxPerGPU); err != nil || spec.maxPerGPU < 0 {
+		return spec, fmt.Errorf("profile %q: bad vGPUs per GPU", text)
+	}
+	return spec, nil
+}
+
 // gpuInventory holds the GPU model every host carries and each host's graphics manager.
 type gpuInventory struct {
 	device   string
 	deviceID int16
 	perHost  int
 	fbKB     int64
-	profiles []string
+	profiles []profileSpec
 
 	mu       sync.Mutex
 	managers map[types.ManagedObjectReference]*GraphicsManager // by host
@@ -72,7 +107,10 @@ func (inv *gpuInventory) attach(h *simulator.HostSystem) {
 	}
 	h.Hardware.PciDevice = devices
 
-	gm := &GraphicsManager{host: h, inv: inv}
+	gm := &GraphicsManager{host: h, inv: inv, active: make([]string, inv.perHost)}
+	for i := range gm.active {
+		gm.active[i] = graphicsShared // ESXi's factory default, running since boot
+	}
 	gm.Self = types.ManagedObjectReference{Type: "HostGraphicsManager", Value: "graphicsManager-" + h.Self.Value}
 	gm.GraphicsConfig = &types.HostGraphicsConfig{
 		HostDefaultGraphicsType:        graphicsShared, // ESXi's factory default
@@ -102,11 +140,62 @@ func (inv *gpuInventory) offered(host types.ManagedObjectReference) ([]string, b
 	return profiles, true
 }
 
+// vgpuGPUs is how many of host's GPUs run vGPU (active type sharedDirect).
+func (inv *gpuInventory) vgpuGPUs(host types.ManagedObjectReference) int {
+	inv.mu.Lock()
+	gm, ok := inv.managers[host]
+	inv.mu.Unlock()
+	n := 0
+	if ok {
+		simulator.Map.WithLock(gm, func() {
+			for _, t := range gm.active {
+				if t == graphicsSharedDirect {
+					n++
+				}
+			}
+		})
+	}
+	return n
+}
+
+// spec is the catalog figures of an offered profile (exact spelling), if the lab knows them.
+func (inv *gpuInventory) spec(name string) (profileSpec, bool) {
+	for _, p := range inv.profiles {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return profileSpec{}, false
+}
+
+// manager is host's graphics manager, if host is a GPU host of this lab.
+func (inv *gpuInventory) manager(host types.ManagedObjectReference) (*GraphicsManager, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	gm, ok := inv.managers[host]
+	return gm, ok
+}
+
 // GraphicsManager is a HostGraphicsManager for one simulated GPU host.
+//
+// ESXi keeps two graphics types per GPU: the configured one (graphicsConfig, changed by
+// UpdateGraphicsConfig) and the active one (graphicsInfo[].graphicsType), which follows the
+// configured one only when the X.Org service restarts or the host reboots
+// (docs/vsphere-vgpu.md, "Host changes that take effect"). The lab keeps both.
 type GraphicsManager struct {
 	mo.HostGraphicsManager
-	host *simulator.HostSystem
-	inv  *gpuInventory
+	host   *simulator.HostSystem
+	inv    *gpuInventory
+	active []string // active graphics type per GPU slot
+}
+
+// activate makes every GPU's active type its configured one (X.Org restart, reboot).
+// Callers hold gm's lock.
+func (gm *GraphicsManager) activate() {
+	for i := range gm.active {
+		gm.active[i] = gm.effectiveType(pciID(i))
+	}
+	gm.publish()
 }
 
 // effectiveType is the graphics type of the GPU at pciId: a per-device override, or the host default.
@@ -119,18 +208,18 @@ func (gm *GraphicsManager) effectiveType(pciId string) string {
 	return gm.GraphicsConfig.HostDefaultGraphicsType
 }
 
-// publish derives graphicsInfo, sharedPassthruGpuTypes and sharedGpuCapabilities from the
-// current config and copies them into the manager and host.config. Callers hold gm's lock.
+// publish derives graphicsInfo and sharedPassthruGpuTypes from the active types and copies them,
+// with the configured graphicsConfig, into the manager and host.config. Callers hold gm's lock.
 //
-// Uncertain (facts/vsphere-vgpu.md §9): whether a real host lists its vGPU profiles while no GPU
-// is in sharedDirect mode. The lab takes the strict reading and lists them only once a GPU is in
-// sharedDirect; the product switches the host first and reads the list afterwards, which works
-// either way. The power-on check in guard.go uses the same list.
+// Uncertain (docs/vsphere-vgpu.md, "Open questions"): whether a real host lists its vGPU
+// profiles while no GPU runs in sharedDirect mode. The lab takes the strict reading and lists
+// them only while a GPU is active in sharedDirect; the product switches the host first and
+// reads the list afterwards, which works either way. The power-on checks use the same list.
 func (gm *GraphicsManager) publish() {
 	var info []types.HostGraphicsInfo
 	vgpuMode := false
 	for i := 0; i < gm.inv.perHost; i++ {
-		t := gm.effectiveType(pciID(i))
+		t := gm.active[i]
 		vgpuMode = vgpuMode || t == graphicsSharedDirect
 		info = append(info, types.HostGraphicsInfo{
 			DeviceName:     gm.inv.device,
@@ -142,7 +231,9 @@ func (gm *GraphicsManager) publish() {
 	}
 	var profiles []string
 	if vgpuMode {
-		profiles = append(profiles, gm.inv.profiles...)
+		for _, p := range gm.inv.profiles {
+			profiles = append(profiles, p.name)
+		}
 	}
 	// sharedGpuCapabilities (API 6.7) stays unset: the lab reports vCenter 6.5, and pyVmomi
 	// cannot parse a property newer than the negotiated version.

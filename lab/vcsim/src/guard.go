@@ -9,13 +9,16 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
 // guard sits in front of vcsim's SOAP handler and adds the checks a real vCenter makes that
 // stock vcsim does not:
-//   - PowerOnVM_Task of a VM whose vGPU profile its host does not offer fails.
+//   - power-on of a VM with a vGPU (PowerOnVM_Task, PowerOnMultiVM_Task, CloneVM_Task with
+//     powerOn) fails unless the rules of poweron.go hold.
+//   - CloneVM_Task keeps what a real clone keeps (clone.go).
 //   - ReconfigVM_Task adding a vGPU to a VM that is not powered off fails (InvalidPowerState).
 //   - Fetch of an unset property returns nothing instead of crashing the request (vcsim 0.24
 //     indexes an empty missingSet in PropertyCollector.Fetch and drops the connection).
@@ -44,20 +47,62 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	switch method.Name {
-	case "Fetch":
+	if method.Name == "Fetch" {
 		g.serveFetch(w, r)
 		return
-	case "PowerOnVM_Task", "ReconfigVM_Task":
-		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok && authenticated(r) {
-			if fault, msg := g.check(vm, method); fault != nil {
-				log.Printf("vcsim-gpu: %s on %s refused: %s", method.Name, vm.Name, msg)
-				failTask(w, vm, method.Name, fault, msg)
+	}
+	if !authenticated(r) {
+		g.next.ServeHTTP(w, r) // vcsim turns the caller away itself
+		return
+	}
+	switch req := method.Body.(type) {
+	case *types.PowerOnVM_Task:
+		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
+			shape := shapeOf(vm)
+			target := shape.host
+			if req.Host != nil {
+				target = req.Host
+			}
+			if g.refuse(w, vm, method.Name, shape.name)(g.checkPowerOn(shape, target)) {
 				return
 			}
 		}
+	case *types.PowerOnMultiVM_Task:
+		for _, ref := range req.Vm {
+			if vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine); ok {
+				shape := shapeOf(vm)
+				dc := simulator.Map.Get(method.This)
+				if dc != nil && g.refuse(w, dc, method.Name, shape.name)(g.checkPowerOn(shape, shape.host)) {
+					return
+				}
+			}
+		}
+	case *types.ReconfigVM_Task:
+		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
+			if g.refuse(w, vm, method.Name, vm.Name)(g.checkReconfigure(vm, req)) {
+				return
+			}
+		}
+	case *types.CloneVM_Task:
+		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
+			g.serveClone(w, r, vm, req)
+			return
+		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// refuse returns a function that, given a check's result, answers the call with a failed task
+// and reports true when the check found a fault.
+func (g *guard) refuse(w http.ResponseWriter, on mo.Reference, method, name string) func(types.BaseMethodFault, string) bool {
+	return func(fault types.BaseMethodFault, msg string) bool {
+		if fault == nil {
+			return false
+		}
+		log.Printf("vcsim-gpu: %s of %s refused: %s", method, name, msg)
+		failTask(w, on, method, fault, msg)
+		return true
+	}
 }
 
 // authenticated reports whether the request carries a live session cookie, so that the checks
@@ -87,68 +132,23 @@ func vgpuProfile(device types.BaseVirtualDevice) string {
 	return ""
 }
 
-func (g *guard) check(vm *simulator.VirtualMachine, method *simulator.Method) (types.BaseMethodFault, string) {
-	var state types.VirtualMachinePowerState
-	var host *types.ManagedObjectReference
-	var profiles []string
-	simulator.Map.WithLock(vm, func() {
-		state = vm.Runtime.PowerState
-		host = vm.Runtime.Host
-		if vm.Config != nil {
-			for _, d := range vm.Config.Hardware.Device {
-				if p := vgpuProfile(d); p != "" {
-					profiles = append(profiles, p)
-				}
-			}
+// checkReconfigure refuses adding a vGPU to a VM that is not powered off.
+func (g *guard) checkReconfigure(vm *simulator.VirtualMachine, req *types.ReconfigVM_Task) (types.BaseMethodFault, string) {
+	state := shapeOf(vm).powerState
+	if state == types.VirtualMachinePowerStatePoweredOff {
+		return nil, ""
+	}
+	for _, change := range req.Spec.DeviceChange {
+		spec := change.GetVirtualDeviceConfigSpec()
+		if spec.Operation != types.VirtualDeviceConfigSpecOperationAdd {
+			continue
 		}
-	})
-
-	switch req := method.Body.(type) {
-	case *types.PowerOnVM_Task:
-		if state == types.VirtualMachinePowerStatePoweredOn || len(profiles) == 0 {
-			return nil, "" // vcsim's own answer is right here
-		}
-		target := host
-		if req.Host != nil {
-			target = req.Host
-		}
-		if target == nil {
-			return nil, ""
-		}
-		offered, known := g.gpus.offered(*target)
-		if !known {
-			return nil, ""
-		}
-		for _, p := range profiles {
-			if !oneOf(p, offered) {
-				name := target.Value
-				if h, ok := simulator.Map.Get(*target).(*simulator.HostSystem); ok {
-					name = h.Name
-				}
-				msg := fmt.Sprintf("Could not power on VM %s: no graphics device on host %s offers vGPU profile %q "+
-					"(offered: %s)", vm.Name, name, p, strings.Join(offered, ", "))
-				if len(offered) == 0 {
-					msg += "; the host's GPUs are not in sharedDirect (vGPU) mode"
-				}
-				return &types.GenericVmConfigFault{Reason: msg}, msg
-			}
-		}
-	case *types.ReconfigVM_Task:
-		if state == types.VirtualMachinePowerStatePoweredOff {
-			return nil, ""
-		}
-		for _, change := range req.Spec.DeviceChange {
-			spec := change.GetVirtualDeviceConfigSpec()
-			if spec.Operation != types.VirtualDeviceConfigSpecOperationAdd {
-				continue
-			}
-			if p := vgpuProfile(spec.Device); p != "" {
-				msg := fmt.Sprintf("vGPU %q can only be added to VM %s while it is powered off (it is %s)", p, vm.Name, state)
-				return &types.InvalidPowerState{
-					RequestedState: types.VirtualMachinePowerStatePoweredOff,
-					ExistingState:  state,
-				}, msg
-			}
+		if p := vgpuProfile(spec.Device); p != "" {
+			msg := fmt.Sprintf("vGPU %q can only be added to VM %s while it is powered off (it is %s)", p, vm.Name, state)
+			return &types.InvalidPowerState{
+				RequestedState: types.VirtualMachinePowerStatePoweredOff,
+				ExistingState:  state,
+			}, msg
 		}
 	}
 	return nil, ""
@@ -166,19 +166,25 @@ func writeSOAP(w http.ResponseWriter, inner string) {
 	_, _ = fmt.Fprintf(w, soapEnvelope, inner)
 }
 
-// failTask creates a task on vm that ends in fault and answers the call with it.
-func failTask(w http.ResponseWriter, vm *simulator.VirtualMachine, method string, fault types.BaseMethodFault, msg string) {
+// failTask creates a task on obj that ends in fault and answers the call with it.
+func failTask(w http.ResponseWriter, obj mo.Reference, method string, fault types.BaseMethodFault, msg string) {
 	name := strings.TrimSuffix(method, "_Task") + "Task"
-	task := simulator.CreateTask(vm, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+	task := simulator.CreateTask(obj, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		return nil, fault
 	})
 	ref := task.Run()
 	// Task.Run puts the Go type name into localizedMessage; clients show this text instead.
-	simulator.Map.Update(task, []types.PropertyChange{
-		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: msg}},
-	})
+	setTaskError(task, fault, msg)
 	writeSOAP(w, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></%sResponse>`,
 		method, ref.Value, method))
+}
+
+func setTaskError(task *simulator.Task, fault types.BaseMethodFault, msg string) {
+	simulator.Map.Update(task, []types.PropertyChange{
+		{Name: "info.state", Val: types.TaskInfoStateError},
+		{Name: "info.result", Val: nil},
+		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: msg}},
+	})
 }
 
 // serveFetch runs vcsim's Fetch and turns its crash on unset properties into an empty answer,

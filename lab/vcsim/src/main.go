@@ -19,6 +19,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // passwordEnv lets callers keep the password out of the process's argv.
@@ -34,12 +35,14 @@ type options struct {
 	gpuDeviceID uint
 	gpusPerHost int
 	gpuFbMB     int
-	profiles    []string
+	profiles    []profileSpec
+	disconnect  []string
 	user        string
 	password    string
 	tlsCert     string
 	tlsKey      string
 	baseImage   string
+	baseVersion string
 	sessionIdle time.Duration
 }
 
@@ -55,13 +58,15 @@ func parseFlags(args []string) (*options, error) {
 	fs.UintVar(&o.gpuDeviceID, "gpu-pci-device-id", 0x15F8, "GPU PCI device id (vendor is NVIDIA 0x10DE)")
 	fs.IntVar(&o.gpusPerHost, "gpus-per-host", 1, "physical GPUs per host")
 	fs.IntVar(&o.gpuFbMB, "gpu-framebuffer-mb", 16384, "framebuffer per physical GPU in MB")
-	profiles := fs.String("gpu-profiles", "grid_p100-1q,grid_p100-2q,grid_p100-4q,grid_p100-8q,grid_p100-16q",
-		"comma-separated vGPU profiles the host driver offers")
+	profiles := fs.String("gpu-profiles", "grid_p100-1q:1:16,grid_p100-2q:2:8,grid_p100-4q:4:4,grid_p100-8q:8:2,grid_p100-16q:16:1",
+		"comma-separated vGPU profiles the host driver offers, as name or name:framebufferGB:maxPerGPU")
+	disconnected := fs.String("disconnected-hosts", "", "comma-separated host names that start disconnected from vCenter")
 	fs.StringVar(&o.user, "username", "user", "login user name")
 	fs.StringVar(&o.password, "password", "", "login password (default: $"+passwordEnv+", else \"pass\")")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve (default: Go's built-in test certificate)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
+	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -74,7 +79,16 @@ func parseFlags(args []string) (*options, error) {
 	}
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {
-			o.profiles = append(o.profiles, p)
+			spec, err := parseProfile(p)
+			if err != nil {
+				return nil, err
+			}
+			o.profiles = append(o.profiles, spec)
+		}
+	}
+	for _, h := range strings.Split(*disconnected, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			o.disconnect = append(o.disconnect, h)
 		}
 	}
 	switch {
@@ -126,6 +140,12 @@ func run(o *options) error {
 		sizeHost(h, o)
 		addPowerSystem(h)
 		gpus.attach(h)
+		addServiceSystem(h, gpus)
+		for _, name := range o.disconnect {
+			if h.Name == name {
+				h.Runtime.ConnectionState = types.HostSystemConnectionStateDisconnected
+			}
+		}
 	}
 	resumCluster(hosts)
 	replaceCustomizationSpecManager(m)
@@ -135,7 +155,7 @@ func run(o *options) error {
 	if err != nil {
 		return fmt.Errorf("in-process client: %w", err)
 	}
-	if err := createBaseImage(ctx, client, o.baseImage); err != nil {
+	if err := createBaseImage(ctx, client, o.baseImage, o.baseVersion); err != nil {
 		return fmt.Errorf("base image %q: %w", o.baseImage, err)
 	}
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from mlaas.profiles import match_offered
 from providers.vsphere.client import VsphereError
-from providers.vsphere.host_graphics import HostGraphicsProvider, match_profile
+from providers.vsphere.host_graphics import HostGraphicsProvider
 from tests.providers.vsphere.conftest import Inspector, configure
 from tests.support.dynamic_host import UNKNOWN
 
@@ -32,7 +33,7 @@ def test_check_fills_default_policy_and_names_bad_inputs(provider: HostGraphicsP
     )
     reasons = {f.property: f.reason for f in bad.failures}
     assert set(reasons) == {"hostName", "assignmentPolicy"}
-    assert "consolidation, performance" in reasons["assignmentPolicy"]
+    assert "'performance' or 'consolidation'" in reasons["assignmentPolicy"]
 
     missing = provider.check({}, {"pool": "p"})
     assert {f.property for f in missing.failures} == {"hostName", "vgpuProfile"}
@@ -45,11 +46,15 @@ def test_check_lets_unknown_values_through_during_preview(provider: HostGraphics
     assert result.inputs["assignmentPolicy"] == UNKNOWN
 
 
-def test_profile_names_match_across_vendor_prefixes() -> None:
+def test_profile_names_match_across_vendor_prefixes_and_keep_the_host_spelling() -> None:
     offered = ["grid_p100-1q", "grid_p100-4q"]
-    assert match_profile("nvidia_p100-4q", offered) == "grid_p100-4q"
-    assert match_profile("P100-4Q", offered) == "grid_p100-4q"
-    assert match_profile("grid_p100-8q", offered) is None
+    assert match_offered("nvidia_p100-4q", offered) == "grid_p100-4q"
+    assert match_offered("GRID_P100-4Q", offered) == "grid_p100-4q"
+    assert match_offered("grid_a100-20c", ["nvidia_a100-10c", "nvidia_a100-20c"]) == (
+        "nvidia_a100-20c"
+    )
+    assert match_offered("P100-4Q", offered) is None  # a bare name is no profile name
+    assert match_offered("grid_p100-8q", offered) is None
 
 
 def test_create_switches_host_to_vgpu_mode_and_reports_facts(
@@ -84,11 +89,13 @@ def test_create_on_host_already_in_mode_adopts_without_changing_it(
     inspector.set_graphics(host, "sharedDirect", "consolidation")
     caplog.set_level(logging.INFO, logger="providers.vsphere.host_graphics")
 
+    inspector.host(host).configManager.serviceSystem.RestartService(id="xorg")
     result = provider.create(inputs(host, assignmentPolicy="consolidation"))
 
     assert result.outs["currentAssignmentPolicy"] == "consolidation"
-    assert any("adopting" in r.getMessage() for r in caplog.records)
+    assert any("already configured" in r.getMessage() for r in caplog.records)
     assert not any("setting host" in r.getMessage() for r in caplog.records)
+    assert not any("restarting xorg" in r.getMessage() for r in caplog.records)
 
 
 def test_update_changes_policy_and_diff_classifies_changes(
@@ -125,7 +132,9 @@ def test_read_shows_drift_and_update_repairs_it(
     read = provider.read(created.id, created.outs)
     assert read.id == created.id
     assert read.outs["graphicsType"] == "shared"
-    assert read.outs["offeredProfiles"] == []  # the lab lists profiles only in vGPU mode
+    # Configured back to vSGA, still active in vGPU until X.Org restarts.
+    (device,) = read.outs["gpuDevices"]
+    assert (device["configuredType"], device["activeType"]) == ("shared", "sharedDirect")
     diff = provider.diff(read.id, read.outs, wanted)
     assert diff.changes is True and diff.replaces == []
 
@@ -154,19 +163,19 @@ def test_unknown_host_is_named_in_the_error(provider: HostGraphicsProvider) -> N
         provider.create(inputs("no-such-host"))
 
 
-def test_host_without_the_profile_fails_and_is_put_back(vcsim_factory: Any) -> None:
+def test_host_without_the_profile_fails_and_keeps_the_correct_mode(vcsim_factory: Any) -> None:
     small = vcsim_factory(profiles=["grid_p100-8q", "grid_p100-16q"])
     provider = configure(HostGraphicsProvider(), small)
     inspector = Inspector(small)
     try:
         host = small.host_names[0]
-        before = inspector.graphics(host)
         with pytest.raises(VsphereError) as failure:
             provider.create(inputs(host, vgpuProfile="grid_p100-4q"))
         assert str(failure.value) == (
             f"the NVIDIA host driver on {host} does not offer grid_p100-4q "
             "(offered: grid_p100-8q, grid_p100-16q)"
         )
-        assert inspector.graphics(host) == before  # no half-made change left behind
+        # vGPU mode is right for the pool whatever the driver offers: no rollback.
+        assert inspector.graphics(host) == ("sharedDirect", "performance")
     finally:
         inspector.close()

@@ -63,6 +63,12 @@ def test_check_names_each_bad_input(provider: VgpuTemplateProvider, lab: Any) ->
     }
     assert "multiple of coresPerSocket" in reasons["coresPerSocket"]
 
+    # A vGPU template without all of its memory reserved is refused by the provider itself.
+    unlocked = provider.check({}, inputs(lab, memoryReservationLockedToMax=False))
+    assert [(f.property, "must be true" in f.reason) for f in unlocked.failures] == [
+        ("memoryReservationLockedToMax", True)
+    ]
+
 
 def test_check_accepts_floats_from_grpc_and_unknowns(
     provider: VgpuTemplateProvider, lab: Any
@@ -137,12 +143,26 @@ def test_half_made_vm_with_the_versioned_name_is_rebuilt(
 def test_failure_after_the_clone_leaves_no_vm_behind(
     provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
 ) -> None:
-    # Bypasses check(): the lab accepts numCPUs=0 but keeps its own count, so the read-back
-    # after MarkAsTemplate fails, after the clone and the reconfigure have both happened.
-    news = {**inputs(lab), "numCpus": 0, "memoryReservationLockedToMax": True}
+    # The acceptance test runs after clone, reconfigure and MarkAsTemplate; this module's
+    # hosts never run vGPU, so the test clone cannot power on.
+    news = checked(provider, inputs(lab, acceptanceTest=True))
     before = inspector.vm_names()
-    with pytest.raises(VsphereError, match="does not read back as built"):
+    with pytest.raises(VsphereError) as failure:
         provider.create(news)
+    message = str(failure.value)
+    assert message.startswith(f"acceptance test of template {versioned_name(news)} failed")
+    assert "no graphics device on host" in message  # vCenter's own message
+    assert inspector.vm_names() == before
+
+
+def test_create_refuses_invalid_inputs_before_any_change(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    before = inspector.vm_names()
+    with pytest.raises(ValueError, match="numCpus"):
+        provider.create({**inputs(lab), "numCpus": 0})
+    with pytest.raises(ValueError, match="memoryReservationLockedToMax: Value error, must be true"):
+        provider.create({**inputs(lab), "memoryReservationLockedToMax": False})
     assert inspector.vm_names() == before
 
 

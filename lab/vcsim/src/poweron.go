@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// The power-on rules of a VM with vGPUs that ESXi and the NVIDIA vGPU manager enforce and stock
+// vcsim does not (docs/vsphere-vgpu.md, "VM prerequisites" and "Slots"):
+//   - virtual hardware vmx-11 or later;
+//   - all guest memory reserved (memoryReservationLockedToMax, or a reservation of all of it);
+//   - the host offers the VM's exact vGPU string (grid_… and nvidia_… are different strings);
+//   - large-BAR profiles: pciPassthru.use64bitMMIO=TRUE with 64bitMMIOSizeGB covering the frame
+//     buffer, and EFI firmware;
+//   - equal-size mode: a GPU runs one vGPU type, at most maxPerGPU of them; a host has as many
+//     vGPU GPUs as GPUs whose active type is sharedDirect. When none has room the power-on fails
+//     with InsufficientGraphicsResourcesFault.
+const minVgpuHardwareVersion = 11
+
+// vmShape is what the power-on rules read from a VM.
+type vmShape struct {
+	name        string
+	host        *types.ManagedObjectReference
+	powerState  types.VirtualMachinePowerState
+	profiles    []string
+	version     string
+	firmware    string
+	lockedToMax bool
+	reservation int64 // MB
+	memoryMB    int32
+	extra       map[string]string
+}
+
+func shapeOf(vm *simulator.VirtualMachine) vmShape {
+	var s vmShape
+	simulator.Map.WithLock(vm, func() {
+		s.name = vm.Name
+		s.host = vm.Runtime.Host
+		s.powerState = vm.Runtime.PowerState
+		if vm.Config == nil {
+			return
+		}
+		s.version = vm.Config.Version
+		s.firmware = vm.Config.Firmware
+		s.lockedToMax = vm.Config.MemoryReservationLockedToMax != nil && *vm.Config.MemoryReservationLockedToMax
+		if vm.Config.MemoryAllocation != nil && vm.Config.MemoryAllocation.Reservation != nil {
+			s.reservation = *vm.Config.MemoryAllocation.Reservation
+		}
+		s.memoryMB = vm.Config.Hardware.MemoryMB
+		s.extra = map[string]string{}
+		for _, o := range vm.Config.ExtraConfig {
+			if v := o.GetOptionValue(); v != nil {
+				s.extra[v.Key] = fmt.Sprint(v.Value)
+			}
+		}
+		for _, d := range vm.Config.Hardware.Device {
+			if p := vgpuProfile(d); p != "" {
+				s.profiles = append(s.profiles, p)
+			}
+		}
+	})
+	return s
+}
+
+func hostName(ref types.ManagedObjectReference) string {
+	if h, ok := simulator.Map.Get(ref).(*simulator.HostSystem); ok {
+		return h.Name
+	}
+	return ref.Value
+}
+
+func configFault(msg string) (types.BaseMethodFault, string) {
+	return &types.GenericVmConfigFault{Reason: msg}, msg
+}
+
+// checkPowerOn returns the fault a power-on of vm on target would end in, or nil.
+func (g *guard) checkPowerOn(vm vmShape, target *types.ManagedObjectReference) (types.BaseMethodFault, string) {
+	if vm.powerState == types.VirtualMachinePowerStatePoweredOn || len(vm.profiles) == 0 || target == nil {
+		return nil, "" // vcsim's own answer is right here
+	}
+	offered, known := g.gpus.offered(*target)
+	if !known {
+		return nil, ""
+	}
+	host := hostName(*target)
+	if v, err := strconv.Atoi(strings.TrimPrefix(vm.version, "vmx-")); err == nil && v < minVgpuHardwareVersion {
+		return configFault(fmt.Sprintf("Could not power on VM %s: a vGPU needs virtual hardware vmx-%d or later, the VM has %s",
+			vm.name, minVgpuHardwareVersion, vm.version))
+	}
+	if !vm.lockedToMax && vm.reservation < int64(vm.memoryMB) {
+		return configFault(fmt.Sprintf("Could not power on VM %s: a VM with a vGPU must reserve all of its memory "+
+			"(%d MB configured, %d MB reserved, memoryReservationLockedToMax off)", vm.name, vm.memoryMB, vm.reservation))
+	}
+	for _, p := range vm.profiles {
+		if !oneOf(p, offered) {
+			msg := fmt.Sprintf("Could not power on VM %s: no graphics device on host %s offers vGPU profile %q "+
+				"(offered: %s)", vm.name, host, p, strings.Join(offered, ", "))
+			if len(offered) == 0 {
+				msg += "; the host's GPUs are not running in sharedDirect (vGPU) mode"
+			}
+			return configFault(msg)
+		}
+		spec, _ := g.gpus.spec(p)
+		if !spec.largeBAR() {
+			continue
+		}
+		var mmioGB int
+		_, _ = fmt.Sscan(vm.extra["pciPassthru.64bitMMIOSizeGB"], &mmioGB)
+		if !strings.EqualFold(vm.extra["pciPassthru.use64bitMMIO"], "TRUE") || mmioGB < spec.framebuffer || mmioGB == 0 {
+			return configFault(fmt.Sprintf("Module 'DevicePowerOn' power on failed: VM %s with vGPU %q needs "+
+				"pciPassthru.use64bitMMIO=TRUE and pciPassthru.64bitMMIOSizeGB of at least %d (has %q / %q)",
+				vm.name, p, spec.framebuffer, vm.extra["pciPassthru.use64bitMMIO"], vm.extra["pciPassthru.64bitMMIOSizeGB"]))
+		}
+		if vm.firmware != string(types.GuestOsDescriptorFirmwareTypeEfi) {
+			return configFault(fmt.Sprintf("Module 'DevicePowerOn' power on failed: VM %s with vGPU %q must boot with "+
+				"EFI firmware (has %q)", vm.name, p, vm.firmware))
+		}
+	}
+	return g.checkSlots(vm, *target, host)
+}
+
+// checkSlots places vm's vGPUs beside those of the VMs already running on host.
+func (g *guard) checkSlots(vm vmShape, host types.ManagedObjectReference, name string) (types.BaseMethodFault, string) {
+	count := map[string]int{}
+	for _, e := range simulator.Map.All("VirtualMachine") {
+		other := shapeOf(e.(*simulator.VirtualMachine))
+		if other.host == nil || *other.host != host || other.powerState != types.VirtualMachinePowerStatePoweredOn {
+			continue
+		}
+		for _, p := range other.profiles {
+			count[p]++
+		}
+	}
+	for _, p := range vm.profiles {
+		count[p]++
+	}
+	needed := 0
+	for p, n := range count {
+		per := 1 << 30
+		if spec, ok := g.gpus.spec(p); ok && spec.maxPerGPU > 0 {
+			per = spec.maxPerGPU
+		}
+		needed += (n + per - 1) / per
+	}
+	if have := g.gpus.vgpuGPUs(host); needed > have {
+		msg := fmt.Sprintf("Could not power on VM %s: insufficient graphics resources on host %s "+
+			"(%d GPU(s) in vGPU mode, all vGPU slots of %s in use)", vm.name, name, have, strings.Join(vm.profiles, ", "))
+		return &types.InsufficientGraphicsResourcesFault{}, msg
+	}
+	return nil, ""
+}

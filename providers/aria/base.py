@@ -1,0 +1,175 @@
+"""What every Aria dynamic provider shares: configure, the endpoint input, and the life cycle of a
+named object that carries this project's owner marker in its description.
+
+`check` and `diff` never call Aria. A different Aria (url) is a replacement; the TLS switch alone
+is an in-place change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, NotRequired, TypedDict
+
+import pulumi
+from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from providers import ownership
+from providers.aria.client import AriaClient, client_for
+from providers.aria.settings import configure_from_stack
+from providers.base import SchemaProvider, domain_props
+from providers.unknowns import contains_unknown
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
+
+
+class EndpointArgs(TypedDict):
+    """Which Aria a resource lives in (no secrets: credentials come from stack config)."""
+
+    url: pulumi.Input[str]
+    """Base URL, e.g. https://aria.example.com"""
+    insecure: NotRequired[pulumi.Input[bool]]
+    """Skip TLS verification (logged as a warning)."""
+
+
+class EndpointInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+    insecure: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class AriaInputs(BaseModel):
+    """Inputs every Aria resource has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: EndpointInput
+    owner: Owner | None = None
+
+
+class AriaProvider(SchemaProvider):
+    """Base of the Aria providers."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        configure_from_stack(req.config)
+
+    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
+        if key == "endpoint":
+            if contains_unknown(new):
+                return True, True
+            old, new = old or {}, new or {}
+            if str(old.get("url", "")).rstrip("/") != str(new.get("url", "")).rstrip("/"):
+                return True, True
+            return bool(old.get("insecure")) != bool(new.get("insecure")), False
+        return super().key_change(key, old, new)
+
+    @staticmethod
+    def client(props: dict[str, Any]) -> AriaClient:
+        endpoint = EndpointInput.model_validate(props.get("endpoint"))
+        return client_for(endpoint.url, endpoint.insecure)
+
+    def gone(self, id_: str) -> RuntimeError:
+        return RuntimeError(
+            f"{self.kind} {id_!r} no longer exists in Aria (deleted outside Pulumi); "
+            "run `pulumi refresh`, then `pulumi up` creates it again"
+        )
+
+
+class OwnedObjectProvider(AriaProvider):
+    """A named Aria object whose description carries the owner marker (providers/ownership.py).
+
+    create: one found by name is adopted only when its marker is this resource's owner, else
+    NotOwnedError; a POST whose answer was lost is settled by finding it again by name. read:
+    the stored name and description (marker stripped) come back as inputs, so a change made
+    outside Pulumi shows in the next diff; a deleted object drops out of state. update and
+    delete touch only an object whose marker is this resource's owner.
+    """
+
+    id_key: ClassVar[str]
+    label: ClassVar[str]
+
+    # -- per-kind hooks -------------------------------------------------------------------
+
+    def item_path(self, id_: str) -> str:
+        raise NotImplementedError
+
+    def find(self, client: AriaClient, spec: Any) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def write(self, client: AriaClient, id_: str, spec: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def same(self, spec: Any, doc: dict[str, Any]) -> bool:
+        """True when `doc` already is what `spec` asks for (no write needed)."""
+        return bool(
+            doc.get("name") == spec.name
+            and doc.get("description") == ownership.mark(spec.description, spec.owner)
+        )
+
+    def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Input keys as read back from Aria."""
+        text, _ = ownership.split(doc.get("description"))
+        return {"name": doc.get("name"), "description": text}
+
+    def extra_outputs(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def _check_owner(self, spec: Any, doc: dict[str, Any]) -> None:
+        _, found = ownership.split(doc.get("description"))
+        if found != spec.owner or not spec.owner:
+            raise ownership.NotOwnedError(self.label, str(doc.get("name")), found,
+                                          spec.owner or "this stack")
+
+    def _outputs(self, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
+        return {**spec.model_dump(exclude_none=True), self.id_key: str(doc["id"]),
+                **self.extra_outputs(doc)}
+
+    def _converge(self, client: AriaClient, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
+        self._check_owner(spec, doc)
+        return doc if self.same(spec, doc) else self.write(client, str(doc["id"]), spec)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = self.parse(props)
+        client = self.client(props)
+        found = self.find(client, spec)
+        if found is not None:
+            doc = self._converge(client, spec, found)
+        else:
+            doc = self.post(client, spec, lambda: self.find(client, spec))
+            self._check_owner(spec, doc)  # an adopted answer must be ours too
+        return CreateResult(str(doc["id"]), self._outputs(spec, doc))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        doc = self.client(props).get(self.item_path(id_))
+        if doc is None:
+            return ReadResult("", {})
+        outs = {**domain_props(props), **self.observed(doc), self.id_key: id_,
+                **self.extra_outputs(doc)}
+        return ReadResult(id_, outs, self.inputs_of(outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        spec = self.parse(news)
+        client = self.client(news)
+        doc = client.get(self.item_path(id_))
+        if doc is None:
+            raise self.gone(id_)
+        return UpdateResult(self._outputs(spec, self._converge(client, spec, doc)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self.client(props)
+        doc = client.get(self.item_path(id_))
+        if doc is None:
+            return  # already gone
+        self._check_owner(self.parse(props), doc)
+        client.delete(self.item_path(id_))

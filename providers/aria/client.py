@@ -1,0 +1,275 @@
+"""Aria Automation 8 REST client shared by the Aria dynamic resources.
+
+One client (one session, one bearer token) per process per endpoint and credentials, in a
+module-level registry behind a lock (the provider host runs several calls at once on one provider
+instance, and nothing network-related may sit on that instance: dill pickles it into state).
+
+Login (docs/aria8-api.md): a refresh token — configured, or from the CSP login
+`POST /csp/gateway/am/api/login?access_token` with username, password and domain — is exchanged
+at `POST /iaas/api/login` for a bearer token. The bearer carries no expiry, so it is renewed when
+a call answers 401; a refused refresh token is replaced through the CSP login once, when a
+password is configured. Every call names its service's `apiVersion`. Tokens never reach logs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from providers.aria.settings import Credentials, credentials_for
+from providers.http import CONNECT_TIMEOUT_SECONDS, json_session
+
+log = logging.getLogger(__name__)
+
+CSP_LOGIN = "/csp/gateway/am/api/login"
+IAAS_LOGIN = "/iaas/api/login"
+# The `info.version` of each service's published description (vmware/vra-sdk-go swagger/);
+# terraform-provider-vra pins the same IaaS and catalog versions (docs/aria8-api.md).
+API_VERSIONS = {
+    "/iaas/": "2021-07-15",
+    "/blueprint/": "2019-09-12",
+    "/catalog/": "2020-08-25",
+    "/policy/": "2020-08-25",
+}
+# The one operation used whose published description declares no `apiVersion`: a version read.
+_NO_API_VERSION = re.compile(r"^/blueprint/api/blueprints/[^/]+/versions/[^/]+$")
+PAGE_SIZE = 100
+# Lists whose published operation declares no `$top`/`$skip`: one GET answers all of it.
+UNPAGED = frozenset({"/iaas/api/image-profiles", "/iaas/api/flavor-profiles"})
+
+
+class AriaError(RuntimeError):
+    """An Aria call failed; carries method, path, HTTP status and Aria's message."""
+
+    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
+        self.method, self.path, self.status, self.message = method, path, status, message
+        what = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"Aria {method} {path} failed: {what}: {message}")
+
+    @classmethod
+    def from_response(cls, method: str, path: str, resp: requests.Response) -> AriaError:
+        message = resp.reason or "error"
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("message"):
+            message = str(body["message"])
+        return cls(method, path, resp.status_code, message)
+
+
+def path_segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def api_version(path: str) -> str:
+    for prefix, version in API_VERSIONS.items():
+        if path.startswith(prefix):
+            return version
+    raise ValueError(f"no apiVersion known for {path}")
+
+
+class AriaClient:
+    """Authenticated access to one Aria endpoint. Thread-safe."""
+
+    def __init__(self, url: str, credentials: Credentials) -> None:
+        self.url = url
+        self._credentials = credentials
+        self._timeout = (
+            min(CONNECT_TIMEOUT_SECONDS, credentials.timeout_seconds),
+            credentials.timeout_seconds,
+        )
+        self.session, self._verify = json_session(
+            "Aria", url, insecure=credentials.insecure, ca_bundle=credentials.ca_bundle
+        )
+        self._lock = threading.Lock()
+        self._refresh_token = credentials.refresh_token
+        self._token: str | None = None
+
+    # -- token life cycle ---------------------------------------------------------------
+
+    def _bearer(self) -> str:
+        with self._lock:
+            if self._token is None:
+                self._token = self._login()
+            return self._token
+
+    def _csp_refresh_token(self) -> str:
+        creds = self._credentials
+        body = {"username": creds.username, "password": creds.password}
+        if creds.domain:
+            body["domain"] = creds.domain
+        resp = self._send("POST", f"{CSP_LOGIN}?access_token", json=body, headers={})
+        if resp.status_code != 200:
+            raise AriaError.from_response("POST", CSP_LOGIN, resp)
+        token = resp.json().get("refresh_token")
+        if not token:
+            raise AriaError("POST", CSP_LOGIN, resp.status_code, "no refresh_token in the answer")
+        return str(token)
+
+    def _login(self) -> str:
+        can_csp = bool(self._credentials.username and self._credentials.password)
+        for attempt in range(2):
+            if self._refresh_token is None:
+                self._refresh_token = self._csp_refresh_token()
+            resp = self._send(
+                "POST",
+                IAAS_LOGIN,
+                params={"apiVersion": api_version(IAAS_LOGIN)},
+                json={"refreshToken": self._refresh_token},
+                headers={},
+            )
+            if resp.status_code == 200:
+                log.info("Aria %s: new bearer token", self.url)
+                return str(resp.json()["token"])
+            if resp.status_code in (400, 401, 403) and can_csp and attempt == 0:
+                self._refresh_token = None  # expired or revoked: get a new one once
+                continue
+            raise AriaError.from_response("POST", IAAS_LOGIN, resp)
+        raise AssertionError("unreachable")
+
+    def _forget(self, token: str) -> None:
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        try:
+            return self.session.request(
+                method,
+                self.url + path,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self._timeout,
+                verify=self._verify,
+            )
+        except requests.RequestException as exc:
+            # Not the exception text: it can quote the URL, and nothing here may carry a token.
+            raise AriaError(method, path, None, type(exc).__name__) from exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> requests.Response:
+        """One call with a valid token and the service's apiVersion; one re-login on 401."""
+        versioned = not (method == "GET" and _NO_API_VERSION.match(path))
+        query = {**({"apiVersion": api_version(path)} if versioned else {}), **(params or {})}
+        token = self._bearer()
+        resp = self._send(method, path, params=query, json=json,
+                          headers={"Authorization": f"Bearer {token}"})
+        if resp.status_code == 401:
+            self._forget(token)
+            token = self._bearer()
+            resp = self._send(method, path, params=query, json=json,
+                              headers={"Authorization": f"Bearer {token}"})
+        if resp.status_code not in ok:
+            raise AriaError.from_response(method, path, resp)
+        return resp
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """GET a JSON object; None when Aria answers 404."""
+        resp = self.request("GET", path, params=params, ok=(200, 404))
+        return None if resp.status_code == 404 else resp.json()
+
+    def send(self, method: str, path: str, body: Any = None,
+             params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A write that answers the stored object."""
+        data: dict[str, Any] = self.request(method, path, params=params, json=body).json()
+        return data
+
+    def delete(self, path: str) -> None:
+        self.request("DELETE", path, ok=(200, 204, 404))
+
+    def iter_list(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every `content` element of a list, page by page (`$top` / `$skip`)."""
+        if path in UNPAGED:
+            data = self.request("GET", path, params=params, ok=(200,)).json()
+            yield from data.get("content") or []
+            return
+        skip = 0
+        while True:
+            query = {**(params or {}), "$top": PAGE_SIZE, "$skip": skip}
+            data = self.request("GET", path, params=query, ok=(200,)).json()
+            content = data.get("content") or []
+            yield from content
+            skip += len(content)
+            if not content or skip >= int(data.get("totalElements") or 0):
+                return
+
+    def find_named(
+        self, path: str, name: str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """The element of a list whose `name` is exactly `name`."""
+        return next((item for item in self.iter_list(path, params) if item.get("name") == name),
+                    None)
+
+    def create(
+        self,
+        path: str,
+        body: Any,
+        reread: Callable[[], dict[str, Any] | None],
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """POST `body`; when the outcome is unknown (no answer, 5xx), `reread` decides: an
+        object that is there is adopted, so a retried create leaves no duplicate."""
+        try:
+            return self.send("POST", path, body, params)
+        except AriaError as exc:
+            ambiguous = exc.status is None or exc.status >= 500
+            found = reread() if ambiguous else None
+            if found is None:
+                raise
+            log.info("Aria POST %s: %s; adopting the stored object", path, exc.message)
+            return found
+
+
+_registry_lock = threading.Lock()
+_registry: dict[tuple[str, Credentials], AriaClient] = {}
+
+
+def client_for(url: str, insecure: bool = False) -> AriaClient:
+    """The process-wide client for `url` with the configured credentials."""
+    credentials = credentials_for(url, insecure)
+    key = (url, credentials)
+    with _registry_lock:
+        client = _registry.get(key)
+        if client is None:
+            client = AriaClient(url, credentials)
+            _registry[key] = client
+        return client
+
+
+def close_all() -> None:
+    with _registry_lock:
+        clients = list(_registry.values())
+        _registry.clear()
+    for client in clients:
+        client.session.close()
+
+
+atexit.register(close_all)

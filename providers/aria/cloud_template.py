@@ -1,0 +1,147 @@
+"""Aria cloud template (`/blueprint/api/blueprints`, terraform-provider-vra `vra_blueprint`).
+
+`machine_template` writes the YAML content of one offering: a `Cloud.vSphere.Machine` cloned
+from the offering's image mapping (the pool's vGPU template), CPU and memory from its flavor
+mapping (the sizing plan), `count` as an input up to `maxInstances`, the guest customization
+spec, and a `cloudConfig` that runs the same install script as the vRA 7 software component
+(pull the container image, write /etc/motd). Property names: docs/aria8-api.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib import resources
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.dynamic import Resource
+
+from providers import ownership
+from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.client import AriaClient, path_segment
+
+COLLECTION = "/blueprint/api/blueprints"
+SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"
+
+
+def install_script() -> str:
+    return resources.files("providers").joinpath("vra/scripts/install-container.sh").read_text()
+
+
+def machine_template(
+    *,
+    image_mapping: str,
+    flavor_mapping: str,
+    max_instances: int,
+    customization_spec: str,
+    container_image: str | None,
+) -> str:
+    """The cloud template YAML of one offering."""
+    properties: dict[str, Any] = {
+        "image": image_mapping,
+        "flavor": flavor_mapping,
+        "count": "${input.count}",
+        "customizationSpec": customization_spec,
+    }
+    if container_image is not None:
+        cloud_config = {
+            # Base64: the script's own `${...}` must not read as Aria binding expressions.
+            "write_files": [{"path": SCRIPT_PATH, "permissions": "0755", "encoding": "b64",
+                             "content": base64.b64encode(install_script().encode()).decode()}],
+            "runcmd": [["env", f"image={container_image}", "bash", SCRIPT_PATH]],
+        }
+        properties["cloudConfig"] = "#cloud-config\n" + yaml.safe_dump(cloud_config,
+                                                                       sort_keys=False)
+    document = {
+        "formatVersion": 1,
+        "inputs": {
+            "count": {"type": "integer", "title": "Machines", "default": 1, "minimum": 1,
+                      "maximum": max_instances},
+        },
+        "resources": {"ml_vm": {"type": "Cloud.vSphere.Machine", "properties": properties}},
+    }
+    return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, width=1000)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (the cloudConfig) as YAML literal blocks, as people write them."""
+
+
+_BlockDumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None
+    ),
+)
+
+
+def content_version(content: str) -> str:
+    """A version name that changes exactly when the content does."""
+    return "v-" + hashlib.sha256(content.encode()).hexdigest()[:12]
+
+
+class CloudTemplateInputs(AriaInputs):
+    name: NonEmpty
+    description: str = ""
+    projectId: NonEmpty
+    content: NonEmpty
+    pool: NonEmpty | None = None  # the GPU pool it runs on (read by the policy pack only)
+
+
+class CloudTemplateProvider(OwnedObjectProvider):
+    inputs_model = CloudTemplateInputs
+    kind = "aria:CloudTemplate"
+    label = "Aria cloud template"
+    id_key = "blueprintId"
+    replace_keys = ("projectId",)
+    output_keys = ("blueprintId", "valid")
+
+    def item_path(self, id_: str) -> str:
+        return f"{COLLECTION}/{path_segment(id_)}"
+
+    def find(self, client: AriaClient, spec: CloudTemplateInputs) -> dict[str, Any] | None:
+        # Names are not unique in Aria: look only in this project, exact name.
+        return client.find_named(COLLECTION, spec.name,
+                                 {"name": spec.name, "projects": spec.projectId})
+
+    def _body(self, spec: CloudTemplateInputs) -> dict[str, Any]:
+        return {
+            "name": spec.name,
+            "description": ownership.mark(spec.description, spec.owner),
+            "projectId": spec.projectId,
+            "content": spec.content,
+            "requestScopeOrg": False,
+        }
+
+    def post(self, client: AriaClient, spec: CloudTemplateInputs, reread: Any) -> dict[str, Any]:
+        return client.create(COLLECTION, self._body(spec), reread)
+
+    def write(self, client: AriaClient, id_: str, spec: CloudTemplateInputs) -> dict[str, Any]:
+        return client.send("PUT", self.item_path(id_), self._body(spec))
+
+    def same(self, spec: CloudTemplateInputs, doc: dict[str, Any]) -> bool:
+        return super().same(spec, doc) and doc.get("content") == spec.content
+
+    def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {**super().observed(doc), "content": doc.get("content"),
+                "projectId": doc.get("projectId")}
+
+    def extra_outputs(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"valid": bool(doc.get("valid"))}
+
+
+class CloudTemplate(Resource, module="aria", name="CloudTemplate"):
+    blueprintId: pulumi.Output[str]
+    valid: pulumi.Output[bool]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], project_id: pulumi.Input[str],
+                 content: pulumi.Input[str], description: pulumi.Input[str] = "",
+                 pool: str | None = None, owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs = {"endpoint": endpoint, "name": name, "description": description,
+                  "owner": owner, "projectId": project_id, "content": content, "pool": pool}
+        super().__init__(CloudTemplateProvider(), resource_name,
+                         CloudTemplateProvider.resource_props(inputs), opts)

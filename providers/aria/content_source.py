@@ -1,0 +1,82 @@
+"""Aria content source of type `com.vmw.blueprint` (`/catalog/api/admin/sources`,
+terraform-provider-vra `vra_catalog_source_blueprint`): imports the released cloud templates of
+its project as catalog items, each time it is saved.
+
+`versionIds` lists the released versions it must have imported: when it changes (a new version),
+the update saves the source again (POST with its `id`), which re-imports (docs/aria8-api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from providers import ownership
+from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.client import AriaClient, path_segment
+
+COLLECTION = "/catalog/api/admin/sources"
+BLUEPRINT_SOURCE = "com.vmw.blueprint"
+
+
+class ContentSourceInputs(AriaInputs):
+    name: NonEmpty
+    description: str = ""
+    projectId: NonEmpty
+    versionIds: list[str] = []
+
+
+class ContentSourceProvider(OwnedObjectProvider):
+    inputs_model = ContentSourceInputs
+    kind = "aria:ContentSource"
+    label = "Aria content source"
+    id_key = "sourceId"
+    replace_keys = ("projectId",)
+    output_keys = ("sourceId", "itemsImported")
+
+    def item_path(self, id_: str) -> str:
+        return f"{COLLECTION}/{path_segment(id_)}"
+
+    def find(self, client: AriaClient, spec: ContentSourceInputs) -> dict[str, Any] | None:
+        return client.find_named(COLLECTION, spec.name, {"search": spec.name})
+
+    def _body(self, spec: ContentSourceInputs) -> dict[str, Any]:
+        return {
+            "name": spec.name,
+            "description": ownership.mark(spec.description, spec.owner),
+            "typeId": BLUEPRINT_SOURCE,
+            "config": {"sourceProjectId": spec.projectId},
+        }
+
+    def post(self, client: AriaClient, spec: ContentSourceInputs, reread: Any) -> dict[str, Any]:
+        return client.create(COLLECTION, self._body(spec), reread)
+
+    def write(self, client: AriaClient, id_: str, spec: ContentSourceInputs) -> dict[str, Any]:
+        return client.send("POST", COLLECTION, {**self._body(spec), "id": id_})
+
+    def same(self, spec: ContentSourceInputs, doc: dict[str, Any]) -> bool:
+        return False  # saving is what imports: a create that adopts, or an update, saves
+
+    def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {**super().observed(doc),
+                "projectId": (doc.get("config") or {}).get("sourceProjectId")}
+
+    def extra_outputs(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"itemsImported": doc.get("itemsImported")}
+
+
+class ContentSource(Resource, module="aria", name="ContentSource"):
+    sourceId: pulumi.Output[str]
+    itemsImported: pulumi.Output[int]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], project_id: pulumi.Input[str],
+                 version_ids: pulumi.Input[list[pulumi.Input[str]]],
+                 description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs = {"endpoint": endpoint, "name": name, "description": description,
+                  "owner": owner, "projectId": project_id, "versionIds": version_ids}
+        super().__init__(ContentSourceProvider(), resource_name,
+                         ContentSourceProvider.resource_props(inputs), opts)

@@ -1,0 +1,182 @@
+"""Aria image and flavor profiles (`/iaas/api/image-profiles`, `/iaas/api/flavor-profiles`;
+terraform-provider-vra `vra_image_profile`, `vra_flavor_profile`).
+
+An image profile maps a name the cloud template uses (`image:`) to the pool's vGPU template as
+a fabric image of the vSphere region; a flavor profile maps one (`flavor:`) to the sizing plan's
+CPU count and memory. One profile per offering, each with one mapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import Resource
+from pydantic import Field
+
+from providers import ownership
+from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.client import AriaClient, path_segment
+
+REGIONS = "/iaas/api/regions"
+
+
+class ProfileInputs(AriaInputs):
+    name: NonEmpty
+    description: str = ""
+    region: NonEmpty | None = None  # region name or externalRegionId; absent: the only one
+    mappingName: NonEmpty
+
+
+class ImageProfileInputs(ProfileInputs):
+    imageName: NonEmpty
+
+
+class FlavorProfileInputs(ProfileInputs):
+    cpuCount: int = Field(gt=0)
+    memoryMb: int = Field(gt=0)
+    pool: NonEmpty | None = None  # the GPU pool it sizes (read by the policy pack only)
+
+
+def region_id(client: AriaClient, wanted: str | None) -> str:
+    """The id of the region named `wanted` (name or externalRegionId), or of the only one."""
+    regions = list(client.iter_list(REGIONS))
+    if wanted is None:
+        if len(regions) != 1:
+            names = ", ".join(sorted(str(r.get("name")) for r in regions)) or "none"
+            raise ValueError(
+                f"Aria has {len(regions)} regions ({names}); name one with "
+                "'gpu-mlaas:aria.region'"
+            )
+        return str(regions[0]["id"])
+    for region in regions:
+        if wanted in (region.get("name"), region.get("externalRegionId")):
+            return str(region["id"])
+    raise ValueError(f"Aria has no region {wanted!r} ('gpu-mlaas:aria.region')")
+
+
+class _ProfileProvider(OwnedObjectProvider):
+    collection: ClassVar[str]
+    request_key: ClassVar[str]  # imageMapping / flavorMapping
+    answer_key: ClassVar[str]  # imageMappings / flavorMappings
+    replace_keys = ("region",)
+
+    def item_path(self, id_: str) -> str:
+        return f"{self.collection}/{path_segment(id_)}"
+
+    def find(self, client: AriaClient, spec: Any) -> dict[str, Any] | None:
+        return client.find_named(self.collection, spec.name)
+
+    def mapping(self, spec: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def mapping_matches(self, spec: Any, stored: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _stored(self, doc: dict[str, Any]) -> dict[str, Any]:
+        mapping: dict[str, Any] = (doc.get(self.answer_key) or {}).get("mapping") or {}
+        return mapping
+
+    def _body(self, spec: Any) -> dict[str, Any]:
+        return {
+            "name": spec.name,
+            "description": ownership.mark(spec.description, spec.owner),
+            self.request_key: {spec.mappingName: self.mapping(spec)},
+        }
+
+    def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
+        body = {**self._body(spec), "regionId": region_id(client, spec.region)}
+        return client.create(self.collection, body, reread)
+
+    def write(self, client: AriaClient, id_: str, spec: Any) -> dict[str, Any]:
+        return client.send("PATCH", self.item_path(id_), self._body(spec))
+
+    def same(self, spec: Any, doc: dict[str, Any]) -> bool:
+        stored = self._stored(doc)
+        return (
+            super().same(spec, doc)
+            and list(stored) == [spec.mappingName]
+            and self.mapping_matches(spec, stored[spec.mappingName])
+        )
+
+    def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        stored = self._stored(doc)
+        seen = super().observed(doc)
+        if len(stored) == 1:
+            key, value = next(iter(stored.items()))
+            seen.update(mappingName=key, **self.observed_mapping(value))
+        else:
+            seen["mappingName"] = None  # changed outside Pulumi: the next update rewrites it
+        return seen
+
+
+class ImageProfileProvider(_ProfileProvider):
+    inputs_model = ImageProfileInputs
+    kind = "aria:ImageProfile"
+    label = "Aria image profile"
+    id_key = "profileId"
+    output_keys = ("profileId",)
+    collection = "/iaas/api/image-profiles"
+    request_key, answer_key = "imageMapping", "imageMappings"
+
+    def mapping(self, spec: ImageProfileInputs) -> dict[str, Any]:
+        return {"name": spec.imageName}
+
+    def mapping_matches(self, spec: ImageProfileInputs, stored: dict[str, Any]) -> bool:
+        return bool(stored.get("name") == spec.imageName)
+
+    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
+        return {"imageName": stored.get("name")}
+
+
+class FlavorProfileProvider(_ProfileProvider):
+    inputs_model = FlavorProfileInputs
+    kind = "aria:FlavorProfile"
+    label = "Aria flavor profile"
+    id_key = "profileId"
+    output_keys = ("profileId",)
+    collection = "/iaas/api/flavor-profiles"
+    request_key, answer_key = "flavorMapping", "flavorMappings"
+
+    def mapping(self, spec: FlavorProfileInputs) -> dict[str, Any]:
+        return {"cpuCount": spec.cpuCount, "memoryInMB": spec.memoryMb}
+
+    def mapping_matches(self, spec: FlavorProfileInputs, stored: dict[str, Any]) -> bool:
+        return bool((stored.get("cpuCount"), stored.get("memoryInMB"))
+                    == (spec.cpuCount, spec.memoryMb))
+
+    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
+        return {"cpuCount": stored.get("cpuCount"), "memoryMb": stored.get("memoryInMB")}
+
+
+class ImageProfile(Resource, module="aria", name="ImageProfile"):
+    profileId: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], mapping_name: pulumi.Input[str],
+                 image_name: pulumi.Input[str], region: pulumi.Input[str] | None = None,
+                 description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs = {"endpoint": endpoint, "name": name, "description": description,
+                  "owner": owner, "region": region, "mappingName": mapping_name,
+                  "imageName": image_name}
+        super().__init__(ImageProfileProvider(), resource_name,
+                         ImageProfileProvider.resource_props(inputs), opts)
+
+
+class FlavorProfile(Resource, module="aria", name="FlavorProfile"):
+    profileId: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], mapping_name: pulumi.Input[str], cpu_count: int,
+                 memory_mb: int, pool: str | None = None, region: pulumi.Input[str] | None = None,
+                 description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs = {"endpoint": endpoint, "name": name, "description": description,
+                  "owner": owner, "region": region, "mappingName": mapping_name,
+                  "cpuCount": cpu_count, "memoryMb": memory_mb, "pool": pool}
+        super().__init__(FlavorProfileProvider(), resource_name,
+                         FlavorProfileProvider.resource_props(inputs), opts)

@@ -1,0 +1,120 @@
+"""Aria content sharing policy (`/policy/api/policies`, type
+`com.vmware.policy.catalog.entitlement`; terraform-provider-vra `vra_content_sharing_policy`):
+shares catalog items with users and groups of the project.
+
+Principals are written `group:<name>` for a group and `<name>` or `user:<name>` for a user
+(Aria's principal types GROUP and USER). POST creates, or updates when the body has the `id`;
+`dryRun` is a required query parameter in the published description.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+from pydantic import Field
+
+from providers import ownership
+from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.client import AriaClient, path_segment
+
+COLLECTION = "/policy/api/policies"
+ENTITLEMENT = "com.vmware.policy.catalog.entitlement"
+ITEM = "CATALOG_ITEM_IDENTIFIER"
+
+
+class SharingPolicyInputs(AriaInputs):
+    name: NonEmpty
+    description: str = ""
+    projectId: NonEmpty
+    catalogItemIds: list[NonEmpty] = Field(min_length=1)
+    principals: list[NonEmpty] = Field(min_length=1)
+
+
+def principal(text: str) -> dict[str, str]:
+    kind, sep, ref = text.partition(":")
+    if sep and kind.lower() in ("user", "group"):
+        return {"type": kind.upper(), "referenceId": ref}
+    return {"type": "USER", "referenceId": text}
+
+
+def principal_text(entry: dict[str, Any]) -> str:
+    ref = str(entry.get("referenceId", ""))
+    return f"group:{ref}" if entry.get("type") == "GROUP" else ref
+
+
+def definition(spec: SharingPolicyInputs) -> dict[str, Any]:
+    return {
+        "entitledUsers": [
+            {
+                "userType": "USER",
+                "principals": [principal(p) for p in spec.principals],
+                "items": [{"id": item, "type": ITEM} for item in spec.catalogItemIds],
+            }
+        ]
+    }
+
+
+class SharingPolicyProvider(OwnedObjectProvider):
+    inputs_model = SharingPolicyInputs
+    kind = "aria:SharingPolicy"
+    label = "Aria content sharing policy"
+    id_key = "policyId"
+    replace_keys = ("projectId",)
+    output_keys = ("policyId",)
+
+    def item_path(self, id_: str) -> str:
+        return f"{COLLECTION}/{path_segment(id_)}"
+
+    def find(self, client: AriaClient, spec: SharingPolicyInputs) -> dict[str, Any] | None:
+        for policy in client.iter_list(COLLECTION, {"search": spec.name}):
+            if policy.get("name") == spec.name and policy.get("typeId") == ENTITLEMENT:
+                return policy
+        return None
+
+    def _body(self, spec: SharingPolicyInputs) -> dict[str, Any]:
+        return {
+            "name": spec.name,
+            "description": ownership.mark(spec.description, spec.owner),
+            "typeId": ENTITLEMENT,
+            "projectId": spec.projectId,
+            "enforcementType": "HARD",
+            "definition": definition(spec),
+        }
+
+    def post(self, client: AriaClient, spec: SharingPolicyInputs, reread: Any) -> dict[str, Any]:
+        return client.create(COLLECTION, self._body(spec), reread, params={"dryRun": "false"})
+
+    def write(self, client: AriaClient, id_: str, spec: SharingPolicyInputs) -> dict[str, Any]:
+        return client.send("POST", COLLECTION, {**self._body(spec), "id": id_},
+                           params={"dryRun": "false"})
+
+    def same(self, spec: SharingPolicyInputs, doc: dict[str, Any]) -> bool:
+        return (super().same(spec, doc) and doc.get("projectId") == spec.projectId
+                and doc.get("definition") == definition(spec))
+
+    def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
+        entries = (doc.get("definition") or {}).get("entitledUsers") or [{}]
+        return {
+            **super().observed(doc),
+            "projectId": doc.get("projectId"),
+            "catalogItemIds": [i.get("id") for e in entries for i in e.get("items") or []],
+            "principals": [principal_text(p) for e in entries for p in e.get("principals") or []],
+        }
+
+
+class SharingPolicy(Resource, module="aria", name="SharingPolicy"):
+    policyId: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], project_id: pulumi.Input[str],
+                 catalog_item_ids: pulumi.Input[list[pulumi.Input[str]]],
+                 principals: list[str], description: pulumi.Input[str] = "",
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs = {"endpoint": endpoint, "name": name, "description": description,
+                  "owner": owner, "projectId": project_id,
+                  "catalogItemIds": catalog_item_ids, "principals": principals}
+        super().__init__(SharingPolicyProvider(), resource_name,
+                         SharingPolicyProvider.resource_props(inputs), opts)
