@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Self
 
 from fastapi import APIRouter, Response
@@ -13,7 +14,7 @@ from pydantic.alias_generators import to_snake
 from lab.vra.documents import JsonBody
 from lab.vra.errors import already_exists, parse_body
 from lab.vra.seed import SeedPatch
-from lab.vra.store import Fault, StoreDep, source_machine_doc
+from lab.vra.store import Fault, Store, StoreDep, source_machine_doc
 
 OPERATOR_PREFIX = "/__lab"  # never a vRA path: faults and the request log skip it
 router = APIRouter(prefix=OPERATOR_PREFIX)
@@ -102,21 +103,22 @@ def add_fault(body: JsonBody, store: StoreDep) -> dict[str, Any]:
     return wanted.model_dump()
 
 
-@router.delete("/faults", status_code=204)
-def clear_faults(store: StoreDep) -> Response:
-    store.clear_faults()
-    return Response(status_code=204)
-
-
 @router.get("/requests")
 def requests(store: StoreDep) -> list[dict[str, Any]]:
     return store.requests()
 
 
-@router.delete("/requests", status_code=204)
-def clear_requests(store: StoreDep) -> Response:
-    store.clear_log()
-    return Response(status_code=204)
+def _add_clear_route(path: str, clear: Callable[[Store], None]) -> None:
+    """DELETE `path`: empty what it lists (pending faults, logged requests); 204."""
+
+    @router.delete(path, status_code=204)
+    def clear_all(store: StoreDep) -> Response:
+        clear(store)
+        return Response(status_code=204)
+
+
+_add_clear_route("/faults", lambda store: store.clear_faults())
+_add_clear_route("/requests", lambda store: store.clear_log())
 
 
 @router.get("/state")
