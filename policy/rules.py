@@ -7,9 +7,10 @@ it skips the check that needs them (see `policy.props`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi.runtime
@@ -110,19 +111,27 @@ def vgpu_memory_reservation_locked_validator(
 # --- blueprint rules -----------------------------------------------------------------------------
 
 
-def _vgpu_blueprint(args: ResourceValidationArgs) -> bool:
-    """A blueprint that clones a vGPU template: one that names a GPU pool."""
-    if args.resource_type != BLUEPRINT:
-        return False
-    pool = known(args.props, "pool")
-    return pool is not UNKNOWN and bool(pool)
+ResourceRule = Callable[[ResourceValidationArgs, ReportViolation], None]
 
 
+def _vgpu_blueprints_only(rule: ResourceRule) -> ResourceRule:
+    """`rule` applied to blueprints that clone a vGPU template (those that name a GPU pool)."""
+
+    @functools.wraps(rule)
+    def validator(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type != BLUEPRINT:
+            return
+        pool = known(args.props, "pool")
+        if pool is not UNKNOWN and pool:
+            rule(args, report_violation)
+
+    return validator
+
+
+@_vgpu_blueprints_only
 def blueprint_full_clone_only_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
-    if not _vgpu_blueprint(args):
-        return
     clone_type = known(args.props, "cloneType")
     if clone_type is UNKNOWN or clone_type == FULL_CLONE:
         return
@@ -134,11 +143,10 @@ def blueprint_full_clone_only_validator(
     )
 
 
+@_vgpu_blueprints_only
 def blueprint_memory_reservation_matches_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
-    if not _vgpu_blueprint(args):
-        return
     memory = known(args.props, "memoryMb")
     custom = known(args.props, "customProperties", {})
     reservation = known(custom, RESERVATION_PROPERTY)
@@ -329,20 +337,21 @@ def _check_blueprint_fits(
     cpu_key, instances_key, kind = _WORDS.get(
         blueprint.resource_type, ("cpu", "maxInstances", "blueprint")
     )
-    if cpu is not None and cpu > capacity.vcpus_per_vm:
-        report(
-            f"Lower {cpu_key} on {kind} {blueprint.name!r} to at most {capacity.vcpus_per_vm}: "
-            f"pool {pool!r} has {capacity.vcpus_per_vm} physical cores per VM "
-            f"({capacity.slots_per_host} vGPU slots per host); it asks for {cpu}.",
-            blueprint.urn,
-        )
-    if instances is not None and instances > capacity.slots_total:
-        report(
-            f"Lower {instances_key} on {kind} {blueprint.name!r} to at most "
-            f"{capacity.slots_total}: pool {pool!r} has {capacity.slots_total} vGPU slots in all; "
-            f"it allows {instances}.",
-            blueprint.urn,
-        )
+    # (input, what the resource asks, the pool's limit, what the pool has, the verb)
+    limits = (
+        (cpu_key, cpu, capacity.vcpus_per_vm,
+         f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} vGPU slots "
+         "per host)", "asks for"),
+        (instances_key, instances, capacity.slots_total,
+         f"{capacity.slots_total} vGPU slots in all", "allows"),
+    )
+    for key, value, limit, has, verb in limits:
+        if value is not None and value > limit:
+            report(
+                f"Lower {key} on {kind} {blueprint.name!r} to at most {limit}: pool {pool!r} "
+                f"has {has}; it {verb} {value}.",
+                blueprint.urn,
+            )
 
 
 # --- tls-verification-required -------------------------------------------------------------------

@@ -4,15 +4,26 @@ diff, read-back and the output list derive from it.
 A schema is a pydantic model of the inputs (camelCase keys, as on the wire and in state) plus
 three class attributes: `replace_keys` (an input whose change means a different object),
 `output_keys` (output-only values the provider computes), `secret_keys` (values never written
-to state in plaintext). `check` and `diff` never call the remote system.
+to state in plaintext). `check` and `diff` never call the remote system. A `SchemaResource`
+registers its constructor's keyword arguments under the schema's keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    DiffResult,
+    Resource,
+    ResourceProvider,
+)
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from providers.unknowns import contains_unknown
 
@@ -122,3 +133,42 @@ class SchemaProvider(ResourceProvider):
         """What a `Resource` registers: its inputs, and every output-only key as None so it
         resolves from the provider's outputs."""
         return {**inputs, **{key: None for key in cls.output_keys if key not in inputs}}
+
+    @classmethod
+    def props_from_arguments(cls, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """`resource_props` from a Resource constructor's keyword arguments: each Python name
+        (`memory_mb`) becomes the schema's camelCase key (`memoryMb`). A name the schema does
+        not know is a programming error, refused here rather than dropped by the engine."""
+        inputs: dict[str, Any] = {}
+        for name, value in arguments.items():
+            if name in _NOT_INPUTS:
+                continue
+            key = to_camel(name)
+            if key not in cls.inputs_model.model_fields:
+                raise TypeError(f"{cls.kind}: argument {name!r} is no input of its schema")
+            inputs[key] = value
+        return cls.resource_props(inputs)
+
+
+# A Resource constructor's own parameters (and the cell zero-argument `super()` adds).
+_NOT_INPUTS = frozenset({"self", "resource_name", "opts", "__class__"})
+
+
+class SchemaResource(Resource):
+    """A dynamic resource whose props derive from its provider's schema. A subclass names its
+    provider (`provider_class`) and keeps its typed keyword-only constructor, whose body is
+    `super().__init__(resource_name, locals(), opts)`: the arguments become the schema's
+    input keys, and the schema's `output_keys` resolve from the provider's outputs."""
+
+    provider_class: ClassVar[type[SchemaProvider]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        arguments: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        provider = self.provider_class
+        super().__init__(
+            provider(), resource_name, provider.props_from_arguments(arguments), opts
+        )

@@ -13,10 +13,9 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from lab.vra.documents import Document, JsonBody, created, now_iso, status_name, versioned
+from lab.vra.documents import Document, JsonBody, now_iso, status_name
 from lab.vra.errors import invalid, not_found, parse_body
 from lab.vra.identity import TokenDep, require_token
 from lab.vra.kinds import Kind, check_path_id
@@ -196,37 +195,26 @@ def _delete_service(store: Store, service_id: str) -> None:
     _drop_entitlement_entries(store, "entitledServices", "serviceRef", service_id)
 
 
-SERVICES_KIND = Kind("service", lambda objects: objects.services)
+def _removed_when_deleted(store: Store, doc: dict[str, Any]) -> None:
+    """A service saved with status DELETED is gone: how vRA 7 removes a service (PowervRA
+    Remove-vRAService; docs/vra7-api.md)."""
+    if doc["status"] == "DELETED":
+        _delete_service(store, doc["id"])
+
+
+SERVICES_KIND = Kind("service", lambda objects: objects.services, _removed_when_deleted)
 router = APIRouter(dependencies=[Depends(require_token)])
 SERVICES_KIND.add_read_routes(router, SERVICES)
 
 
-@router.post(SERVICES, status_code=201)
-def create_service(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
+def _parse_service(body: JsonBody, creating: bool) -> ServiceBody:
     checked = parse_body(ServiceBody, body, "service")
-    if checked.status == "DELETED":
+    if creating and checked.status == "DELETED":
         raise invalid(f"Service {checked.name}: cannot be created with status DELETED")
-    with store.lock:
-        service_id = checked.id or str(uuid.uuid4())
-        SERVICES_KIND.check_new(store, service_id, checked.name)
-        doc = versioned(_service_doc(store, body, checked), service_id, None)
-        SERVICES_KIND.save(store, doc)
-    return created(request, f"{SERVICES}/{service_id}", doc)
+    return checked
 
 
-@router.put(SERVICES + "/{service_id}")
-def update_service(service_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
-    checked = parse_body(ServiceBody, body, "service")
-    check_path_id("Service", checked.id, service_id)
-    with store.lock:
-        previous = SERVICES_KIND.previous(store, service_id, checked.name)
-        doc = versioned(_service_doc(store, body, checked), service_id, previous)
-        if checked.status == "DELETED":
-            # How vRA 7 removes a service (PowervRA Remove-vRAService; docs/vra7-api.md).
-            _delete_service(store, service_id)
-        else:
-            SERVICES_KIND.save(store, doc)
-        return doc
+SERVICES_KIND.add_versioned_write_routes(router, SERVICES, _parse_service, _service_doc)
 
 
 @router.get(SERVICES + "/{service_id}/catalogItems")

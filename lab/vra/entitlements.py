@@ -6,19 +6,17 @@ items, through PUT.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from lab.vra.catalog import organization, service_ref, visible_item
-from lab.vra.documents import Document, JsonBody, created, now_iso, status_name, versioned
+from lab.vra.documents import Document, now_iso, status_name
 from lab.vra.errors import VraError, invalid, parse_body
 from lab.vra.identity import principal_known, require_token
-from lab.vra.kinds import Kind, check_path_id
-from lab.vra.store import Store, StoreDep
+from lab.vra.kinds import Kind
+from lab.vra.store import Store
 
 BASE = "/catalog-service/api/entitlements"
 
@@ -122,25 +120,6 @@ def _resolve(store: Store, body: dict[str, Any], checked: EntitlementBody) -> di
 ENTITLEMENTS = Kind("entitlement", lambda objects: objects.entitlements)
 router = APIRouter(dependencies=[Depends(require_token)])
 ENTITLEMENTS.add_read_routes(router, BASE)
-
-
-@router.post(BASE, status_code=201)
-def create_entitlement(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
-    checked = parse_body(EntitlementBody, body, "entitlement")
-    with store.lock:
-        entitlement_id = checked.id or str(uuid.uuid4())
-        ENTITLEMENTS.check_new(store, entitlement_id, checked.name)
-        doc = versioned(_resolve(store, body, checked), entitlement_id, None)
-        ENTITLEMENTS.save(store, doc)
-    return created(request, f"{BASE}/{entitlement_id}", doc)
-
-
-@router.put(BASE + "/{entitlement_id}")
-def update_entitlement(entitlement_id: str, body: JsonBody, store: StoreDep) -> dict[str, Any]:
-    checked = parse_body(EntitlementBody, body, "entitlement")
-    check_path_id("Entitlement", checked.id, entitlement_id)
-    with store.lock:
-        previous = ENTITLEMENTS.previous(store, entitlement_id, checked.name)
-        doc = versioned(_resolve(store, body, checked), entitlement_id, previous)
-        ENTITLEMENTS.save(store, doc)
-        return doc
+ENTITLEMENTS.add_versioned_write_routes(
+    router, BASE, lambda body, _: parse_body(EntitlementBody, body, "entitlement"), _resolve
+)

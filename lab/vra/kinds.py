@@ -4,13 +4,15 @@ every publishable kind) answers the same way."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from lab.vra.documents import JsonBody, info, parse_status, status_name
+from lab.vra.documents import JsonBody, created, info, parse_status, status_name, versioned
 from lab.vra.errors import already_exists, invalid, not_found
 from lab.vra.query import ListQuery
 from lab.vra.store import Objects, Store, StoreDep
@@ -22,6 +24,19 @@ def check_path_id(label: str, body_id: str | None, path_id: str) -> None:
     """A body that names an id must name the one in the path."""
     if body_id not in (None, path_id):
         raise invalid(f"{label} id {body_id!r} does not match the path {path_id!r}")
+
+
+class Named(Protocol):
+    """A checked request body: the id it names (if any) and the object's name."""
+
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+Checked = TypeVar("Checked", bound=Named)
 
 
 def _no_hook(store: Store, doc: Doc) -> None:
@@ -78,6 +93,38 @@ class Kind:
         def get_doc(key: str, store: StoreDep) -> Doc:
             with store.lock:
                 return self.get(store, key)
+
+    def add_versioned_write_routes(
+        self,
+        router: APIRouter,
+        base: str,
+        parse: Callable[[JsonBody, bool], Checked],
+        build: Callable[[Store, JsonBody, Checked], Doc],
+    ) -> None:
+        """POST base and PUT base/{id} of a catalog-service kind (services, entitlements): the
+        server picks the id when the body names none, and stamps a version and creation date
+        (`versioned`). `parse(body, creating)` checks the body (400), `build` makes the
+        document once the id and name are known to be free (it may refuse with 400 too)."""
+
+        @router.post(base, status_code=201)
+        def create_doc(request: Request, body: JsonBody, store: StoreDep) -> JSONResponse:
+            checked = parse(body, True)
+            with store.lock:
+                key = checked.id or str(uuid.uuid4())
+                self.check_new(store, key, checked.name)
+                doc = versioned(build(store, body, checked), key, None)
+                self.save(store, doc)
+            return created(request, f"{base}/{key}", doc)
+
+        @router.put(base + "/{key}")
+        def update_doc(key: str, body: JsonBody, store: StoreDep) -> Doc:
+            checked = parse(body, False)
+            check_path_id(self.noun.capitalize(), checked.id, key)
+            with store.lock:
+                previous = self.previous(store, key, checked.name)
+                doc = versioned(build(store, body, checked), key, previous)
+                self.save(store, doc)
+                return doc
 
     def add_status_route(self, router: APIRouter, base: str) -> None:
         """PUT base/{id}/status: publish calls send the new state as a bare JSON string."""

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Self
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_snake
 
 from lab.vra.documents import JsonBody
 from lab.vra.errors import already_exists, parse_body
 from lab.vra.seed import SeedPatch
-from lab.vra.store import Fault, StoreDep, source_machine_doc
+from lab.vra.store import Fault, Store, StoreDep, source_machine_doc
 
 OPERATOR_PREFIX = "/__lab"  # never a vRA path: faults and the request log skip it
 router = APIRouter(prefix=OPERATOR_PREFIX)
@@ -39,6 +41,10 @@ class FaultBody(BaseModel):
         if self.pathPrefix is not None and self.pathPrefix.startswith(OPERATOR_PREFIX):
             raise ValueError(f"faults apply to vRA paths, not to {OPERATOR_PREFIX}")
         return self
+
+    def fault(self) -> Fault:
+        """The store's `Fault`: the same fields, snake_case."""
+        return Fault(**{to_snake(key): value for key, value in self.model_dump().items()})
 
 
 class SourceMachineBody(BaseModel):
@@ -93,25 +99,8 @@ def add_source_machine(body: JsonBody, store: StoreDep) -> JSONResponse:
 @router.post("/faults", status_code=201)
 def add_fault(body: JsonBody, store: StoreDep) -> dict[str, Any]:
     wanted = parse_body(FaultBody, body, "fault")
-    store.add_fault(
-        Fault(
-            method=wanted.method,
-            path_prefix=wanted.pathPrefix,
-            count=wanted.count,
-            status=wanted.status,
-            retry_after=wanted.retryAfter,
-            latency_ms=wanted.latencyMs,
-            drop=wanted.drop,
-            expire_token=wanted.expireToken,
-        )
-    )
+    store.add_fault(wanted.fault())
     return wanted.model_dump()
-
-
-@router.delete("/faults", status_code=204)
-def clear_faults(store: StoreDep) -> Response:
-    store.clear_faults()
-    return Response(status_code=204)
 
 
 @router.get("/requests")
@@ -119,10 +108,17 @@ def requests(store: StoreDep) -> list[dict[str, Any]]:
     return store.requests()
 
 
-@router.delete("/requests", status_code=204)
-def clear_requests(store: StoreDep) -> Response:
-    store.clear_log()
-    return Response(status_code=204)
+def _add_clear_route(path: str, clear: Callable[[Store], None]) -> None:
+    """DELETE `path`: empty what it lists (pending faults, logged requests); 204."""
+
+    @router.delete(path, status_code=204)
+    def clear_all(store: StoreDep) -> Response:
+        clear(store)
+        return Response(status_code=204)
+
+
+_add_clear_route("/faults", lambda store: store.clear_faults())
+_add_clear_route("/requests", lambda store: store.clear_log())
 
 
 @router.get("/state")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, VraError, eq_filter, path_segment
 from providers.vra.documents import (
@@ -78,6 +79,7 @@ class BlueprintProvider(VraProvider):
 
     inputs_model = BlueprintInputs
     kind = "Blueprint"
+    output_keys = ("publishStatus", "sourceMachineId")
     identity_keys = ("blueprintId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
@@ -175,8 +177,10 @@ def _domain(parsed: dict[str, Any]) -> dict[str, Any]:
     return {k: parsed.get(k) for k in _COMPARED}
 
 
-class Blueprint(Resource, module="vra", name="Blueprint"):
+class Blueprint(SchemaResource, module="vra", name="Blueprint"):
     """A published vRA blueprint: one vSphere full clone of the vGPU template (+ software)."""
+
+    provider_class = BlueprintProvider
 
     endpoint: pulumi.Output[dict]
     name: pulumi.Output[str]
@@ -209,26 +213,4 @@ class Blueprint(Resource, module="vra", name="Blueprint"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
-        props: dict[str, Any] = {
-            "endpoint": endpoint,
-            "owner": owner,
-            "softwareProperties": software_properties or {},
-            "name": name,
-            "blueprintId": blueprint_id,
-            "description": description,
-            "pool": pool,
-            "templateName": template_name,
-            "customizationSpec": customization_spec,
-            "cloneType": clone_type,
-            "cpu": cpu,
-            "memoryMb": memory_mb,
-            "storageGb": storage_gb,
-            "maxInstances": max_instances,
-            "machinePrefix": machine_prefix,
-            "network": network,
-            "softwareComponentId": software_component_id,
-            "customProperties": custom_properties or {},
-            "publishStatus": None,
-            "sourceMachineId": None,
-        }
-        super().__init__(BlueprintProvider(), resource_name, props, opts)
+        super().__init__(resource_name, locals(), opts)

@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.models import CatalogItemInputs
@@ -56,6 +57,7 @@ def wait_for_item(client: VraClient, binding: str, timeout: float) -> dict[str, 
 class CatalogItemProvider(VraProvider):
     inputs_model = CatalogItemInputs
     kind = "CatalogItem"
+    output_keys = ("catalogItemId", "name")
     identity_keys = ("blueprintId",)
 
     def _place(self, props: dict[str, Any], item_id: str | None) -> dict[str, Any]:
@@ -130,8 +132,10 @@ class CatalogItemProvider(VraProvider):
         return None
 
 
-class CatalogItem(Resource, module="vra", name="CatalogItem"):
+class CatalogItem(SchemaResource, module="vra", name="CatalogItem"):
     """The catalog item of a published blueprint, placed in a catalog service."""
+
+    provider_class = CatalogItemProvider
 
     endpoint: pulumi.Output[dict]
     blueprintId: pulumi.Output[str]
@@ -149,12 +153,4 @@ class CatalogItem(Resource, module="vra", name="CatalogItem"):
         timeout_seconds: pulumi.Input[float] = 120,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            "endpoint": endpoint,
-            "blueprintId": blueprint_id,
-            "serviceId": service_id,
-            "timeoutSeconds": timeout_seconds,
-            "catalogItemId": None,
-            "name": None,
-        }
-        super().__init__(CatalogItemProvider(), resource_name, props, opts)
+        super().__init__(resource_name, locals(), opts)

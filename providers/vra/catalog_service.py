@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
+from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import mark_owner, service_document, split_owner
@@ -40,6 +41,7 @@ class CatalogServiceProvider(VraProvider):
 
     inputs_model = CatalogServiceInputs
     kind = "CatalogService"
+    output_keys = ("serviceId", "adopted")
 
     def _ensure(self, spec: CatalogServiceInputs, props: dict[str, Any]) -> tuple[dict, bool]:
         """Find the service by name or create it; returns (service, used but not ours)."""
@@ -134,9 +136,11 @@ class CatalogServiceProvider(VraProvider):
             )
 
 
-class CatalogService(Resource, module="vra", name="CatalogService"):
+class CatalogService(SchemaResource, module="vra", name="CatalogService"):
     """A vRA catalog service; an existing one of the same name that is not this resource's is
     used as it is (never written or retired)."""
+
+    provider_class = CatalogServiceProvider
 
     endpoint: pulumi.Output[dict]
     name: pulumi.Output[str]
@@ -154,12 +158,4 @@ class CatalogService(Resource, module="vra", name="CatalogService"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
-        props: dict[str, Any] = {
-            "endpoint": endpoint,
-            "name": name,
-            "description": description,
-            "owner": owner,
-            "serviceId": None,
-            "adopted": None,
-        }
-        super().__init__(CatalogServiceProvider(), resource_name, props, opts)
+        super().__init__(resource_name, locals(), opts)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.documents import entitlement_document, split_owner
@@ -77,6 +78,7 @@ class EntitlementProvider(VraProvider):
 
     inputs_model = EntitlementInputs
     kind = "Entitlement"
+    output_keys = ("entitlementId", "businessGroupId")
 
     def _owned_by_name(self, client: VraClient, spec: EntitlementInputs) -> dict | None:
         found = client.find_one(COLLECTION, "name", spec.name)
@@ -169,8 +171,10 @@ class EntitlementProvider(VraProvider):
             )
 
 
-class Entitlement(Resource, module="vra", name="Entitlement"):
+class Entitlement(SchemaResource, module="vra", name="Entitlement"):
     """An active vRA entitlement of a business group's users/groups to catalog items."""
+
+    provider_class = EntitlementProvider
 
     endpoint: pulumi.Output[dict]
     name: pulumi.Output[str]
@@ -191,15 +195,4 @@ class Entitlement(Resource, module="vra", name="Entitlement"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
-        props: dict[str, Any] = {
-            "endpoint": endpoint,
-            "owner": owner,
-            "name": name,
-            "description": description,
-            "businessGroup": business_group,
-            "principals": principals,
-            "catalogItemIds": catalog_item_ids,
-            "entitlementId": None,
-            "businessGroupId": None,
-        }
-        super().__init__(EntitlementProvider(), resource_name, props, opts)
+        super().__init__(resource_name, locals(), opts)

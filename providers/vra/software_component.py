@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import (
@@ -38,6 +39,7 @@ class SoftwareComponentProvider(VraProvider):
 
     inputs_model = SoftwareComponentInputs
     kind = "SoftwareComponent"
+    output_keys = ("softwareComponentId", "publishStatus")
     identity_keys = ("componentId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
@@ -127,8 +129,10 @@ class SoftwareComponentProvider(VraProvider):
             client.delete(path)
 
 
-class SoftwareComponent(Resource, module="vra", name="SoftwareComponent"):
+class SoftwareComponent(SchemaResource, module="vra", name="SoftwareComponent"):
     """A published vRA software component with an INSTALL script."""
+
+    provider_class = SoftwareComponentProvider
 
     endpoint: pulumi.Output[dict]
     name: pulumi.Output[str]
@@ -152,18 +156,6 @@ class SoftwareComponent(Resource, module="vra", name="SoftwareComponent"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
-        props: dict[str, Any] = {
-            "endpoint": endpoint,
-            "owner": owner,
-            "name": name,
-            "description": description,
-            "componentId": component_id,
-            "properties": properties or {},
-            "installScript": install_script
-            if install_script is not None
-            else default_install_script(),
-            "scriptType": script_type,
-            "softwareComponentId": None,
-            "publishStatus": None,
-        }
-        super().__init__(SoftwareComponentProvider(), resource_name, props, opts)
+        if install_script is None:
+            install_script = default_install_script()
+        super().__init__(resource_name, locals(), opts)

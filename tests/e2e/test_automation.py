@@ -25,18 +25,6 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
-    from lab.vcsim import start_vcsim
-    from lab.vra import start_vra
-
-    folder = tmp_path_factory.mktemp("automation")
-    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
-        ca_file=folder / "vra-ca.pem", vcenter=vcsim
-    ) as vra:
-        yield vcsim, vra
-
-
-@pytest.fixture(scope="module")
 def run(
     tmp_path_factory: pytest.TempPathFactory, labs: tuple[VcsimLab, VraLab]
 ) -> Iterator[EngineStack]:

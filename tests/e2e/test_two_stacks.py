@@ -4,7 +4,6 @@ and its owner, and its destroy leaves every vRA object of the first where it was
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,18 +14,6 @@ from tests.support.dynamic_host import DynamicHost, ProviderCallError
 from tests.support.engine import LabEngine, stack_config
 
 KINDS = ("softwareComponents", "blueprints", "catalogItems", "services")
-
-
-@pytest.fixture(scope="module")
-def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
-    from lab.vcsim import start_vcsim
-    from lab.vra import start_vra
-
-    folder = tmp_path_factory.mktemp("two-stacks")
-    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
-        ca_file=folder / "vra-ca.pem", vcenter=vcsim
-    ) as vra:
-        yield vcsim, vra
 
 
 def _vra_objects(vra: VraLab) -> dict[str, Any]:

@@ -5,26 +5,10 @@ provider level (tests/providers/vra/test_routes.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from bench.vra_calls import lifecycle
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
 from tests.support.vra_routes import route_of
-
-
-@pytest.fixture(scope="module")
-def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
-    from lab.vcsim import start_vcsim
-    from lab.vra import start_vra
-
-    folder = tmp_path_factory.mktemp("vra-routes")
-    with start_vcsim(ca_dir=folder) as vcsim, start_vra(
-        ca_file=folder / "vra-ca.pem", vcenter=vcsim
-    ) as vra:
-        yield vcsim, vra
 
 
 def test_program_lifecycle_calls_only_documented_routes(labs: tuple[VcsimLab, VraLab]) -> None:

@@ -26,6 +26,12 @@ def _entitlement(api: VraApi, key: str, name: str) -> dict[str, Any]:
     return entitlement_body(api, None, name) | {"id": key}
 
 
+def _create(api: VraApi, base: str, body: Body, *names: str) -> None:
+    """One document per name, its id the name capitalised ("first": "First")."""
+    for name in names:
+        assert api.post(base, body(api, name.capitalize(), name)).status_code == 201
+
+
 KINDS = [
     pytest.param("/software-service/api/softwarecomponenttypes", _software, id="software"),
     pytest.param("/catalog-service/api/services", _service, id="service"),
@@ -35,7 +41,7 @@ KINDS = [
 
 @pytest.mark.parametrize(("base", "body"), KINDS)
 def test_create_with_a_taken_id_or_name_is_409(vra_api: VraApi, base: str, body: Body) -> None:
-    assert vra_api.post(base, body(vra_api, "First", "first")).status_code == 201
+    _create(vra_api, base, body, "first")
     same_id = vra_api.post(base, body(vra_api, "First", "other"))
     assert same_id.status_code == 409
     assert "'First' already exists" in vra_error(same_id)["systemMessage"]
@@ -49,8 +55,7 @@ def test_create_with_a_taken_id_or_name_is_409(vra_api: VraApi, base: str, body:
 def test_update_keeps_names_unique_but_may_keep_its_own(
     vra_api: VraApi, base: str, body: Body
 ) -> None:
-    for key, name in (("First", "first"), ("Second", "second")):
-        assert vra_api.post(base, body(vra_api, key, name)).status_code == 201
+    _create(vra_api, base, body, "first", "second")
     taken = vra_api.put(f"{base}/Second", body(vra_api, "Second", "first"))
     assert taken.status_code == 409
     assert vra_api.get(f"{base}/Second").json()["name"] == "second"
@@ -63,7 +68,7 @@ def test_update_keeps_names_unique_but_may_keep_its_own(
 def test_update_names_a_wrong_path_id_or_a_missing_one(
     vra_api: VraApi, base: str, body: Body
 ) -> None:
-    assert vra_api.post(base, body(vra_api, "First", "first")).status_code == 201
+    _create(vra_api, base, body, "first")
     mismatch = vra_api.put(f"{base}/First", body(vra_api, "Other", "first"))
     assert mismatch.status_code == 400
     assert "'Other' does not match the path 'First'" in vra_error(mismatch)["systemMessage"]
@@ -76,8 +81,7 @@ def test_update_names_a_wrong_path_id_or_a_missing_one(
 def test_read_routes_list_and_get_the_stored_documents(
     vra_api: VraApi, base: str, body: Body
 ) -> None:
-    for key, name in (("First", "first"), ("Second", "second")):
-        assert vra_api.post(base, body(vra_api, key, name)).status_code == 201
+    _create(vra_api, base, body, "first", "second")
     page = vra_api.get(base, params={"$filter": "name eq 'second'"}).json()
     assert [d["id"] for d in page["content"]] == ["Second"]
     assert vra_api.get(f"{base}/First").json()["name"] == "first"

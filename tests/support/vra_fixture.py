@@ -9,6 +9,8 @@ import pytest
 import requests
 
 from lab.vra import VraLab, start_vra
+from providers.vra.documents import software_component_document
+from providers.vra.models import SoftwareComponentInputs
 from tests.support.wait import wait_until
 
 
@@ -124,61 +126,20 @@ def vra_api(vra: VraLab) -> Iterator[VraApi]:
 # -- sample documents in the shapes of docs/vra7-api.md ---------------------------------------
 
 
-def constant(kind: str, value: Any) -> dict[str, Any]:
-    return {"type": "constant", "value": {"type": kind, "value": value}}
-
-
 def software_component_body(
     component_id: str = "TFGpuMotd", properties: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    fields: list[dict[str, Any]] = [
+    """A software component type as the provider writes it (providers/vra/documents.py)."""
+    spec = SoftwareComponentInputs.model_validate(
         {
-            "id": "host",
-            "label": "Container",
-            "isMultiValued": False,
-            "dataType": {
-                "type": "ref",
-                "componentTypeId": "com.vmware.csp.iaas.blueprint.service",
-                "classId": "Infrastructure.Machine.Schema",
-                "label": "Machine",
-            },
-            "state": {
-                "dependencies": [],
-                "facets": [{"type": "mandatory", "value": constant("boolean", True)}],
-            },
+            "endpoint": {"url": "https://vra.lab", "tenant": "vsphere.local"},
+            "name": component_id,
+            "description": "pull the TensorFlow GPU image, write motd",
+            "properties": properties or {"tf_image": "tensorflow/tensorflow:latest-gpu"},
+            "installScript": '#!/bin/bash\nset -e\ndocker pull "$tf_image"\n',
         }
-    ]
-    for key, default in (properties or {"tf_image": "tensorflow/tensorflow:latest-gpu"}).items():
-        fields.append(
-            {
-                "id": key,
-                "label": key,
-                "isMultiValued": False,
-                "dataType": {"type": "primitive", "typeId": "STRING"},
-                "state": {
-                    "dependencies": [],
-                    "facets": [{"type": "defaultValue", "value": constant("string", default)}],
-                },
-            }
-        )
-    return {
-        "id": component_id,
-        "name": component_id,
-        "description": "pull the TensorFlow GPU image, write motd",
-        "publishStatus": "DRAFT",
-        "containerFieldId": "host",
-        "schema": {"fields": fields},
-        "lifecycleTasks": [
-            {
-                "taskDescriptorRef": {"id": "INSTALL", "label": "Install"},
-                "script": {
-                    "scriptTypeId": "Bash",
-                    "isRebootAfter": False,
-                    "scriptContent": '#!/bin/bash\nset -e\ndocker pull "$tf_image"\n',
-                },
-            }
-        ],
-    }
+    )
+    return software_component_document(component_id, spec)
 
 
 def blueprint_body(

@@ -16,6 +16,7 @@ from providers.vra.software_component import SoftwareComponentProvider
 
 TEMPLATE = "ubuntu-gpu-template"
 GROUP = "ml-users@vsphere.local"
+RESERVATION = {"VMware.Memory.Reservation": "16384"}  # a vGPU VM reserves all of its memory
 
 
 def owner(resource: str, stack: str = "test") -> str:
@@ -47,21 +48,27 @@ def software_inputs(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
     }
 
 
-def blueprint_inputs(endpoint: dict[str, Any], software_id: str | None, **over: Any) -> dict:
-    values = {
+def blueprint_spec(endpoint: dict[str, Any], **over: Any) -> dict[str, Any]:
+    """The white paper's TensorFlow GPU blueprint, its required inputs only."""
+    return {
         "endpoint": endpoint,
         "name": "ML TensorFlow GPU",
-        "pool": "p100-pool",
         "templateName": TEMPLATE,
         "customizationSpec": "Linux",
         "cpu": 8,
         "memoryMb": 16384,
         "storageGb": 60,
         "maxInstances": 4,
-        "customProperties": {"VMware.Memory.Reservation": "16384"},
-        "owner": owner("blueprint"),
         **over,
     }
+
+
+def blueprint_inputs(endpoint: dict[str, Any], software_id: str | None, **over: Any) -> dict:
+    values = blueprint_spec(
+        endpoint,
+        **{"pool": "p100-pool", "customProperties": RESERVATION, "owner": owner("blueprint"),
+           **over},
+    )
     if software_id:
         values["softwareComponentId"] = software_id
     return values

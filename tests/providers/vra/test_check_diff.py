@@ -12,20 +12,12 @@ from providers.vra.catalog_item import CatalogItemProvider
 from providers.vra.catalog_service import CatalogServiceProvider
 from providers.vra.entitlement import EntitlementProvider
 from providers.vra.software_component import SoftwareComponentProvider
+from tests.providers.vra.chain import blueprint_spec
 
 # Port 9 (discard) on loopback: any accidental HTTP call from check/diff fails loudly.
 ENDPOINT = {"url": "https://127.0.0.1:9", "tenant": "vsphere.local"}
 
-BLUEPRINT = {
-    "endpoint": ENDPOINT,
-    "name": "ML TensorFlow GPU",
-    "templateName": "ubuntu-gpu-template",
-    "customizationSpec": "Linux",
-    "cpu": 8,
-    "memoryMb": 16384,
-    "storageGb": 60,
-    "maxInstances": 4,
-}
+BLUEPRINT = blueprint_spec(ENDPOINT)
 
 
 def _failures(result: Any) -> dict[str, str]:

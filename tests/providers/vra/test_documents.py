@@ -29,22 +29,13 @@ from providers.vra.models import (
     derive_id,
 )
 from providers.vra.software_component import default_install_script
+from tests.providers.vra.chain import RESERVATION, blueprint_spec
 
 ENDPOINT = {"url": "https://vra.example.com", "tenant": "vsphere.local"}
 
 
 def _blueprint(**overrides: Any) -> BlueprintInputs:
-    values: dict[str, Any] = {
-        "endpoint": ENDPOINT,
-        "name": "ML TensorFlow GPU",
-        "templateName": "ubuntu-gpu-template",
-        "customizationSpec": "Linux",
-        "cpu": 8,
-        "memoryMb": 16384,
-        "storageGb": 60,
-        "maxInstances": 4,
-        "customProperties": {"VMware.Memory.Reservation": "16384"},
-    }
+    values = blueprint_spec(ENDPOINT, customProperties=RESERVATION)
     values.update(overrides)
     return BlueprintInputs.model_validate(values)
 

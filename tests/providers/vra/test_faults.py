@@ -3,6 +3,7 @@ re-run converges to exactly one of each object (no duplicate, no orphan)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -42,15 +43,22 @@ FAULTS = {
 }
 
 
-def _fault_was_hit(lab: Any, method: str, prefix: str) -> None:
+def _through_one_fault(
+    lab: Any, step: tuple[str, str], fault: dict[str, Any], action: Callable[[], object]
+) -> None:
+    """`action` with one `fault` on `step`: retried past it, or failed with a line naming the
+    call; the fault was hit once, and is gone afterwards."""
+    method, prefix = step
+    lab.inject(method=method, pathPrefix=prefix, count=1, **fault)
+    try:
+        action()
+    except VraError as exc:
+        text = str(exc)
+        assert f"vRA {method} {prefix.rstrip('/')}" in text
+        assert "HTTP 500" in text or "no response" in text
     hit = [r for r in lab.requests() if r["fault"]]
     assert [(r["method"], r["path"].startswith(prefix)) for r in hit] == [(method, True)]
-
-
-def _fails_clearly(exc: VraError, method: str, prefix: str) -> None:
-    text = str(exc)
-    assert f"vRA {method} {prefix.rstrip('/')}" in text
-    assert "HTTP 500" in text or "no response" in text
+    lab.clear_faults()
 
 
 @pytest.fixture
@@ -64,15 +72,8 @@ def fast_catalog(creds: Any) -> Any:
 def test_fault_during_create_then_rerun_converges(
     endpoint: dict[str, Any], fast_catalog: Any, step: tuple[str, str], fault: dict[str, Any]
 ) -> None:
-    method, prefix = step
-    fast_catalog.inject(method=method, pathPrefix=prefix, count=1, **fault)
     chain = Chain(endpoint)
-    try:
-        chain.up()
-    except VraError as exc:
-        _fails_clearly(exc, method, prefix)
-    _fault_was_hit(fast_catalog, method, prefix)
-    fast_catalog.clear_faults()
+    _through_one_fault(fast_catalog, step, fault, chain.up)
     chain.up()  # the next `pulumi up`: created ones are in state, the rest are created
     assert object_counts(fast_catalog) == ONE_OF_EACH
     chain.down()
@@ -84,15 +85,8 @@ def test_fault_during_create_then_rerun_converges(
 def test_fault_during_delete_then_rerun_converges(
     endpoint: dict[str, Any], fast_catalog: Any, step: tuple[str, str], fault: dict[str, Any]
 ) -> None:
-    method, prefix = step
     chain = Chain(endpoint).up()
-    fast_catalog.inject(method=method, pathPrefix=prefix, count=1, **fault)
-    try:
-        chain.down()
-    except VraError as exc:
-        _fails_clearly(exc, method, prefix)
-    _fault_was_hit(fast_catalog, method, prefix)
-    fast_catalog.clear_faults()
+    _through_one_fault(fast_catalog, step, fault, chain.down)
     chain.down()
     assert object_counts(fast_catalog) == NOTHING
 

@@ -9,7 +9,7 @@ import pytest
 
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
-from providers.vra.catalog_item import CatalogItem
+from providers.vra.catalog_item import CatalogItem, CatalogItemProvider
 from providers.vra.catalog_service import CatalogService
 from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent, default_install_script
@@ -77,3 +77,23 @@ def test_type_tokens_and_camel_case_inputs(mocks: EchoMocks) -> Any:
     return pulumi.Output.all(
         software.urn, blueprint.urn, service.urn, item.urn, entitlement.urn
     ).apply(check)
+
+
+def test_props_come_from_the_schema_with_outputs_unset() -> None:
+    props = CatalogItemProvider.props_from_arguments(
+        {"self": object(), "resource_name": "item", "opts": None, "endpoint": ENDPOINT,
+         "blueprint_id": "ML", "service_id": "s-1", "timeout_seconds": 120}
+    )
+    assert props == {
+        "endpoint": ENDPOINT,
+        "blueprintId": "ML",
+        "serviceId": "s-1",
+        "timeoutSeconds": 120,
+        "catalogItemId": None,
+        "name": None,
+    }
+
+
+def test_an_argument_the_schema_does_not_know_is_refused() -> None:
+    with pytest.raises(TypeError, match="CatalogItem: argument 'blueprint' is no input"):
+        CatalogItemProvider.props_from_arguments({"endpoint": ENDPOINT, "blueprint": "ML"})
