@@ -34,7 +34,9 @@ class EngineStack:
         from pulumi import automation as auto
 
         self.stack_file = PROJECT / f"Pulumi.{name}.yaml"
-        settings = yaml.safe_load((PROJECT / "Pulumi.dev.yaml").read_text())
+        # The dev stack's config only: not the secrets settings a local `make up` may keep.
+        dev = yaml.safe_load((PROJECT / "Pulumi.dev.yaml").read_text())
+        settings = {"config": dev["config"]}
         config = settings["config"]
         config["vsphere:vsphereServer"] = vcsim.host_port
         config["vsphere:user"] = vcsim.user

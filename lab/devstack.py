@@ -172,6 +172,41 @@ def _pulumi(cli: str, *args: str, env: dict[str, str], check: bool = True) -> in
     return result.returncode
 
 
+# What the CLI adds to a stack file for a passphrase-encrypted stack.
+_SECRETS_KEYS = ("encryptionsalt", "secretsprovider", "encryptedkey")
+
+
+def config_file(stack: str) -> Path:
+    """The stack file the CLI reads and writes: a copy of the committed `Pulumi.<stack>.yaml`
+    under .pulumi-state/, refreshed from it on every run and keeping the stack's own secrets
+    settings, so the committed file never changes under the user's feet."""
+    STATE_DIR.mkdir(exist_ok=True)
+    settings = yaml.safe_load((PROJECT / f"Pulumi.{stack}.yaml").read_text())
+    copy = STATE_DIR / f"Pulumi.{stack}.yaml"
+    kept = yaml.safe_load(copy.read_text()) if copy.exists() else None
+    for key in _SECRETS_KEYS:
+        if isinstance(kept, dict) and key in kept:
+            settings[key] = kept[key]
+    copy.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return copy
+
+
+def _init(cli: str, stack: str, env: dict[str, str]) -> None:
+    """`pulumi stack init` writes the stack's secrets settings into the committed stack file
+    (it has no --config-file): move them into the copy and put the committed file back."""
+    committed = PROJECT / f"Pulumi.{stack}.yaml"
+    original = committed.read_bytes()
+    try:
+        _pulumi(cli, "stack", "init", stack, env=env)
+        written = yaml.safe_load(committed.read_text())
+    finally:
+        committed.write_bytes(original)
+    copy = config_file(stack)
+    settings = yaml.safe_load(copy.read_text())
+    settings.update({k: written[k] for k in _SECRETS_KEYS if k in written})
+    copy.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
 def _ready(stack: str) -> tuple[str, dict[str, str]] | None:
     """The CLI and its environment, with the stack's labs started and the stack selected; None
     (after one line on stderr) when there is no CLI."""
@@ -183,7 +218,7 @@ def _ready(stack: str) -> tuple[str, dict[str, str]] | None:
     start_labs(stack)
     env = _environment()
     if _pulumi(cli, "stack", "select", stack, env=env, check=False) != 0:
-        _pulumi(cli, "stack", "init", stack, env=env)
+        _init(cli, stack, env)
     return cli, env
 
 
@@ -192,8 +227,8 @@ def up(stack: str) -> int:
     if ready is None:
         return 1
     cli, env = ready
-    rc = _pulumi(cli, "up", "--yes", "--stack", stack, "--policy-pack", str(POLICY_PACK),
-                 env=env, check=False)
+    rc = _pulumi(cli, "up", "--yes", "--stack", stack, "--config-file", str(config_file(stack)),
+                 "--policy-pack", str(POLICY_PACK), env=env, check=False)
     if rc == 0:
         outputs = subprocess.run([cli, "stack", "output", "--json", "--stack", stack],
                                  cwd=PROJECT, env=env, capture_output=True, text=True, check=True)
@@ -206,15 +241,16 @@ def preview(stack: str) -> int:
     if ready is None:
         return 1
     cli, env = ready
-    return _pulumi(cli, "preview", "--stack", stack, "--policy-pack", str(POLICY_PACK),
-                   env=env, check=False)
+    return _pulumi(cli, "preview", "--stack", stack, "--config-file", str(config_file(stack)),
+                   "--policy-pack", str(POLICY_PACK), env=env, check=False)
 
 
 def down(stack: str) -> int:
     rc = 0
     cli = find_cli()
     if cli and (STATE_DIR / "passphrase").exists():
-        rc = _pulumi(cli, "destroy", "--yes", "--stack", stack, env=_environment(), check=False)
+        rc = _pulumi(cli, "destroy", "--yes", "--stack", stack, "--config-file",
+                     str(config_file(stack)), env=_environment(), check=False)
     for lab in reversed(LAB_STACKS.get(stack, ("vcsim", "vra"))):
         _stop_lab(lab)
     return rc

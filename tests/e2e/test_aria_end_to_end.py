@@ -52,8 +52,9 @@ def test_deploy_publishes_both_offerings(
     kinds = [key.split("::")[0].rsplit(":", 1)[-1] for _, key in deployment["first_operations"]]
     assert {op for op, _ in deployment["first_operations"]} == {"create"}
     assert sorted(set(kinds)) == ["CatalogItem", "CloudTemplate", "ContentSource",
-                                  "FlavorProfile", "HostGraphics", "ImageProfile", "Project",
-                                  "SharingPolicy", "TemplateVersion", "VgpuTemplate"]
+                                  "CustomizationSpec", "FlavorProfile", "HostGraphics",
+                                  "ImageProfile", "Project", "SharingPolicy", "TemplateVersion",
+                                  "VgpuTemplate"]
     item_ids = deployment["outputs"]["catalogItemIds"]
     assert set(item_ids) == {"tensorflow-gpu", "pytorch-gpu"}
     assert sorted(aria.state()["catalogItems"]["ids"]) == sorted(item_ids.values())

@@ -36,7 +36,7 @@ def test_vra_and_aria_together_are_refused() -> None:
     ("change", "path", "message"),
     [
         ({"url": "http://aria"}, "gpu-mlaas:aria.url", "should match pattern"),
-        ({"project": ""}, "gpu-mlaas:aria.project", "at least 1 character"),
+        ({"project": ""}, "gpu-mlaas:aria.project", "must not be blank"),
         ({"password": "plain"}, "gpu-mlaas:aria.password", "must be a secret"),
         ({"refreshToken": "plain"}, "gpu-mlaas:aria.refreshToken", "must be a secret"),
         ({"insecure": True, "caBundle": "ca.pem"}, "gpu-mlaas:aria", "not both"),

@@ -107,7 +107,8 @@ def test_secrets_never_reach_errors_or_logs(
     ("config", "message"),
     [
         ({}, r"no Aria credentials .* 'refreshToken', or 'username' and 'password'"),
-        ({"refreshToken": "t", "insecure": "maybe"}, r"'gpu-mlaas:aria'\.insecure must be"),
+        ({"refreshToken": "t", "insecure": "maybe"},
+         r"'gpu-mlaas:aria\.insecure' must be true or false"),
         ({"refreshToken": "t", "timeoutSeconds": 0}, r"timeoutSeconds / ARIA_TIMEOUT"),
         ({"refreshToken": "t", "caBundle": "/no/such.pem"}, r"CA bundle '/no/such.pem'"),
     ],
