@@ -11,11 +11,12 @@ import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import Field
 
 from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
 from providers.aria.client import AriaClient
+from providers.base import SchemaResource
 
 ADMIN_ITEMS = "/catalog/api/admin/items"
 FIRST_WAIT_SECONDS = 0.2
@@ -76,13 +77,12 @@ class CatalogItemProvider(AriaProvider):
         """Nothing to do: Aria drops the item with its content source or cloud template."""
 
 
-class CatalogItem(Resource, module="aria", name="CatalogItem"):
+class CatalogItem(SchemaResource, module="aria", name="CatalogItem"):
+    provider_class = CatalogItemProvider
+
     catalogItemId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  source_id: pulumi.Input[str], project_id: pulumi.Input[str],
                  name: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "sourceId": source_id, "projectId": project_id,
-                  "name": name}
-        super().__init__(CatalogItemProvider(), resource_name,
-                         CatalogItemProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

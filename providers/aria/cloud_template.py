@@ -16,11 +16,11 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.dynamic import Resource
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/blueprint/api/blueprints"
 SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"
@@ -132,7 +132,9 @@ class CloudTemplateProvider(OwnedObjectProvider):
         return {"valid": bool(doc.get("valid"))}
 
 
-class CloudTemplate(Resource, module="aria", name="CloudTemplate"):
+class CloudTemplate(SchemaResource, module="aria", name="CloudTemplate"):
+    provider_class = CloudTemplateProvider
+
     blueprintId: pulumi.Output[str]
     valid: pulumi.Output[bool]
 
@@ -141,7 +143,4 @@ class CloudTemplate(Resource, module="aria", name="CloudTemplate"):
                  content: pulumi.Input[str], description: pulumi.Input[str] = "",
                  pool: str | None = None, owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id, "content": content, "pool": pool}
-        super().__init__(CloudTemplateProvider(), resource_name,
-                         CloudTemplateProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

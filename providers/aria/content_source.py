@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/catalog/api/admin/sources"
 BLUEPRINT_SOURCE = "com.vmw.blueprint"
@@ -67,7 +67,9 @@ class ContentSourceProvider(OwnedObjectProvider):
         return {"itemsImported": doc.get("itemsImported")}
 
 
-class ContentSource(Resource, module="aria", name="ContentSource"):
+class ContentSource(SchemaResource, module="aria", name="ContentSource"):
+    provider_class = ContentSourceProvider
+
     sourceId: pulumi.Output[str]
     itemsImported: pulumi.Output[int]
 
@@ -76,7 +78,4 @@ class ContentSource(Resource, module="aria", name="ContentSource"):
                  version_ids: pulumi.Input[list[pulumi.Input[str]]],
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id, "versionIds": version_ids}
-        super().__init__(ContentSourceProvider(), resource_name,
-                         ContentSourceProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

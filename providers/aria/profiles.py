@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import Resource
 from pydantic import Field
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 REGIONS = "/iaas/api/regions"
 
@@ -152,7 +152,9 @@ class FlavorProfileProvider(_ProfileProvider):
         return {"cpuCount": stored.get("cpuCount"), "memoryMb": stored.get("memoryInMB")}
 
 
-class ImageProfile(Resource, module="aria", name="ImageProfile"):
+class ImageProfile(SchemaResource, module="aria", name="ImageProfile"):
+    provider_class = ImageProfileProvider
+
     profileId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
@@ -160,14 +162,12 @@ class ImageProfile(Resource, module="aria", name="ImageProfile"):
                  image_name: pulumi.Input[str], region: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "region": region, "mappingName": mapping_name,
-                  "imageName": image_name}
-        super().__init__(ImageProfileProvider(), resource_name,
-                         ImageProfileProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)
 
 
-class FlavorProfile(Resource, module="aria", name="FlavorProfile"):
+class FlavorProfile(SchemaResource, module="aria", name="FlavorProfile"):
+    provider_class = FlavorProfileProvider
+
     profileId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
@@ -175,8 +175,4 @@ class FlavorProfile(Resource, module="aria", name="FlavorProfile"):
                  memory_mb: int, pool: str | None = None, region: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "region": region, "mappingName": mapping_name,
-                  "cpuCount": cpu_count, "memoryMb": memory_mb, "pool": pool}
-        super().__init__(FlavorProfileProvider(), resource_name,
-                         FlavorProfileProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/iaas/api/projects"
 
@@ -81,7 +82,9 @@ class ProjectProvider(OwnedObjectProvider):
             super().delete(id_, props)
 
 
-class Project(Resource, module="aria", name="Project"):
+class Project(SchemaResource, module="aria", name="Project"):
+    provider_class = ProjectProvider
+
     projectId: pulumi.Output[str]
     created: pulumi.Output[bool]
 
@@ -95,6 +98,4 @@ class Project(Resource, module="aria", name="Project"):
         owner: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description, "owner": owner}
-        super().__init__(ProjectProvider(), resource_name,
-                         ProjectProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

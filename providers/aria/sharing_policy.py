@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 from pydantic import Field
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/policy/api/policies"
 ENTITLEMENT = "com.vmware.policy.catalog.entitlement"
@@ -104,7 +104,9 @@ class SharingPolicyProvider(OwnedObjectProvider):
         }
 
 
-class SharingPolicy(Resource, module="aria", name="SharingPolicy"):
+class SharingPolicy(SchemaResource, module="aria", name="SharingPolicy"):
+    provider_class = SharingPolicyProvider
+
     policyId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
@@ -113,8 +115,4 @@ class SharingPolicy(Resource, module="aria", name="SharingPolicy"):
                  principals: list[str], description: pulumi.Input[str] = "",
                  owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id,
-                  "catalogItemIds": catalog_item_ids, "principals": principals}
-        super().__init__(SharingPolicyProvider(), resource_name,
-                         SharingPolicyProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pyVmomi import vim, vmodl
 
 from mlaas.profiles import match_offered
+from providers.base import SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -415,8 +416,10 @@ class HostGraphicsProvider(VsphereProvider):
         )
 
 
-class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
+class HostGraphics(SchemaResource, module="vsphere", name="HostGraphics"):
     """An ESXi host switched to NVIDIA vGPU mode, with its GPU and CPU facts as outputs."""
+
+    provider_class = HostGraphicsProvider
 
     hostName: pulumi.Output[str]
     pool: pulumi.Output[str]
@@ -449,14 +452,4 @@ class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
         change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        inputs: dict[str, Any] = {
-            "hostName": host_name,
-            "pool": pool,
-            "vgpuProfile": vgpu_profile,
-            "assignmentPolicy": assignment_policy,
-            "maintenanceMode": maintenance_mode,
-            "changeTimeoutSeconds": change_timeout_seconds,
-        }
-        super().__init__(
-            HostGraphicsProvider(), resource_name, HostGraphicsProvider.resource_props(inputs), opts
-        )
+        super().__init__(resource_name, locals(), opts)

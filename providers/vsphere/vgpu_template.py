@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -35,6 +35,7 @@ from pydantic import (
 from pyVmomi import vim
 
 from providers import ownership
+from providers.base import SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -538,8 +539,10 @@ class VgpuTemplateProvider(VsphereProvider):
         client.run(op)
 
 
-class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
+class VgpuTemplate(SchemaResource, module="vsphere", name="VgpuTemplate"):
     """A vGPU VM template built from a base image; replaced (create first) on any change."""
+
+    provider_class = VgpuTemplateProvider
 
     name: pulumi.Output[str]
     templateName: pulumi.Output[str]
@@ -570,24 +573,4 @@ class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
         acceptance_test: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        inputs: dict[str, Any] = {
-            "name": name,
-            "datacenter": datacenter,
-            "cluster": cluster,
-            "datastore": datastore,
-            "folder": folder,
-            "baseImage": base_image,
-            "vgpuProfile": vgpu_profile,
-            "numCpus": num_cpus,
-            "coresPerSocket": cores_per_socket,
-            "memoryMb": memory_mb,
-            "memoryReservationLockedToMax": memory_reservation_locked_to_max,
-            "extraConfig": extra_config,
-            "firmware": firmware,
-            "minHardwareVersion": min_hardware_version,
-            "owner": owner,
-            "acceptanceTest": acceptance_test,
-        }
-        super().__init__(
-            VgpuTemplateProvider(), resource_name, VgpuTemplateProvider.resource_props(inputs), opts
-        )
+        super().__init__(resource_name, locals(), opts)
