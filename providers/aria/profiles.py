@@ -13,9 +13,8 @@ from typing import Any, ClassVar
 import pulumi
 from pydantic import Field
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.aria.client import AriaClient
 from providers.base import SchemaResource
 
 REGIONS = "/iaas/api/regions"
@@ -56,50 +55,37 @@ def region_id(client: AriaClient, wanted: str | None) -> str:
 
 
 class _ProfileProvider(OwnedObjectProvider):
-    collection: ClassVar[str]
     request_key: ClassVar[str]  # imageMapping / flavorMapping
     answer_key: ClassVar[str]  # imageMappings / flavorMappings
+    # The one mapping's fields: input key -> Aria's key.
+    mapping_fields: ClassVar[dict[str, str]]
     replace_keys = ("region",)
-
-    def item_path(self, id_: str) -> str:
-        return f"{self.collection}/{path_segment(id_)}"
-
-    def find(self, client: AriaClient, spec: Any) -> dict[str, Any] | None:
-        return client.find_named(self.collection, spec.name)
+    output_keys = ("profileId",)
 
     def mapping(self, spec: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def mapping_matches(self, spec: Any, stored: dict[str, Any]) -> bool:
-        raise NotImplementedError
+        return {wire: getattr(spec, key) for key, wire in self.mapping_fields.items()}
 
     def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return {key: stored.get(wire) for key, wire in self.mapping_fields.items()}
 
     def _stored(self, doc: dict[str, Any]) -> dict[str, Any]:
         mapping: dict[str, Any] = (doc.get(self.answer_key) or {}).get("mapping") or {}
         return mapping
 
-    def _body(self, spec: Any) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            self.request_key: {spec.mappingName: self.mapping(spec)},
-        }
+    def body(self, spec: Any) -> dict[str, Any]:
+        return {**super().body(spec), self.request_key: {spec.mappingName: self.mapping(spec)}}
 
     def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
-        body = {**self._body(spec), "regionId": region_id(client, spec.region)}
+        body = {**self.body(spec), "regionId": region_id(client, spec.region)}
         return client.create(self.collection, body, reread)
-
-    def write(self, client: AriaClient, id_: str, spec: Any) -> dict[str, Any]:
-        return client.send("PATCH", self.item_path(id_), self._body(spec))
 
     def same(self, spec: Any, doc: dict[str, Any]) -> bool:
         stored = self._stored(doc)
         return (
             super().same(spec, doc)
             and list(stored) == [spec.mappingName]
-            and self.mapping_matches(spec, stored[spec.mappingName])
+            and self.observed_mapping(stored[spec.mappingName])
+            == {key: getattr(spec, key) for key in self.mapping_fields}
         )
 
     def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -117,39 +103,18 @@ class ImageProfileProvider(_ProfileProvider):
     inputs_model = ImageProfileInputs
     kind = "aria:ImageProfile"
     label = "Aria image profile"
-    id_key = "profileId"
-    output_keys = ("profileId",)
     collection = "/iaas/api/image-profiles"
     request_key, answer_key = "imageMapping", "imageMappings"
-
-    def mapping(self, spec: ImageProfileInputs) -> dict[str, Any]:
-        return {"name": spec.imageName}
-
-    def mapping_matches(self, spec: ImageProfileInputs, stored: dict[str, Any]) -> bool:
-        return bool(stored.get("name") == spec.imageName)
-
-    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        return {"imageName": stored.get("name")}
+    mapping_fields = {"imageName": "name"}
 
 
 class FlavorProfileProvider(_ProfileProvider):
     inputs_model = FlavorProfileInputs
     kind = "aria:FlavorProfile"
     label = "Aria flavor profile"
-    id_key = "profileId"
-    output_keys = ("profileId",)
     collection = "/iaas/api/flavor-profiles"
     request_key, answer_key = "flavorMapping", "flavorMappings"
-
-    def mapping(self, spec: FlavorProfileInputs) -> dict[str, Any]:
-        return {"cpuCount": spec.cpuCount, "memoryInMB": spec.memoryMb}
-
-    def mapping_matches(self, spec: FlavorProfileInputs, stored: dict[str, Any]) -> bool:
-        return bool((stored.get("cpuCount"), stored.get("memoryInMB"))
-                    == (spec.cpuCount, spec.memoryMb))
-
-    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        return {"cpuCount": stored.get("cpuCount"), "memoryMb": stored.get("memoryInMB")}
+    mapping_fields = {"cpuCount": "cpuCount", "memoryMb": "memoryInMB"}
 
 
 class ImageProfile(SchemaResource, module="aria", name="ImageProfile"):

@@ -10,7 +10,6 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
 from providers.base import SchemaResource
 
 COLLECTION = "/iaas/api/projects"
@@ -29,25 +28,13 @@ class ProjectProvider(OwnedObjectProvider):
     inputs_model = ProjectInputs
     kind = "aria:Project"
     label = "Aria project"
-    id_key = "projectId"
+    collection = COLLECTION
     replace_keys = ("name",)
     output_keys = ("projectId", "created")
 
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
-
-    def find(self, client: AriaClient, spec: ProjectInputs) -> dict[str, Any] | None:
+    def search(self, spec: ProjectInputs) -> dict[str, Any]:
         escaped = spec.name.replace("'", "''")
-        return client.find_named(COLLECTION, spec.name, {"$filter": f"name eq '{escaped}'"})
-
-    def _body(self, spec: ProjectInputs) -> dict[str, Any]:
-        return {"name": spec.name, "description": ownership.mark(spec.description, spec.owner)}
-
-    def post(self, client: AriaClient, spec: ProjectInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread)
-
-    def write(self, client: AriaClient, id_: str, spec: ProjectInputs) -> dict[str, Any]:
-        return client.send("PATCH", self.item_path(id_), self._body(spec))
+        return {"$filter": f"name eq '{escaped}'"}
 
     def _mine(self, spec: ProjectInputs, doc: dict[str, Any]) -> bool:
         return bool(spec.owner) and ownership.split(doc.get("description"))[1] == spec.owner

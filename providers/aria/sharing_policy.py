@@ -14,9 +14,8 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.aria.client import AriaClient
 from providers.base import SchemaResource
 
 COLLECTION = "/policy/api/policies"
@@ -60,12 +59,10 @@ class SharingPolicyProvider(OwnedObjectProvider):
     inputs_model = SharingPolicyInputs
     kind = "aria:SharingPolicy"
     label = "Aria content sharing policy"
-    id_key = "policyId"
+    collection, save_method = COLLECTION, "POST"
+    post_params = {"dryRun": "false"}
     replace_keys = ("projectId",)
     output_keys = ("policyId",)
-
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
 
     def find(self, client: AriaClient, spec: SharingPolicyInputs) -> dict[str, Any] | None:
         for policy in client.iter_list(COLLECTION, {"search": spec.name}):
@@ -73,22 +70,9 @@ class SharingPolicyProvider(OwnedObjectProvider):
                 return policy
         return None
 
-    def _body(self, spec: SharingPolicyInputs) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            "typeId": ENTITLEMENT,
-            "projectId": spec.projectId,
-            "enforcementType": "HARD",
-            "definition": definition(spec),
-        }
-
-    def post(self, client: AriaClient, spec: SharingPolicyInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread, params={"dryRun": "false"})
-
-    def write(self, client: AriaClient, id_: str, spec: SharingPolicyInputs) -> dict[str, Any]:
-        return client.send("POST", COLLECTION, {**self._body(spec), "id": id_},
-                           params={"dryRun": "false"})
+    def body(self, spec: SharingPolicyInputs) -> dict[str, Any]:
+        return {**super().body(spec), "typeId": ENTITLEMENT, "projectId": spec.projectId,
+                "enforcementType": "HARD", "definition": definition(spec)}
 
     def same(self, spec: SharingPolicyInputs, doc: dict[str, Any]) -> bool:
         return (super().same(spec, doc) and doc.get("projectId") == spec.projectId
