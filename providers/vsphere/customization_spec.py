@@ -198,18 +198,9 @@ class CustomizationSpec(SchemaResource, module="vsphere", name="CustomizationSpe
     provider_class = CustomizationSpecProvider
 
     name: pulumi.Output[str]
-    changeVersion: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        domain: pulumi.Input[str],
-        time_zone: pulumi.Input[str] = "Etc/UTC",
-        description: pulumi.Input[str] = "",
-        hw_clock_utc: pulumi.Input[bool] = True,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], domain: pulumi.Input[str],
+                 time_zone: pulumi.Input[str] = "Etc/UTC", description: pulumi.Input[str] = "",
+                 hw_clock_utc: pulumi.Input[bool] = True, owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, locals(), opts)

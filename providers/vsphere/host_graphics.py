@@ -417,39 +417,15 @@ class HostGraphicsProvider(VsphereProvider):
 
 
 class HostGraphics(SchemaResource, module="vsphere", name="HostGraphics"):
-    """An ESXi host switched to NVIDIA vGPU mode, with its GPU and CPU facts as outputs."""
+    """An ESXi host switched to NVIDIA vGPU mode; its GPU and CPU facts are the outputs named
+    in `HostGraphicsProvider.output_keys` (components read them by name)."""
 
     provider_class = HostGraphicsProvider
 
-    hostName: pulumi.Output[str]
-    pool: pulumi.Output[str]
-    vgpuProfile: pulumi.Output[str]
-    assignmentPolicy: pulumi.Output[str]
-    currentAssignmentPolicy: pulumi.Output[str]
-    hostId: pulumi.Output[str]
-    hostProfile: pulumi.Output[str]
-    graphicsType: pulumi.Output[str]
-    offeredProfiles: pulumi.Output[list[str]]
-    gpuDevices: pulumi.Output[list[dict[str, Any]]]
-    gpuCount: pulumi.Output[int]
-    gpuModel: pulumi.Output[str]
-    otherModeGpus: pulumi.Output[list[dict[str, Any]]]
-    physicalCores: pulumi.Output[int]
-    sockets: pulumi.Output[int]
-    memoryGb: pulumi.Output[int]
-    powerPolicy: pulumi.Output[str]
-    sharedGraphicsActive: pulumi.Output[bool]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        host_name: pulumi.Input[str],
-        pool: pulumi.Input[str],
-        vgpu_profile: pulumi.Input[str],
-        assignment_policy: pulumi.Input[str] = DEFAULT_POLICY,
-        maintenance_mode: pulumi.Input[bool] = False,
-        change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, host_name: pulumi.Input[str], pool: pulumi.Input[str],
+                 vgpu_profile: pulumi.Input[str],
+                 assignment_policy: pulumi.Input[str] = DEFAULT_POLICY,
+                 maintenance_mode: pulumi.Input[bool] = False,
+                 change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, locals(), opts)

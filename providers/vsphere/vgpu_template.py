@@ -544,33 +544,19 @@ class VgpuTemplate(SchemaResource, module="vsphere", name="VgpuTemplate"):
 
     provider_class = VgpuTemplateProvider
 
-    name: pulumi.Output[str]
     templateName: pulumi.Output[str]
-    templateId: pulumi.Output[str]
-    uuid: pulumi.Output[str]
-    vgpuProfile: pulumi.Output[str]
-    hardwareVersion: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        datacenter: pulumi.Input[str],
-        cluster: pulumi.Input[str],
-        datastore: pulumi.Input[str],
-        base_image: pulumi.Input[str],
-        vgpu_profile: pulumi.Input[str],
-        num_cpus: pulumi.Input[int],
-        cores_per_socket: pulumi.Input[int],
-        memory_mb: pulumi.Input[int],
-        memory_reservation_locked_to_max: pulumi.Input[bool] = True,
-        folder: pulumi.Input[str] | None = None,
-        extra_config: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        firmware: pulumi.Input[str] | None = None,
-        min_hardware_version: pulumi.Input[int] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        acceptance_test: pulumi.Input[bool] = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str],
+                 datacenter: pulumi.Input[str], cluster: pulumi.Input[str],
+                 datastore: pulumi.Input[str], base_image: pulumi.Input[str],
+                 vgpu_profile: pulumi.Input[str], num_cpus: pulumi.Input[int],
+                 cores_per_socket: pulumi.Input[int], memory_mb: pulumi.Input[int],
+                 memory_reservation_locked_to_max: pulumi.Input[bool] = True,
+                 folder: pulumi.Input[str] | None = None,
+                 extra_config: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+                 firmware: pulumi.Input[str] | None = None,
+                 min_hardware_version: pulumi.Input[int] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 acceptance_test: pulumi.Input[bool] = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, locals(), opts)
