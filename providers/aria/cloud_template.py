@@ -119,7 +119,6 @@ class CloudTemplate(SchemaResource, module="aria", name="CloudTemplate"):
     provider_class = CloudTemplateProvider
 
     blueprintId: pulumi.Output[str]
-    valid: pulumi.Output[bool]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],

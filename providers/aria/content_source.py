@@ -56,7 +56,6 @@ class ContentSource(SchemaResource, module="aria", name="ContentSource"):
     provider_class = ContentSourceProvider
 
     sourceId: pulumi.Output[str]
-    itemsImported: pulumi.Output[int]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],

@@ -120,8 +120,6 @@ class FlavorProfileProvider(_ProfileProvider):
 class ImageProfile(SchemaResource, module="aria", name="ImageProfile"):
     provider_class = ImageProfileProvider
 
-    profileId: pulumi.Output[str]
-
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], mapping_name: pulumi.Input[str],
                  image_name: pulumi.Input[str], region: pulumi.Input[str] | None = None,
@@ -132,8 +130,6 @@ class ImageProfile(SchemaResource, module="aria", name="ImageProfile"):
 
 class FlavorProfile(SchemaResource, module="aria", name="FlavorProfile"):
     provider_class = FlavorProfileProvider
-
-    profileId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], mapping_name: pulumi.Input[str], cpu_count: int,

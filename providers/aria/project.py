@@ -73,16 +73,9 @@ class Project(SchemaResource, module="aria", name="Project"):
     provider_class = ProjectProvider
 
     projectId: pulumi.Output[str]
-    created: pulumi.Output[bool]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] = "",
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], description: pulumi.Input[str] = "",
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, locals(), opts)

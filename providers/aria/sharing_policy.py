@@ -91,8 +91,6 @@ class SharingPolicyProvider(OwnedObjectProvider):
 class SharingPolicy(SchemaResource, module="aria", name="SharingPolicy"):
     provider_class = SharingPolicyProvider
 
-    policyId: pulumi.Output[str]
-
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],
                  catalog_item_ids: pulumi.Input[list[pulumi.Input[str]]],

@@ -109,7 +109,6 @@ class TemplateVersion(SchemaResource, module="aria", name="TemplateVersion"):
     provider_class = TemplateVersionProvider
 
     versionId: pulumi.Output[str]
-    status: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  blueprint_id: pulumi.Input[str], version: pulumi.Input[str],
