@@ -51,6 +51,10 @@ class VsphereConfigError(VsphereError):
     """A connection setting is missing or malformed."""
 
 
+class NotFoundError(VsphereError):
+    """No object of that name (a lookup that may come back empty catches this)."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where and as whom we connect; the registry key."""
@@ -412,8 +416,9 @@ def find_by_name(
     *,
     kind: str,
     scope: str = "",
-) -> Found | None:
-    """The one object of `vim_type` called `name` (None if there is none; error if several)."""
+) -> Found:
+    """The one object of `vim_type` called `name`; NotFoundError if there is none, an error if
+    there are several."""
     # Names only over the view, then `paths` of the match: reading device lists or graphics
     # info of every VM or host in a large inventory to keep one would cost far more than the
     # second call. An object removed while the view is read comes back without its name.
@@ -423,45 +428,28 @@ def find_by_name(
         raise VsphereError(
             f"{kind} name '{name}'{scope} is ambiguous: {len(matches)} match ({ids})"
         )
-    if not matches:
-        return None
     wanted = sorted({"name", *paths})
-    if wanted == ["name"]:
+    if matches and wanted == ["name"]:
         return matches[0], {"name": name}
-    props = properties(si, matches[0], wanted)
-    return (matches[0], props) if props is not None else None
-
-
-def require_by_name(
-    si: vim.ServiceInstance,
-    vim_type: type,
-    name: str,
-    paths: Sequence[str] = (),
-    root: Any = None,
-    *,
-    kind: str,
-    scope: str = "",
-) -> Found:
-    """Like `find_by_name`, but a missing object is an error naming it."""
-    found = find_by_name(si, vim_type, name, paths, root, kind=kind, scope=scope)
-    if found is None:
-        raise VsphereError(f"{kind} '{name}' not found{scope}")
-    return found
+    props = properties(si, matches[0], wanted) if matches else None
+    if props is None:  # none, or removed since the view was read
+        raise NotFoundError(f"{kind} '{name}' not found{scope}")
+    return matches[0], props
 
 
 def find_host(si: vim.ServiceInstance, name: str, paths: Sequence[str] = ()) -> Found:
     """An ESXi host by its inventory name."""
-    return require_by_name(si, vim.HostSystem, name, paths, kind="host")
+    return find_by_name(si, vim.HostSystem, name, paths, kind="host")
 
 
 def find_datacenter(si: vim.ServiceInstance, name: str) -> Found:
     """A datacenter by name, with its VM folder."""
-    return require_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+    return find_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
 
 
 def find_cluster(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A cluster (or standalone compute resource) in a datacenter, with its root resource pool."""
-    return require_by_name(
+    return find_by_name(
         si,
         vim.ComputeResource,
         name,
@@ -474,7 +462,7 @@ def find_cluster(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: s
 
 def find_datastore(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A datastore in a datacenter."""
-    return require_by_name(
+    return find_by_name(
         si,
         vim.Datastore,
         name,
@@ -489,15 +477,11 @@ def find_vm(
     si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str, paths: Sequence[str] = ()
 ) -> Found | None:
     """A VM or template in a datacenter, or None."""
-    return find_by_name(
-        si,
-        vim.VirtualMachine,
-        name,
-        paths,
-        datacenter,
-        kind="VM",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    try:
+        return find_by_name(si, vim.VirtualMachine, name, paths, datacenter, kind="VM",
+                            scope=f" in datacenter '{dc_name}'")
+    except NotFoundError:
+        return None
 
 
 def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str) -> Any:

@@ -382,12 +382,7 @@ class HostGraphicsProvider(VsphereProvider):
         return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        def op(si: vim.ServiceInstance) -> ReadResult:
-            host = client.moref(si, vim.HostSystem, id_)
-            current = client.properties(si, host, HOST_PATHS)
-            if current is None:
-                log.info("host %s (%s) is gone", props.get("hostName"), id_)
-                return ReadResult("", {})
+        def outputs(host: Any, current: dict[str, Any]) -> dict[str, Any]:
             config = current.get("config.graphicsConfig")
             spec = self.parse(
                 {
@@ -400,10 +395,10 @@ class HostGraphicsProvider(VsphereProvider):
                     ),
                 }
             )
-            outs = _outputs(host, spec, current)
-            return ReadResult(id_, outs, self.inputs_of(outs))
+            return _outputs(host, spec, current)
 
-        return client.run(op, read_only=True)
+        what = f"host {props.get('hostName')}"
+        return self.read_object(id_, vim.HostSystem, HOST_PATHS, what, outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Switching a production host back out of vGPU mode would stop its running vGPU VMs,

@@ -492,12 +492,7 @@ class VgpuTemplateProvider(VsphereProvider):
         # Not validated: what an earlier refresh read back (drift) need not be valid input.
         spec = VgpuTemplateInputs.model_construct(**self.inputs_of(props))
 
-        def op(si: vim.ServiceInstance) -> ReadResult:
-            vm = client.moref(si, vim.VirtualMachine, id_)
-            current = client.properties(si, vm, VM_PATHS)
-            if current is None:
-                log.info("template %s (%s) is gone", props.get("templateName"), id_)
-                return ReadResult("", {})
+        def outputs(vm: Any, current: dict[str, Any]) -> dict[str, Any]:
             seen = observed(current, spec.extraConfig)
             inputs = spec.model_dump()
             for key in ("vgpuProfile", "numCpus", "coresPerSocket", "memoryMb", "extraConfig"):
@@ -512,9 +507,10 @@ class VgpuTemplateProvider(VsphereProvider):
             outs = {**_outputs(vm, current, spec), **inputs}
             if not seen["memoryReservationLockedToMax"]:
                 outs["isTemplate"] = False  # no longer what we built: rebuild
-            return ReadResult(id_, outs, self.inputs_of(outs))
+            return outs
 
-        return client.run(op, read_only=True)
+        what = f"template {props.get('templateName')}"
+        return self.read_object(id_, vim.VirtualMachine, VM_PATHS, what, outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         owner = props.get("owner")
