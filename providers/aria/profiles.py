@@ -55,12 +55,17 @@ def region_id(client: AriaClient, wanted: str | None) -> str:
 
 
 class _ProfileProvider(OwnedObjectProvider):
-    request_key: ClassVar[str]  # imageMapping / flavorMapping
-    answer_key: ClassVar[str]  # imageMappings / flavorMappings
+    # "image" or "flavor": Aria names the collection `<profile>-profiles`, the request's mapping
+    # `<profile>Mapping` and the answer's `<profile>Mappings` (docs/aria8-api.md).
+    profile: ClassVar[str]
     # The one mapping's fields: input key -> Aria's key.
     mapping_fields: ClassVar[dict[str, str]]
     replace_keys = ("region",)
     output_keys = ("profileId",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.collection = f"/iaas/api/{cls.profile}-profiles"
 
     def mapping(self, spec: Any) -> dict[str, Any]:
         return {wire: getattr(spec, key) for key, wire in self.mapping_fields.items()}
@@ -69,11 +74,12 @@ class _ProfileProvider(OwnedObjectProvider):
         return {key: stored.get(wire) for key, wire in self.mapping_fields.items()}
 
     def _stored(self, doc: dict[str, Any]) -> dict[str, Any]:
-        mapping: dict[str, Any] = (doc.get(self.answer_key) or {}).get("mapping") or {}
+        mapping: dict[str, Any] = (doc.get(f"{self.profile}Mappings") or {}).get("mapping") or {}
         return mapping
 
     def body(self, spec: Any) -> dict[str, Any]:
-        return {**super().body(spec), self.request_key: {spec.mappingName: self.mapping(spec)}}
+        mapping = {spec.mappingName: self.mapping(spec)}
+        return {**super().body(spec), f"{self.profile}Mapping": mapping}
 
     def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
         body = {**self.body(spec), "regionId": region_id(client, spec.region)}
@@ -101,19 +107,13 @@ class _ProfileProvider(OwnedObjectProvider):
 
 class ImageProfileProvider(_ProfileProvider):
     inputs_model = ImageProfileInputs
-    kind = "aria:ImageProfile"
-    label = "Aria image profile"
-    collection = "/iaas/api/image-profiles"
-    request_key, answer_key = "imageMapping", "imageMappings"
+    kind, label, profile = "aria:ImageProfile", "Aria image profile", "image"
     mapping_fields = {"imageName": "name"}
 
 
 class FlavorProfileProvider(_ProfileProvider):
     inputs_model = FlavorProfileInputs
-    kind = "aria:FlavorProfile"
-    label = "Aria flavor profile"
-    collection = "/iaas/api/flavor-profiles"
-    request_key, answer_key = "flavorMapping", "flavorMappings"
+    kind, label, profile = "aria:FlavorProfile", "Aria flavor profile", "flavor"
     mapping_fields = {"cpuCount": "cpuCount", "memoryMb": "memoryInMB"}
 
 
