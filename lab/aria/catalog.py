@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from lab.aria.errors import AriaError, bad_request, not_found
+from lab.aria.errors import AriaError, bad_request, not_found, stored
 from lab.aria.handlers import Call, handler, now_iso, spring_page
 from lab.aria.seed import User
 from lab.aria.store import Store
@@ -86,9 +86,7 @@ def save_source(store: Store, call: Call) -> tuple[int, Any]:
     if not isinstance(project_id, str) or project_id not in store.objects.projects:
         raise bad_request(f"config.sourceProjectId: project {project_id!r} not found")
     source_id = body.get("id")
-    existing = store.objects.sources.get(source_id) if source_id else None
-    if source_id and existing is None:
-        raise not_found("Catalog source", source_id)
+    existing = stored(store.objects.sources, "Catalog source", source_id) if source_id else None
     clash = any(s["name"] == body["name"] and s["id"] != source_id
                 for s in store.objects.sources.values())
     if clash:
@@ -126,10 +124,7 @@ def list_sources(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/catalog/api/admin/sources/{sourceId}")
 def get_source(store: Store, call: Call) -> tuple[int, Any]:
-    doc = store.objects.sources.get(call.params["sourceId"])
-    if doc is None:
-        raise not_found("Catalog source", call.params["sourceId"])
-    return 200, doc
+    return 200, stored(store.objects.sources, "Catalog source", call.params["sourceId"])
 
 
 @handler("DELETE", "/catalog/api/admin/sources/{sourceId}")
@@ -249,9 +244,7 @@ def save_policy(store: Store, call: Call) -> tuple[int, Any]:
         raise bad_request(f"projectId: project {project_id!r} not found")
     _check_definition(store, body.get("definition"))
     policy_id = body.get("id")
-    existing = store.objects.policies.get(policy_id) if policy_id else None
-    if policy_id and existing is None:
-        raise not_found("Policy", policy_id)
+    existing = stored(store.objects.policies, "Policy", policy_id) if policy_id else None
     if dry_run == "true":
         return 200, None
     username = call.user.username if call.user else None
@@ -284,10 +277,7 @@ def list_policies(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/policy/api/policies/{id}")
 def get_policy(store: Store, call: Call) -> tuple[int, Any]:
-    doc = store.objects.policies.get(call.params["id"])
-    if doc is None:
-        raise not_found("Policy", call.params["id"])
-    return 200, doc
+    return 200, stored(store.objects.policies, "Policy", call.params["id"])
 
 
 @handler("DELETE", "/policy/api/policies/{id}")
