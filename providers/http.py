@@ -9,6 +9,7 @@ re-read and adopt instead). Retry-After is honoured, bounded by MAX_RETRY_AFTER_
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any, ClassVar, Self
@@ -72,6 +73,20 @@ def json_session(what: str, url: str, *, insecure: bool, ca_bundle: str | None) 
         log.warning("TLS verification is OFF for %s %s (insecure flag set)", what, url)
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return session, (False if insecure else (ca_bundle or True))
+
+
+def json_object(raw: Any, source: str, error: type[ValueError] = ValueError) -> dict[str, Any]:
+    """A structured config value (engines hand them over as JSON text); absent -> empty."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise error(f"config '{source}' is not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise error(f"config '{source}' must be a JSON object")
+    return dict(raw)
 
 
 def seconds(raw: Any, source: str, default: float) -> float:
