@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from lab.aria.errors import AriaError, bad_request, not_found, stored
@@ -113,13 +114,10 @@ def save_source(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/catalog/api/admin/sources")
 def list_sources(store: Store, call: Call) -> tuple[int, Any]:
-    project_id, search = call.one("projectId"), call.one("search")
-    found = [
-        s for s in store.objects.sources.values()
-        if (project_id is None or s["projectId"] == project_id)
-        and (not search or search.lower() in s["name"].lower())
-    ]
-    return 200, spring_page(call, found)
+    project_id = call.one("projectId")
+    found = [s for s in store.objects.sources.values()
+             if project_id is None or s["projectId"] == project_id]
+    return 200, spring_page(call, searched(call, found, "name"))
 
 
 @handler("GET", "/catalog/api/admin/sources/{sourceId}")
@@ -167,14 +165,18 @@ def _shared_with(store: Store, user: User, item: dict[str, Any]) -> bool:
     return False
 
 
-def _search(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def searched(call: Call, docs: Iterable[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
+    """The documents whose `fields` contain the `search` parameter (any case); all without it."""
     search = (call.one("search") or "").lower()
+    return [doc for doc in docs if not search or any(search in doc[f].lower() for f in fields)]
+
+
+def _search(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     projects = set(call.many("projects")) | set(call.many("projectId"))
     sources = set(call.many("sourceIds"))
     return [
-        item for item in items
-        if (not search or search in item["name"].lower() or search in item["description"].lower())
-        and (not projects or projects & set(item["projectIds"]))
+        item for item in searched(call, items, "name", "description")
+        if (not projects or projects & set(item["projectIds"]))
         and (not sources or item["sourceId"] in sources)
     ]
 
@@ -269,10 +271,7 @@ def save_policy(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/policy/api/policies")
 def list_policies(store: Store, call: Call) -> tuple[int, Any]:
-    search = (call.one("search") or "").lower()
-    found = [p for p in store.objects.policies.values()
-             if not search or search in p["name"].lower()]
-    return 200, spring_page(call, found)
+    return 200, spring_page(call, searched(call, store.objects.policies.values(), "name"))
 
 
 @handler("GET", "/policy/api/policies/{id}")
