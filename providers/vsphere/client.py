@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from pulumi.dynamic import Config
@@ -49,10 +49,6 @@ class VsphereError(Exception):
 
 class VsphereConfigError(VsphereError):
     """A connection setting is missing or malformed."""
-
-
-class NotFoundError(VsphereError):
-    """No object of that name (a lookup that may come back empty catches this)."""
 
 
 @dataclass(frozen=True)
@@ -416,9 +412,8 @@ def find_by_name(
     *,
     kind: str,
     scope: str = "",
-) -> Found:
-    """The one object of `vim_type` called `name`; NotFoundError if there is none, an error if
-    there are several."""
+) -> Found | None:
+    """The one object of `vim_type` called `name` (None if there is none; error if several)."""
     # Names only over the view, then `paths` of the match: reading device lists or graphics
     # info of every VM or host in a large inventory to keep one would cost far more than the
     # second call. An object removed while the view is read comes back without its name.
@@ -432,56 +427,46 @@ def find_by_name(
     if matches and wanted == ["name"]:
         return matches[0], {"name": name}
     props = properties(si, matches[0], wanted) if matches else None
-    if props is None:  # none, or removed since the view was read
-        raise NotFoundError(f"{kind} '{name}' not found{scope}")
-    return matches[0], props
+    return (matches[0], props) if props is not None else None  # None: removed meanwhile
+
+
+def missing(kind: str, name: str, scope: str = "") -> NoReturn:
+    """The error of a lookup that must find its object (`find_by_name(...) or missing(...)`)."""
+    raise VsphereError(f"{kind} '{name}' not found{scope}")
 
 
 def find_host(si: vim.ServiceInstance, name: str, paths: Sequence[str] = ()) -> Found:
     """An ESXi host by its inventory name."""
-    return find_by_name(si, vim.HostSystem, name, paths, kind="host")
+    return find_by_name(si, vim.HostSystem, name, paths, kind="host") or missing("host", name)
 
 
 def find_datacenter(si: vim.ServiceInstance, name: str) -> Found:
     """A datacenter by name, with its VM folder."""
-    return find_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+    found = find_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+    return found or missing("datacenter", name)
 
 
 def find_cluster(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A cluster (or standalone compute resource) in a datacenter, with its root resource pool."""
-    return find_by_name(
-        si,
-        vim.ComputeResource,
-        name,
-        ["resourcePool"],
-        datacenter,
-        kind="cluster",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    scope = f" in datacenter '{dc_name}'"
+    found = find_by_name(si, vim.ComputeResource, name, ["resourcePool"], datacenter,
+                         kind="cluster", scope=scope)
+    return found or missing("cluster", name, scope)
 
 
 def find_datastore(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A datastore in a datacenter."""
-    return find_by_name(
-        si,
-        vim.Datastore,
-        name,
-        (),
-        datacenter,
-        kind="datastore",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    scope = f" in datacenter '{dc_name}'"
+    found = find_by_name(si, vim.Datastore, name, (), datacenter, kind="datastore", scope=scope)
+    return found or missing("datastore", name, scope)
 
 
 def find_vm(
     si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str, paths: Sequence[str] = ()
 ) -> Found | None:
     """A VM or template in a datacenter, or None."""
-    try:
-        return find_by_name(si, vim.VirtualMachine, name, paths, datacenter, kind="VM",
-                            scope=f" in datacenter '{dc_name}'")
-    except NotFoundError:
-        return None
+    return find_by_name(si, vim.VirtualMachine, name, paths, datacenter, kind="VM",
+                        scope=f" in datacenter '{dc_name}'")
 
 
 def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str) -> Any:
