@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.owners import owner_of
 from mlaas.config import Aria, StackConfig
 from mlaas.sizing import OfferingPlan, Plan
-from providers import ownership
 from providers.aria.base import EndpointArgs
 from providers.aria.catalog_item import CatalogItem
 from providers.aria.cloud_template import CloudTemplate, content_version, machine_template
@@ -27,10 +27,6 @@ from providers.aria.sharing_policy import SharingPolicy
 from providers.aria.template_version import TemplateVersion
 
 TYPE = "gpu-mlaas:index:AriaCatalogOffering"
-
-
-def owner(logical_name: str) -> str:
-    return ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical_name)
 
 
 @dataclass(frozen=True)
@@ -69,14 +65,14 @@ class AriaCatalogOffering(pulumi.ComponentResource):
             f"{name}-image", endpoint=args.endpoint, name=f"{label} image",
             description=f"vSphere template of {offering.name}", mapping_name=mapping,
             image_name=args.source_machine, region=args.region,
-            owner=owner(f"{name}-image"), opts=child,
+            owner=owner_of(f"{name}-image"), opts=child,
         )
         self.flavor_profile = FlavorProfile(
             f"{name}-flavor", endpoint=args.endpoint, name=f"{label} flavor",
             description=f"Size of {offering.name} from the sizing plan", mapping_name=mapping,
             cpu_count=offering.vcpus, memory_mb=offering.memory_gb * 1024, pool=offering.pool,
             region=args.region,
-            owner=owner(f"{name}-flavor"), opts=child,
+            owner=owner_of(f"{name}-flavor"), opts=child,
         )
         content = pulumi.Output.from_input(args.customization_spec).apply(
             lambda spec: machine_template(
@@ -91,13 +87,13 @@ class AriaCatalogOffering(pulumi.ComponentResource):
         self.template = CloudTemplate(
             f"{name}-template", endpoint=args.endpoint, name=offering.name,
             description=args.offering.description, project_id=args.project_id, content=content,
-            pool=offering.pool, owner=owner(f"{name}-template"), opts=profiles,
+            pool=offering.pool, owner=owner_of(f"{name}-template"), opts=profiles,
         )
         self.version = TemplateVersion(
             f"{name}-version", endpoint=args.endpoint, blueprint_id=self.template.blueprintId,
             version=content.apply(content_version),
             description=f"Released by gpu-mlaas stack {pulumi.get_stack()}",
-            owner=owner(f"{name}-version"), opts=child,
+            owner=owner_of(f"{name}-version"), opts=child,
         )
         self.blueprint_id = self.template.blueprintId
         self.version_id = self.version.versionId
@@ -116,7 +112,7 @@ class AriaCatalogOffering(pulumi.ComponentResource):
             name=f"{offering.name} users ({pulumi.get_stack()})", project_id=project_id,
             catalog_item_ids=[self.item.catalogItemId], principals=principals,
             description=f"Who may request {offering.name}",
-            owner=owner(f"{self._name}-sharing"), opts=child,
+            owner=owner_of(f"{self._name}-sharing"), opts=child,
         )
         self.catalog_item_id = self.item.catalogItemId
         self.register_outputs({
@@ -138,7 +134,7 @@ def aria_catalog(
     endpoint = EndpointArgs(url=aria.url, insecure=aria.insecure)
     project = Project(
         "aria-project", endpoint=endpoint, name=aria.project,
-        description="GPU machine-learning VMs (gpu-mlaas)", owner=owner("aria-project"),
+        description="GPU machine-learning VMs (gpu-mlaas)", owner=owner_of("aria-project"),
     )
     base_image = config.template.base_image
     offerings = []
@@ -156,7 +152,7 @@ def aria_catalog(
     source = ContentSource(
         "aria-content-source", endpoint=endpoint, name=f"gpu-mlaas {pulumi.get_stack()}",
         description="Released GPU ML cloud templates", project_id=project.projectId,
-        version_ids=[o.version_id for o in offerings], owner=owner("aria-content-source"),
+        version_ids=[o.version_id for o in offerings], owner=owner_of("aria-content-source"),
     )
     for offering in offerings:
         offering.publish(source, project.projectId, list(config.catalog.entitled_principals))

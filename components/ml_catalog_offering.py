@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.owners import owner_of
 from mlaas.sizing import OfferingPlan
-from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
@@ -16,11 +16,6 @@ from providers.vra.software_component import SoftwareComponent
 
 MEMORY_RESERVATION = "VMware.Memory.Reservation"
 IMAGE_PROPERTY = "image"
-
-
-def owner_of(logical_name: str) -> str:
-    """The owner marker of one resource of this stack (providers/ownership.py)."""
-    return ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical_name)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.owners import owner_of
 from mlaas import profiles
 from mlaas.config import Template
-from providers import ownership
 from providers.vsphere.customization_spec import CustomizationSpec
 from providers.vsphere.vgpu_template import VgpuTemplate
 
@@ -108,7 +108,7 @@ class VgpuVmTemplates(pulumi.ComponentResource):
             extra_config=needs.extra_config,
             firmware=needs.firmware,
             min_hardware_version=needs.min_hardware_version,
-            owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical),
+            owner=owner_of(logical),
             acceptance_test=args.template.acceptance_test,
             opts=opts,
         )
@@ -125,6 +125,6 @@ class VgpuVmTemplates(pulumi.ComponentResource):
             domain=template.domain,
             time_zone=template.time_zone,
             hw_clock_utc=True,
-            owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), logical),
+            owner=owner_of(logical),
             opts=opts,
         )

@@ -1,5 +1,6 @@
 """What every REST backend's client shares: urllib3 retries, a JSON session with TLS verified
-unless told otherwise, and the true/false and seconds settings read from config or env.
+unless told otherwise, the seconds settings read from config or env, the error of a failed call
+and the bearer-token call with one re-login on 401.
 
 Retries: idempotent calls are resent on connection errors and on 429/5xx; a POST only when the
 server refused it outright (429, 503), since any other failed POST may have been stored (callers
@@ -8,8 +9,12 @@ re-read and adopt instead). Retry-After is honoured, bounded by MAX_RETRY_AFTER_
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, Self, TypeVar
 
 import requests
 import urllib3
@@ -72,6 +77,38 @@ def json_session(what: str, url: str, *, insecure: bool, ca_bundle: str | None) 
     return session, (False if insecure else (ca_bundle or True))
 
 
+T = TypeVar("T")
+
+
+def poll(probe: Callable[[], T | None], timeout_seconds: float, *, first_wait: float = 0.2,
+         max_wait: float = 2.0) -> T | None:
+    """`probe()` until it answers (not None), waiting twice as long each time up to `max_wait`;
+    None when the next wait would pass `timeout_seconds` (for what a server makes a moment
+    after it answers, e.g. catalog items imported after a save)."""
+    deadline = time.monotonic() + timeout_seconds
+    wait = first_wait
+    while True:
+        found = probe()
+        if found is not None or time.monotonic() + wait > deadline:
+            return found
+        time.sleep(wait)
+        wait = min(wait * 2, max_wait)
+
+
+def json_object(raw: Any, source: str, error: type[ValueError] = ValueError) -> dict[str, Any]:
+    """A structured config value (engines hand them over as JSON text); absent -> empty."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise error(f"config '{source}' is not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise error(f"config '{source}' must be a JSON object")
+    return dict(raw)
+
+
 def seconds(raw: Any, source: str, default: float) -> float:
     """A positive, finite number of seconds; absent -> `default`."""
     if raw is None or raw == "":
@@ -83,3 +120,88 @@ def seconds(raw: Any, source: str, default: float) -> float:
     if not value > 0 or value == float("inf"):
         raise ValueError(f"{source} must be a positive number of seconds, got {raw!r}")
     return value
+
+
+class ApiError(RuntimeError):
+    """A REST call failed: method, path, HTTP status (None: no answer) and the server's message.
+    Subclasses name the service in the text."""
+
+    service = "API"
+
+    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
+        self.method, self.path, self.status, self.message = method, path, status, message
+        what = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{self.service} {method} {path} failed: {what}: {message}")
+
+    @classmethod
+    def from_response(cls, method: str, path: str, resp: requests.Response) -> Self:
+        message = resp.reason or "error"
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("message"):
+            message = str(body["message"])
+        return cls(method, path, resp.status_code, message)
+
+
+class BearerClient:
+    """A JSON REST client that sends a bearer token. Subclasses log in (`_bearer`, holding
+    `_lock` while they fill `_token`) and may add query parameters per call (`_query`).
+    A call whose token was refused (401) is sent once more with a new token."""
+
+    error: ClassVar[type[ApiError]] = ApiError
+
+    def __init__(self, what: str, url: str, *, insecure: bool, ca_bundle: str | None,
+                 timeout_seconds: float) -> None:
+        self.url = url
+        self._timeout = (min(CONNECT_TIMEOUT_SECONDS, timeout_seconds), timeout_seconds)
+        self.session, self._verify = json_session(what, url, insecure=insecure,
+                                                  ca_bundle=ca_bundle)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+
+    def _bearer(self) -> str:
+        raise NotImplementedError
+
+    def _query(self, method: str, path: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        return dict(params or {})
+
+    def _forget(self, token: str) -> None:
+        # Another thread may already have renewed; only drop the token that failed.
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              json: Any = None, headers: dict[str, str]) -> requests.Response:
+        try:
+            return self.session.request(method, self.url + path, params=params, json=json,
+                                        headers=headers, timeout=self._timeout,
+                                        verify=self._verify)
+        except requests.RequestException as exc:
+            # Not the exception text: it can quote the URL, and nothing here may carry a token.
+            raise self.error(method, path, None, type(exc).__name__) from exc
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
+        """One call with a valid token; one re-login on 401; a status not in `ok` raises."""
+        query = self._query(method, path, params)
+
+        def send(token: str) -> requests.Response:
+            return self._send(method, path, params=query, json=json,
+                              headers={"Authorization": f"Bearer {token}"})
+
+        token = self._bearer()
+        resp = send(token)
+        if resp.status_code == 401:
+            self._forget(token)
+            resp = send(self._bearer())
+        if resp.status_code not in ok:
+            raise self.error.from_response(method, path, resp)
+        return resp
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """GET a JSON object; None when the server answers 404."""
+        resp = self.request("GET", path, params=params, ok=(200, 404))
+        return None if resp.status_code == 404 else resp.json()

@@ -24,23 +24,6 @@ from lab.vra import PROJECT_ROOT, START_TIMEOUT_S, LabError, VraLab
 class AriaLab(VraLab):
     """A running Aria lab process; its first seeded user is an organization owner."""
 
-    @property
-    def username(self) -> str:
-        return str(self._seed["users"][0]["username"])
-
-    @property
-    def password(self) -> str:
-        return str(self._seed["users"][0]["password"])
-
-    @property
-    def domain(self) -> str:
-        return str(self._seed["users"][0]["domain"])
-
-    @property
-    def project(self) -> str:
-        """Name of the first seeded (pre-existing) project."""
-        return str(self._seed["projects"][0]["name"])
-
     def add_fabric_image(self, name: str) -> list[str]:
         result: list[str] = self._call("POST", "/__lab/fabric-images", {"name": name})
         return result

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from lab.aria.errors import bad_request, not_found
+from lab.aria.errors import bad_request, not_found, stored
 from lab.aria.handlers import Call, handler, now_iso, spring_page
 from lab.aria.store import Store
 
@@ -65,10 +65,7 @@ def validate_content(store: Store, content: str) -> list[str]:
 
 
 def _blueprint(store: Store, blueprint_id: str) -> dict[str, Any]:
-    doc = store.objects.blueprints.get(blueprint_id)
-    if doc is None:
-        raise not_found("Blueprint", blueprint_id)
-    return doc
+    return stored(store.objects.blueprints, "Blueprint", blueprint_id)
 
 
 def _apply(store: Store, doc: dict[str, Any], body: dict[str, Any]) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from lab.aria.errors import AriaError, bad_request, not_found
+from lab.aria.errors import AriaError, bad_request, not_found, stored
 from lab.aria.handlers import Call, handler, now_iso, spring_page
 from lab.aria.seed import User
 from lab.aria.store import Store
@@ -86,9 +87,7 @@ def save_source(store: Store, call: Call) -> tuple[int, Any]:
     if not isinstance(project_id, str) or project_id not in store.objects.projects:
         raise bad_request(f"config.sourceProjectId: project {project_id!r} not found")
     source_id = body.get("id")
-    existing = store.objects.sources.get(source_id) if source_id else None
-    if source_id and existing is None:
-        raise not_found("Catalog source", source_id)
+    existing = stored(store.objects.sources, "Catalog source", source_id) if source_id else None
     clash = any(s["name"] == body["name"] and s["id"] != source_id
                 for s in store.objects.sources.values())
     if clash:
@@ -115,21 +114,15 @@ def save_source(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/catalog/api/admin/sources")
 def list_sources(store: Store, call: Call) -> tuple[int, Any]:
-    project_id, search = call.one("projectId"), call.one("search")
-    found = [
-        s for s in store.objects.sources.values()
-        if (project_id is None or s["projectId"] == project_id)
-        and (not search or search.lower() in s["name"].lower())
-    ]
-    return 200, spring_page(call, found)
+    project_id = call.one("projectId")
+    found = [s for s in store.objects.sources.values()
+             if project_id is None or s["projectId"] == project_id]
+    return 200, spring_page(call, searched(call, found, "name"))
 
 
 @handler("GET", "/catalog/api/admin/sources/{sourceId}")
 def get_source(store: Store, call: Call) -> tuple[int, Any]:
-    doc = store.objects.sources.get(call.params["sourceId"])
-    if doc is None:
-        raise not_found("Catalog source", call.params["sourceId"])
-    return 200, doc
+    return 200, stored(store.objects.sources, "Catalog source", call.params["sourceId"])
 
 
 @handler("DELETE", "/catalog/api/admin/sources/{sourceId}")
@@ -172,14 +165,18 @@ def _shared_with(store: Store, user: User, item: dict[str, Any]) -> bool:
     return False
 
 
-def _search(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def searched(call: Call, docs: Iterable[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
+    """The documents whose `fields` contain the `search` parameter (any case); all without it."""
     search = (call.one("search") or "").lower()
+    return [doc for doc in docs if not search or any(search in doc[f].lower() for f in fields)]
+
+
+def _search(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     projects = set(call.many("projects")) | set(call.many("projectId"))
     sources = set(call.many("sourceIds"))
     return [
-        item for item in items
-        if (not search or search in item["name"].lower() or search in item["description"].lower())
-        and (not projects or projects & set(item["projectIds"]))
+        item for item in searched(call, items, "name", "description")
+        if (not projects or projects & set(item["projectIds"]))
         and (not sources or item["sourceId"] in sources)
     ]
 
@@ -249,9 +246,7 @@ def save_policy(store: Store, call: Call) -> tuple[int, Any]:
         raise bad_request(f"projectId: project {project_id!r} not found")
     _check_definition(store, body.get("definition"))
     policy_id = body.get("id")
-    existing = store.objects.policies.get(policy_id) if policy_id else None
-    if policy_id and existing is None:
-        raise not_found("Policy", policy_id)
+    existing = stored(store.objects.policies, "Policy", policy_id) if policy_id else None
     if dry_run == "true":
         return 200, None
     username = call.user.username if call.user else None
@@ -276,18 +271,12 @@ def save_policy(store: Store, call: Call) -> tuple[int, Any]:
 
 @handler("GET", "/policy/api/policies")
 def list_policies(store: Store, call: Call) -> tuple[int, Any]:
-    search = (call.one("search") or "").lower()
-    found = [p for p in store.objects.policies.values()
-             if not search or search in p["name"].lower()]
-    return 200, spring_page(call, found)
+    return 200, spring_page(call, searched(call, store.objects.policies.values(), "name"))
 
 
 @handler("GET", "/policy/api/policies/{id}")
 def get_policy(store: Store, call: Call) -> tuple[int, Any]:
-    doc = store.objects.policies.get(call.params["id"])
-    if doc is None:
-        raise not_found("Policy", call.params["id"])
-    return 200, doc
+    return 200, stored(store.objects.policies, "Policy", call.params["id"])
 
 
 @handler("DELETE", "/policy/api/policies/{id}")

@@ -3,7 +3,8 @@ ServiceErrorResponse (vra-iaas.json); the blueprint and catalog services answer 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from starlette.responses import JSONResponse
 
@@ -33,3 +34,14 @@ def bad_request(message: str) -> AriaError:
 
 def not_found(kind: str, key: str) -> AriaError:
     return AriaError(404, f"{kind} with id '{key}' not found")
+
+
+T = TypeVar("T")
+
+
+def stored(collection: Mapping[str, T], kind: str, key: str) -> T:
+    """The object `key` of a collection, or the 404 that names it."""
+    doc = collection.get(key)
+    if doc is None:
+        raise not_found(kind, key)
+    return doc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from lab.aria.errors import AriaError, bad_request, not_found
+from lab.aria.errors import AriaError, bad_request, stored
 from lab.aria.handlers import Call, handler, iaas_page, now_iso
 from lab.aria.store import Store, links, project_doc
 
@@ -41,10 +41,7 @@ def create_project(store: Store, call: Call) -> tuple[int, Any]:
 
 
 def _project(store: Store, project_id: str) -> dict[str, Any]:
-    doc = store.objects.projects.get(project_id)
-    if doc is None:
-        raise not_found("Project", project_id)
-    return doc
+    return stored(store.objects.projects, "Project", project_id)
 
 
 @handler("GET", "/iaas/api/projects/{id}")
@@ -197,10 +194,7 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _profile(store: Store, kind: str, profile_id: str) -> dict[str, Any]:
-    doc = _collection(store, kind).get(profile_id)
-    if doc is None:
-        raise not_found(_PROFILES[kind][1], profile_id)
-    return doc
+    return stored(_collection(store, kind), _PROFILES[kind][1], profile_id)
 
 
 def _get_profile(kind: str) -> Any:

@@ -22,10 +22,9 @@ def ssl_context(lab: VcsimLab) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(lab.ca_file))
 
 
-@contextmanager
-def connect(lab: VcsimLab) -> Iterator[vim.ServiceInstance]:
-    """Log in with TLS verification on; log out at the end so no session is left behind."""
-    si = SmartConnect(
+def login(lab: VcsimLab) -> vim.ServiceInstance:
+    """A new session on the lab, TLS verified; the caller logs out (`Disconnect`)."""
+    return SmartConnect(
         host=lab.host,
         port=lab.port,
         user=lab.user,
@@ -33,6 +32,12 @@ def connect(lab: VcsimLab) -> Iterator[vim.ServiceInstance]:
         sslContext=ssl_context(lab),
         httpConnectionTimeout=CALL_TIMEOUT_S,
     )
+
+
+@contextmanager
+def connect(lab: VcsimLab) -> Iterator[vim.ServiceInstance]:
+    """Log in with TLS verification on; log out at the end so no session is left behind."""
+    si = login(lab)
     try:
         yield si
     finally:

@@ -14,7 +14,7 @@ from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateRes
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from providers import ownership
-from providers.aria.client import AriaClient, client_for
+from providers.aria.client import AriaClient, client_for, path_segment
 from providers.aria.settings import configure_from_stack
 from providers.base import SchemaProvider, domain_props
 from providers.unknowns import contains_unknown
@@ -91,22 +91,44 @@ class OwnedObjectProvider(AriaProvider):
     delete touch only an object whose marker is this resource's owner.
     """
 
-    id_key: ClassVar[str]
+    collection: ClassVar[str]
     label: ClassVar[str]
+    # How Aria saves a change: "PATCH"/"PUT" of the item, or "POST" of the body with its `id`
+    # to the collection (a save that also creates: docs/aria8-api.md).
+    save_method: ClassVar[str] = "PATCH"
+    # Query parameters of the collection's POST (e.g. a required `dryRun`).
+    post_params: ClassVar[dict[str, str] | None] = None
+
+    @property
+    def id_key(self) -> str:
+        """The output holding the object's id: the first output key."""
+        return self.output_keys[0]
 
     # -- per-kind hooks -------------------------------------------------------------------
 
     def item_path(self, id_: str) -> str:
-        raise NotImplementedError
+        return f"{self.collection}/{path_segment(id_)}"
+
+    def search(self, spec: Any) -> dict[str, Any] | None:
+        """Query parameters that narrow the list `find` reads."""
+        return None
 
     def find(self, client: AriaClient, spec: Any) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The object of this name (exact) among those `search` lists."""
+        return client.find_named(self.collection, spec.name, self.search(spec))
+
+    def body(self, spec: Any) -> dict[str, Any]:
+        """What a POST or a save sends; kinds add their own fields."""
+        return {"name": spec.name, "description": ownership.mark(spec.description, spec.owner)}
 
     def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        return client.create(self.collection, self.body(spec), reread, params=self.post_params)
 
     def write(self, client: AriaClient, id_: str, spec: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        if self.save_method == "POST":
+            return client.send("POST", self.collection, {**self.body(spec), "id": id_},
+                               params=self.post_params)
+        return client.send(self.save_method, self.item_path(id_), self.body(spec))
 
     def same(self, spec: Any, doc: dict[str, Any]) -> bool:
         """True when `doc` already is what `spec` asks for (no write needed)."""

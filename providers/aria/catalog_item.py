@@ -7,15 +7,16 @@ item is there or `timeoutSeconds` pass. Destroy makes no call: the item goes wit
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import Field
 
 from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
 from providers.aria.client import AriaClient
+from providers.base import SchemaResource
+from providers.http import poll
 
 ADMIN_ITEMS = "/catalog/api/admin/items"
 FIRST_WAIT_SECONDS = 0.2
@@ -42,19 +43,14 @@ class CatalogItemProvider(AriaProvider):
 
     def _wait(self, spec: CatalogItemInputs, props: dict[str, Any]) -> dict[str, Any]:
         client = self.client(props)
-        deadline = time.monotonic() + spec.timeoutSeconds
-        wait = FIRST_WAIT_SECONDS
-        while True:
-            item = find_item(client, spec)
-            if item is not None:
-                return item
-            if time.monotonic() + wait > deadline:
-                raise TimeoutError(
-                    f"{self.kind}: no catalog item {spec.name!r} from content source "
-                    f"{spec.sourceId} after {spec.timeoutSeconds:g} s (is a version released?)"
-                )
-            time.sleep(wait)
-            wait = min(wait * 2, MAX_WAIT_SECONDS)
+        item = poll(lambda: find_item(client, spec), spec.timeoutSeconds,
+                    first_wait=FIRST_WAIT_SECONDS, max_wait=MAX_WAIT_SECONDS)
+        if item is None:
+            raise TimeoutError(
+                f"{self.kind}: no catalog item {spec.name!r} from content source "
+                f"{spec.sourceId} after {spec.timeoutSeconds:g} s (is a version released?)"
+            )
+        return item
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec: CatalogItemInputs = self.parse(props)
@@ -76,13 +72,12 @@ class CatalogItemProvider(AriaProvider):
         """Nothing to do: Aria drops the item with its content source or cloud template."""
 
 
-class CatalogItem(Resource, module="aria", name="CatalogItem"):
+class CatalogItem(SchemaResource, module="aria", name="CatalogItem"):
+    provider_class = CatalogItemProvider
+
     catalogItemId: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  source_id: pulumi.Input[str], project_id: pulumi.Input[str],
                  name: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "sourceId": source_id, "projectId": project_id,
-                  "name": name}
-        super().__init__(CatalogItemProvider(), resource_name,
-                         CatalogItemProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

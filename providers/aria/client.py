@@ -21,10 +21,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from providers.aria.settings import Credentials, credentials_for
-from providers.http import CONNECT_TIMEOUT_SECONDS, json_session
+from providers.http import ApiError, BearerClient
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +43,10 @@ PAGE_SIZE = 100
 UNPAGED = frozenset({"/iaas/api/image-profiles", "/iaas/api/flavor-profiles"})
 
 
-class AriaError(RuntimeError):
+class AriaError(ApiError):
     """An Aria call failed; carries method, path, HTTP status and Aria's message."""
 
-    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
-        self.method, self.path, self.status, self.message = method, path, status, message
-        what = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"Aria {method} {path} failed: {what}: {message}")
-
-    @classmethod
-    def from_response(cls, method: str, path: str, resp: requests.Response) -> AriaError:
-        message = resp.reason or "error"
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and body.get("message"):
-            message = str(body["message"])
-        return cls(method, path, resp.status_code, message)
+    service = "Aria"
 
 
 def path_segment(value: str) -> str:
@@ -76,22 +60,17 @@ def api_version(path: str) -> str:
     raise ValueError(f"no apiVersion known for {path}")
 
 
-class AriaClient:
+class AriaClient(BearerClient):
     """Authenticated access to one Aria endpoint. Thread-safe."""
 
+    error = AriaError
+
     def __init__(self, url: str, credentials: Credentials) -> None:
-        self.url = url
+        super().__init__("Aria", url, insecure=credentials.insecure,
+                         ca_bundle=credentials.ca_bundle,
+                         timeout_seconds=credentials.timeout_seconds)
         self._credentials = credentials
-        self._timeout = (
-            min(CONNECT_TIMEOUT_SECONDS, credentials.timeout_seconds),
-            credentials.timeout_seconds,
-        )
-        self.session, self._verify = json_session(
-            "Aria", url, insecure=credentials.insecure, ca_bundle=credentials.ca_bundle
-        )
-        self._lock = threading.Lock()
         self._refresh_token = credentials.refresh_token
-        self._token: str | None = None
 
     # -- token life cycle ---------------------------------------------------------------
 
@@ -135,64 +114,12 @@ class AriaClient:
             raise AriaError.from_response("POST", IAAS_LOGIN, resp)
         raise AssertionError("unreachable")
 
-    def _forget(self, token: str) -> None:
-        with self._lock:
-            if self._token == token:
-                self._token = None
-
     # -- HTTP ---------------------------------------------------------------------------
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        headers: dict[str, str],
-    ) -> requests.Response:
-        try:
-            return self.session.request(
-                method,
-                self.url + path,
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self._timeout,
-                verify=self._verify,
-            )
-        except requests.RequestException as exc:
-            # Not the exception text: it can quote the URL, and nothing here may carry a token.
-            raise AriaError(method, path, None, type(exc).__name__) from exc
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        ok: tuple[int, ...] = (200, 201, 204),
-    ) -> requests.Response:
-        """One call with a valid token and the service's apiVersion; one re-login on 401."""
+    def _query(self, method: str, path: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Every call but a version read names the service's apiVersion."""
         versioned = not (method == "GET" and _NO_API_VERSION.match(path))
-        query = {**({"apiVersion": api_version(path)} if versioned else {}), **(params or {})}
-        token = self._bearer()
-        resp = self._send(method, path, params=query, json=json,
-                          headers={"Authorization": f"Bearer {token}"})
-        if resp.status_code == 401:
-            self._forget(token)
-            token = self._bearer()
-            resp = self._send(method, path, params=query, json=json,
-                              headers={"Authorization": f"Bearer {token}"})
-        if resp.status_code not in ok:
-            raise AriaError.from_response(method, path, resp)
-        return resp
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """GET a JSON object; None when Aria answers 404."""
-        resp = self.request("GET", path, params=params, ok=(200, 404))
-        return None if resp.status_code == 404 else resp.json()
+        return {**({"apiVersion": api_version(path)} if versioned else {}), **(params or {})}
 
     def send(self, method: str, path: str, body: Any = None,
              params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -16,11 +16,9 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.dynamic import Resource
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/blueprint/api/blueprints"
 SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"
@@ -94,32 +92,17 @@ class CloudTemplateProvider(OwnedObjectProvider):
     inputs_model = CloudTemplateInputs
     kind = "aria:CloudTemplate"
     label = "Aria cloud template"
-    id_key = "blueprintId"
+    collection, save_method = COLLECTION, "PUT"
     replace_keys = ("projectId",)
     output_keys = ("blueprintId", "valid")
 
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
+    def search(self, spec: CloudTemplateInputs) -> dict[str, Any]:
+        # Names are not unique in Aria: look only in this project.
+        return {"name": spec.name, "projects": spec.projectId}
 
-    def find(self, client: AriaClient, spec: CloudTemplateInputs) -> dict[str, Any] | None:
-        # Names are not unique in Aria: look only in this project, exact name.
-        return client.find_named(COLLECTION, spec.name,
-                                 {"name": spec.name, "projects": spec.projectId})
-
-    def _body(self, spec: CloudTemplateInputs) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            "projectId": spec.projectId,
-            "content": spec.content,
-            "requestScopeOrg": False,
-        }
-
-    def post(self, client: AriaClient, spec: CloudTemplateInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread)
-
-    def write(self, client: AriaClient, id_: str, spec: CloudTemplateInputs) -> dict[str, Any]:
-        return client.send("PUT", self.item_path(id_), self._body(spec))
+    def body(self, spec: CloudTemplateInputs) -> dict[str, Any]:
+        return {**super().body(spec), "projectId": spec.projectId, "content": spec.content,
+                "requestScopeOrg": False}
 
     def same(self, spec: CloudTemplateInputs, doc: dict[str, Any]) -> bool:
         return super().same(spec, doc) and doc.get("content") == spec.content
@@ -132,16 +115,14 @@ class CloudTemplateProvider(OwnedObjectProvider):
         return {"valid": bool(doc.get("valid"))}
 
 
-class CloudTemplate(Resource, module="aria", name="CloudTemplate"):
+class CloudTemplate(SchemaResource, module="aria", name="CloudTemplate"):
+    provider_class = CloudTemplateProvider
+
     blueprintId: pulumi.Output[str]
-    valid: pulumi.Output[bool]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],
                  content: pulumi.Input[str], description: pulumi.Input[str] = "",
                  pool: str | None = None, owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id, "content": content, "pool": pool}
-        super().__init__(CloudTemplateProvider(), resource_name,
-                         CloudTemplateProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/catalog/api/admin/sources"
 BLUEPRINT_SOURCE = "com.vmw.blueprint"
@@ -32,29 +30,16 @@ class ContentSourceProvider(OwnedObjectProvider):
     inputs_model = ContentSourceInputs
     kind = "aria:ContentSource"
     label = "Aria content source"
-    id_key = "sourceId"
+    collection, save_method = COLLECTION, "POST"
     replace_keys = ("projectId",)
     output_keys = ("sourceId", "itemsImported")
 
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
+    def search(self, spec: ContentSourceInputs) -> dict[str, Any]:
+        return {"search": spec.name}
 
-    def find(self, client: AriaClient, spec: ContentSourceInputs) -> dict[str, Any] | None:
-        return client.find_named(COLLECTION, spec.name, {"search": spec.name})
-
-    def _body(self, spec: ContentSourceInputs) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            "typeId": BLUEPRINT_SOURCE,
-            "config": {"sourceProjectId": spec.projectId},
-        }
-
-    def post(self, client: AriaClient, spec: ContentSourceInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread)
-
-    def write(self, client: AriaClient, id_: str, spec: ContentSourceInputs) -> dict[str, Any]:
-        return client.send("POST", COLLECTION, {**self._body(spec), "id": id_})
+    def body(self, spec: ContentSourceInputs) -> dict[str, Any]:
+        return {**super().body(spec), "typeId": BLUEPRINT_SOURCE,
+                "config": {"sourceProjectId": spec.projectId}}
 
     def same(self, spec: ContentSourceInputs, doc: dict[str, Any]) -> bool:
         return False  # saving is what imports: a create that adopts, or an update, saves
@@ -67,16 +52,14 @@ class ContentSourceProvider(OwnedObjectProvider):
         return {"itemsImported": doc.get("itemsImported")}
 
 
-class ContentSource(Resource, module="aria", name="ContentSource"):
+class ContentSource(SchemaResource, module="aria", name="ContentSource"):
+    provider_class = ContentSourceProvider
+
     sourceId: pulumi.Output[str]
-    itemsImported: pulumi.Output[int]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],
                  version_ids: pulumi.Input[list[pulumi.Input[str]]],
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id, "versionIds": version_ids}
-        super().__init__(ContentSourceProvider(), resource_name,
-                         ContentSourceProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import Resource
 from pydantic import Field
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.aria.client import AriaClient
+from providers.base import SchemaResource
 
 REGIONS = "/iaas/api/regions"
 
@@ -56,50 +55,43 @@ def region_id(client: AriaClient, wanted: str | None) -> str:
 
 
 class _ProfileProvider(OwnedObjectProvider):
-    collection: ClassVar[str]
-    request_key: ClassVar[str]  # imageMapping / flavorMapping
-    answer_key: ClassVar[str]  # imageMappings / flavorMappings
+    # "image" or "flavor": Aria names the collection `<profile>-profiles`, the request's mapping
+    # `<profile>Mapping` and the answer's `<profile>Mappings` (docs/aria8-api.md).
+    profile: ClassVar[str]
+    # The one mapping's fields: input key -> Aria's key.
+    mapping_fields: ClassVar[dict[str, str]]
     replace_keys = ("region",)
+    output_keys = ("profileId",)
 
-    def item_path(self, id_: str) -> str:
-        return f"{self.collection}/{path_segment(id_)}"
-
-    def find(self, client: AriaClient, spec: Any) -> dict[str, Any] | None:
-        return client.find_named(self.collection, spec.name)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.collection = f"/iaas/api/{cls.profile}-profiles"
 
     def mapping(self, spec: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def mapping_matches(self, spec: Any, stored: dict[str, Any]) -> bool:
-        raise NotImplementedError
+        return {wire: getattr(spec, key) for key, wire in self.mapping_fields.items()}
 
     def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return {key: stored.get(wire) for key, wire in self.mapping_fields.items()}
 
     def _stored(self, doc: dict[str, Any]) -> dict[str, Any]:
-        mapping: dict[str, Any] = (doc.get(self.answer_key) or {}).get("mapping") or {}
+        mapping: dict[str, Any] = (doc.get(f"{self.profile}Mappings") or {}).get("mapping") or {}
         return mapping
 
-    def _body(self, spec: Any) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            self.request_key: {spec.mappingName: self.mapping(spec)},
-        }
+    def body(self, spec: Any) -> dict[str, Any]:
+        mapping = {spec.mappingName: self.mapping(spec)}
+        return {**super().body(spec), f"{self.profile}Mapping": mapping}
 
     def post(self, client: AriaClient, spec: Any, reread: Any) -> dict[str, Any]:
-        body = {**self._body(spec), "regionId": region_id(client, spec.region)}
+        body = {**self.body(spec), "regionId": region_id(client, spec.region)}
         return client.create(self.collection, body, reread)
-
-    def write(self, client: AriaClient, id_: str, spec: Any) -> dict[str, Any]:
-        return client.send("PATCH", self.item_path(id_), self._body(spec))
 
     def same(self, spec: Any, doc: dict[str, Any]) -> bool:
         stored = self._stored(doc)
         return (
             super().same(spec, doc)
             and list(stored) == [spec.mappingName]
-            and self.mapping_matches(spec, stored[spec.mappingName])
+            and self.observed_mapping(stored[spec.mappingName])
+            == {key: getattr(spec, key) for key in self.mapping_fields}
         )
 
     def observed(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -115,68 +107,33 @@ class _ProfileProvider(OwnedObjectProvider):
 
 class ImageProfileProvider(_ProfileProvider):
     inputs_model = ImageProfileInputs
-    kind = "aria:ImageProfile"
-    label = "Aria image profile"
-    id_key = "profileId"
-    output_keys = ("profileId",)
-    collection = "/iaas/api/image-profiles"
-    request_key, answer_key = "imageMapping", "imageMappings"
-
-    def mapping(self, spec: ImageProfileInputs) -> dict[str, Any]:
-        return {"name": spec.imageName}
-
-    def mapping_matches(self, spec: ImageProfileInputs, stored: dict[str, Any]) -> bool:
-        return bool(stored.get("name") == spec.imageName)
-
-    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        return {"imageName": stored.get("name")}
+    kind, label, profile = "aria:ImageProfile", "Aria image profile", "image"
+    mapping_fields = {"imageName": "name"}
 
 
 class FlavorProfileProvider(_ProfileProvider):
     inputs_model = FlavorProfileInputs
-    kind = "aria:FlavorProfile"
-    label = "Aria flavor profile"
-    id_key = "profileId"
-    output_keys = ("profileId",)
-    collection = "/iaas/api/flavor-profiles"
-    request_key, answer_key = "flavorMapping", "flavorMappings"
-
-    def mapping(self, spec: FlavorProfileInputs) -> dict[str, Any]:
-        return {"cpuCount": spec.cpuCount, "memoryInMB": spec.memoryMb}
-
-    def mapping_matches(self, spec: FlavorProfileInputs, stored: dict[str, Any]) -> bool:
-        return bool((stored.get("cpuCount"), stored.get("memoryInMB"))
-                    == (spec.cpuCount, spec.memoryMb))
-
-    def observed_mapping(self, stored: dict[str, Any]) -> dict[str, Any]:
-        return {"cpuCount": stored.get("cpuCount"), "memoryMb": stored.get("memoryInMB")}
+    kind, label, profile = "aria:FlavorProfile", "Aria flavor profile", "flavor"
+    mapping_fields = {"cpuCount": "cpuCount", "memoryMb": "memoryInMB"}
 
 
-class ImageProfile(Resource, module="aria", name="ImageProfile"):
-    profileId: pulumi.Output[str]
+class ImageProfile(SchemaResource, module="aria", name="ImageProfile"):
+    provider_class = ImageProfileProvider
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], mapping_name: pulumi.Input[str],
                  image_name: pulumi.Input[str], region: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "region": region, "mappingName": mapping_name,
-                  "imageName": image_name}
-        super().__init__(ImageProfileProvider(), resource_name,
-                         ImageProfileProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)
 
 
-class FlavorProfile(Resource, module="aria", name="FlavorProfile"):
-    profileId: pulumi.Output[str]
+class FlavorProfile(SchemaResource, module="aria", name="FlavorProfile"):
+    provider_class = FlavorProfileProvider
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], mapping_name: pulumi.Input[str], cpu_count: int,
                  memory_mb: int, pool: str | None = None, region: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "region": region, "mappingName": mapping_name,
-                  "cpuCount": cpu_count, "memoryMb": memory_mb, "pool": pool}
-        super().__init__(FlavorProfileProvider(), resource_name,
-                         FlavorProfileProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

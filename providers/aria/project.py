@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.base import SchemaResource
 
 COLLECTION = "/iaas/api/projects"
 
@@ -28,25 +28,13 @@ class ProjectProvider(OwnedObjectProvider):
     inputs_model = ProjectInputs
     kind = "aria:Project"
     label = "Aria project"
-    id_key = "projectId"
+    collection = COLLECTION
     replace_keys = ("name",)
     output_keys = ("projectId", "created")
 
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
-
-    def find(self, client: AriaClient, spec: ProjectInputs) -> dict[str, Any] | None:
+    def search(self, spec: ProjectInputs) -> dict[str, Any]:
         escaped = spec.name.replace("'", "''")
-        return client.find_named(COLLECTION, spec.name, {"$filter": f"name eq '{escaped}'"})
-
-    def _body(self, spec: ProjectInputs) -> dict[str, Any]:
-        return {"name": spec.name, "description": ownership.mark(spec.description, spec.owner)}
-
-    def post(self, client: AriaClient, spec: ProjectInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread)
-
-    def write(self, client: AriaClient, id_: str, spec: ProjectInputs) -> dict[str, Any]:
-        return client.send("PATCH", self.item_path(id_), self._body(spec))
+        return {"$filter": f"name eq '{escaped}'"}
 
     def _mine(self, spec: ProjectInputs, doc: dict[str, Any]) -> bool:
         return bool(spec.owner) and ownership.split(doc.get("description"))[1] == spec.owner
@@ -81,20 +69,13 @@ class ProjectProvider(OwnedObjectProvider):
             super().delete(id_, props)
 
 
-class Project(Resource, module="aria", name="Project"):
-    projectId: pulumi.Output[str]
-    created: pulumi.Output[bool]
+class Project(SchemaResource, module="aria", name="Project"):
+    provider_class = ProjectProvider
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] = "",
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description, "owner": owner}
-        super().__init__(ProjectProvider(), resource_name,
-                         ProjectProvider.resource_props(inputs), opts)
+    projectId: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], description: pulumi.Input[str] = "",
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, locals(), opts)

@@ -9,7 +9,6 @@ Either a refresh token or a username and password is needed (docs/aria8-api.md, 
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -54,16 +53,7 @@ _stack_aria: dict[str, Any] = {}
 
 def parse_aria_config(raw: Any) -> dict[str, Any]:
     """The `gpu-mlaas:aria` value (JSON string or object); absent -> empty."""
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise AriaSettingsError(f"config '{CONFIG_KEY}' is not valid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise AriaSettingsError(f"config '{CONFIG_KEY}' must be a JSON object")
-    return dict(raw)
+    return http.json_object(raw, CONFIG_KEY, AriaSettingsError)
 
 
 def configure_from_stack(config: Any) -> None:

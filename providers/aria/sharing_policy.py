@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 from pydantic import Field
 
-from providers import ownership
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.aria.client import AriaClient, path_segment
+from providers.aria.client import AriaClient
+from providers.base import SchemaResource
 
 COLLECTION = "/policy/api/policies"
 ENTITLEMENT = "com.vmware.policy.catalog.entitlement"
@@ -60,12 +59,10 @@ class SharingPolicyProvider(OwnedObjectProvider):
     inputs_model = SharingPolicyInputs
     kind = "aria:SharingPolicy"
     label = "Aria content sharing policy"
-    id_key = "policyId"
+    collection, save_method = COLLECTION, "POST"
+    post_params = {"dryRun": "false"}
     replace_keys = ("projectId",)
     output_keys = ("policyId",)
-
-    def item_path(self, id_: str) -> str:
-        return f"{COLLECTION}/{path_segment(id_)}"
 
     def find(self, client: AriaClient, spec: SharingPolicyInputs) -> dict[str, Any] | None:
         for policy in client.iter_list(COLLECTION, {"search": spec.name}):
@@ -73,22 +70,9 @@ class SharingPolicyProvider(OwnedObjectProvider):
                 return policy
         return None
 
-    def _body(self, spec: SharingPolicyInputs) -> dict[str, Any]:
-        return {
-            "name": spec.name,
-            "description": ownership.mark(spec.description, spec.owner),
-            "typeId": ENTITLEMENT,
-            "projectId": spec.projectId,
-            "enforcementType": "HARD",
-            "definition": definition(spec),
-        }
-
-    def post(self, client: AriaClient, spec: SharingPolicyInputs, reread: Any) -> dict[str, Any]:
-        return client.create(COLLECTION, self._body(spec), reread, params={"dryRun": "false"})
-
-    def write(self, client: AriaClient, id_: str, spec: SharingPolicyInputs) -> dict[str, Any]:
-        return client.send("POST", COLLECTION, {**self._body(spec), "id": id_},
-                           params={"dryRun": "false"})
+    def body(self, spec: SharingPolicyInputs) -> dict[str, Any]:
+        return {**super().body(spec), "typeId": ENTITLEMENT, "projectId": spec.projectId,
+                "enforcementType": "HARD", "definition": definition(spec)}
 
     def same(self, spec: SharingPolicyInputs, doc: dict[str, Any]) -> bool:
         return (super().same(spec, doc) and doc.get("projectId") == spec.projectId
@@ -104,8 +88,8 @@ class SharingPolicyProvider(OwnedObjectProvider):
         }
 
 
-class SharingPolicy(Resource, module="aria", name="SharingPolicy"):
-    policyId: pulumi.Output[str]
+class SharingPolicy(SchemaResource, module="aria", name="SharingPolicy"):
+    provider_class = SharingPolicyProvider
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str], project_id: pulumi.Input[str],
@@ -113,8 +97,4 @@ class SharingPolicy(Resource, module="aria", name="SharingPolicy"):
                  principals: list[str], description: pulumi.Input[str] = "",
                  owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "name": name, "description": description,
-                  "owner": owner, "projectId": project_id,
-                  "catalogItemIds": catalog_item_ids, "principals": principals}
-        super().__init__(SharingPolicyProvider(), resource_name,
-                         SharingPolicyProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
 from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
 from providers.aria.client import AriaClient, AriaError, path_segment
+from providers.base import SchemaResource
 
 RELEASED = "RELEASED"
 
@@ -104,15 +105,13 @@ class TemplateVersionProvider(AriaProvider):
             client.send("POST", f"{_path(spec.blueprintId, spec.version)}/actions/unrelease")
 
 
-class TemplateVersion(Resource, module="aria", name="TemplateVersion"):
+class TemplateVersion(SchemaResource, module="aria", name="TemplateVersion"):
+    provider_class = TemplateVersionProvider
+
     versionId: pulumi.Output[str]
-    status: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  blueprint_id: pulumi.Input[str], version: pulumi.Input[str],
                  description: pulumi.Input[str] = "", owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = {"endpoint": endpoint, "blueprintId": blueprint_id, "version": version,
-                  "description": description, "owner": owner}
-        super().__init__(TemplateVersionProvider(), resource_name,
-                         TemplateVersionProvider.resource_props(inputs), opts)
+        super().__init__(resource_name, locals(), opts)

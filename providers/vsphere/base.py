@@ -4,13 +4,18 @@ as its default (so state written before a key existed refreshes without a diff).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic import ConfigureRequest, ReadResult
+from pyVmomi import vim
 
 from providers.base import SchemaProvider
 from providers.unknowns import contains_unknown
 from providers.vsphere import client
+
+log = logging.getLogger(__name__)
 
 
 def _plain(value: Any) -> Any:
@@ -41,3 +46,25 @@ class VsphereProvider(SchemaProvider):
         new = self._default(key) if new is None else new
         changed = _plain(old) != _plain(new)
         return changed, changed and key in self.replace_keys
+
+    def read_object(
+        self,
+        id_: str,
+        vim_type: type,
+        paths: Sequence[str],
+        what: str,
+        outputs: Callable[[Any, dict[str, Any]], dict[str, Any]],
+    ) -> ReadResult:
+        """Refresh of the object with moid `id_`: `outputs(moref, its paths)` is what state
+        keeps (inputs among them); an object that is gone drops out of state."""
+
+        def op(si: vim.ServiceInstance) -> ReadResult:
+            ref = client.moref(si, vim_type, id_)
+            current = client.properties(si, ref, paths)
+            if current is None:
+                log.info("%s (%s) is gone", what, id_)
+                return ReadResult("", {})
+            outs = outputs(ref, current)
+            return ReadResult(id_, outs, self.inputs_of(outs))
+
+        return client.run(op, read_only=True)

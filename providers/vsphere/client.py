@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from pulumi.dynamic import Config
@@ -423,81 +423,50 @@ def find_by_name(
         raise VsphereError(
             f"{kind} name '{name}'{scope} is ambiguous: {len(matches)} match ({ids})"
         )
-    if not matches:
-        return None
     wanted = sorted({"name", *paths})
-    if wanted == ["name"]:
+    if matches and wanted == ["name"]:
         return matches[0], {"name": name}
-    props = properties(si, matches[0], wanted)
-    return (matches[0], props) if props is not None else None
+    props = properties(si, matches[0], wanted) if matches else None
+    return (matches[0], props) if props is not None else None  # None: removed meanwhile
 
 
-def require_by_name(
-    si: vim.ServiceInstance,
-    vim_type: type,
-    name: str,
-    paths: Sequence[str] = (),
-    root: Any = None,
-    *,
-    kind: str,
-    scope: str = "",
-) -> Found:
-    """Like `find_by_name`, but a missing object is an error naming it."""
-    found = find_by_name(si, vim_type, name, paths, root, kind=kind, scope=scope)
-    if found is None:
-        raise VsphereError(f"{kind} '{name}' not found{scope}")
-    return found
+def missing(kind: str, name: str, scope: str = "") -> NoReturn:
+    """The error of a lookup that must find its object (`find_by_name(...) or missing(...)`)."""
+    raise VsphereError(f"{kind} '{name}' not found{scope}")
 
 
 def find_host(si: vim.ServiceInstance, name: str, paths: Sequence[str] = ()) -> Found:
     """An ESXi host by its inventory name."""
-    return require_by_name(si, vim.HostSystem, name, paths, kind="host")
+    return find_by_name(si, vim.HostSystem, name, paths, kind="host") or missing("host", name)
 
 
 def find_datacenter(si: vim.ServiceInstance, name: str) -> Found:
     """A datacenter by name, with its VM folder."""
-    return require_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+    found = find_by_name(si, vim.Datacenter, name, ["vmFolder"], kind="datacenter")
+    return found or missing("datacenter", name)
 
 
 def find_cluster(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A cluster (or standalone compute resource) in a datacenter, with its root resource pool."""
-    return require_by_name(
-        si,
-        vim.ComputeResource,
-        name,
-        ["resourcePool"],
-        datacenter,
-        kind="cluster",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    scope = f" in datacenter '{dc_name}'"
+    found = find_by_name(si, vim.ComputeResource, name, ["resourcePool"], datacenter,
+                         kind="cluster", scope=scope)
+    return found or missing("cluster", name, scope)
 
 
 def find_datastore(si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str) -> Found:
     """A datastore in a datacenter."""
-    return require_by_name(
-        si,
-        vim.Datastore,
-        name,
-        (),
-        datacenter,
-        kind="datastore",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    scope = f" in datacenter '{dc_name}'"
+    found = find_by_name(si, vim.Datastore, name, (), datacenter, kind="datastore", scope=scope)
+    return found or missing("datastore", name, scope)
 
 
 def find_vm(
     si: vim.ServiceInstance, datacenter: Any, dc_name: str, name: str, paths: Sequence[str] = ()
 ) -> Found | None:
     """A VM or template in a datacenter, or None."""
-    return find_by_name(
-        si,
-        vim.VirtualMachine,
-        name,
-        paths,
-        datacenter,
-        kind="VM",
-        scope=f" in datacenter '{dc_name}'",
-    )
+    return find_by_name(si, vim.VirtualMachine, name, paths, datacenter, kind="VM",
+                        scope=f" in datacenter '{dc_name}'")
 
 
 def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str) -> Any:

@@ -14,11 +14,12 @@ import logging
 from typing import Annotated, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from pyVmomi import vim
 
 from providers import ownership
+from providers.base import SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -191,35 +192,15 @@ class CustomizationSpecProvider(VsphereProvider):
         client.run(op)
 
 
-class CustomizationSpec(Resource, module="vsphere", name="CustomizationSpec"):
+class CustomizationSpec(SchemaResource, module="vsphere", name="CustomizationSpec"):
     """A Linux guest customization spec (DHCP, domain, time zone) the blueprints apply."""
 
-    name: pulumi.Output[str]
-    changeVersion: pulumi.Output[str]
+    provider_class = CustomizationSpecProvider
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        domain: pulumi.Input[str],
-        time_zone: pulumi.Input[str] = "Etc/UTC",
-        description: pulumi.Input[str] = "",
-        hw_clock_utc: pulumi.Input[bool] = True,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs: dict[str, Any] = {
-            "name": name,
-            "description": description,
-            "domain": domain,
-            "timeZone": time_zone,
-            "hwClockUtc": hw_clock_utc,
-            "owner": owner,
-        }
-        super().__init__(
-            CustomizationSpecProvider(),
-            resource_name,
-            CustomizationSpecProvider.resource_props(inputs),
-            opts,
-        )
+    name: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], domain: pulumi.Input[str],
+                 time_zone: pulumi.Input[str] = "Etc/UTC", description: pulumi.Input[str] = "",
+                 hw_clock_utc: pulumi.Input[bool] = True, owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, locals(), opts)

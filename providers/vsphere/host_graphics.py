@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pyVmomi import vim, vmodl
 
 from mlaas.profiles import match_offered
+from providers.base import SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -381,12 +382,7 @@ class HostGraphicsProvider(VsphereProvider):
         return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        def op(si: vim.ServiceInstance) -> ReadResult:
-            host = client.moref(si, vim.HostSystem, id_)
-            current = client.properties(si, host, HOST_PATHS)
-            if current is None:
-                log.info("host %s (%s) is gone", props.get("hostName"), id_)
-                return ReadResult("", {})
+        def outputs(host: Any, current: dict[str, Any]) -> dict[str, Any]:
             config = current.get("config.graphicsConfig")
             spec = self.parse(
                 {
@@ -399,10 +395,10 @@ class HostGraphicsProvider(VsphereProvider):
                     ),
                 }
             )
-            outs = _outputs(host, spec, current)
-            return ReadResult(id_, outs, self.inputs_of(outs))
+            return _outputs(host, spec, current)
 
-        return client.run(op, read_only=True)
+        what = f"host {props.get('hostName')}"
+        return self.read_object(id_, vim.HostSystem, HOST_PATHS, what, outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # Switching a production host back out of vGPU mode would stop its running vGPU VMs,
@@ -415,48 +411,16 @@ class HostGraphicsProvider(VsphereProvider):
         )
 
 
-class HostGraphics(Resource, module="vsphere", name="HostGraphics"):
-    """An ESXi host switched to NVIDIA vGPU mode, with its GPU and CPU facts as outputs."""
+class HostGraphics(SchemaResource, module="vsphere", name="HostGraphics"):
+    """An ESXi host switched to NVIDIA vGPU mode; its GPU and CPU facts are the outputs named
+    in `HostGraphicsProvider.output_keys` (components read them by name)."""
 
-    hostName: pulumi.Output[str]
-    pool: pulumi.Output[str]
-    vgpuProfile: pulumi.Output[str]
-    assignmentPolicy: pulumi.Output[str]
-    currentAssignmentPolicy: pulumi.Output[str]
-    hostId: pulumi.Output[str]
-    hostProfile: pulumi.Output[str]
-    graphicsType: pulumi.Output[str]
-    offeredProfiles: pulumi.Output[list[str]]
-    gpuDevices: pulumi.Output[list[dict[str, Any]]]
-    gpuCount: pulumi.Output[int]
-    gpuModel: pulumi.Output[str]
-    otherModeGpus: pulumi.Output[list[dict[str, Any]]]
-    physicalCores: pulumi.Output[int]
-    sockets: pulumi.Output[int]
-    memoryGb: pulumi.Output[int]
-    powerPolicy: pulumi.Output[str]
-    sharedGraphicsActive: pulumi.Output[bool]
+    provider_class = HostGraphicsProvider
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        host_name: pulumi.Input[str],
-        pool: pulumi.Input[str],
-        vgpu_profile: pulumi.Input[str],
-        assignment_policy: pulumi.Input[str] = DEFAULT_POLICY,
-        maintenance_mode: pulumi.Input[bool] = False,
-        change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs: dict[str, Any] = {
-            "hostName": host_name,
-            "pool": pool,
-            "vgpuProfile": vgpu_profile,
-            "assignmentPolicy": assignment_policy,
-            "maintenanceMode": maintenance_mode,
-            "changeTimeoutSeconds": change_timeout_seconds,
-        }
-        super().__init__(
-            HostGraphicsProvider(), resource_name, HostGraphicsProvider.resource_props(inputs), opts
-        )
+    def __init__(self, resource_name: str, *, host_name: pulumi.Input[str], pool: pulumi.Input[str],
+                 vgpu_profile: pulumi.Input[str],
+                 assignment_policy: pulumi.Input[str] = DEFAULT_POLICY,
+                 maintenance_mode: pulumi.Input[bool] = False,
+                 change_timeout_seconds: pulumi.Input[float] = DEFAULT_CHANGE_TIMEOUT_S,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, locals(), opts)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -35,6 +35,7 @@ from pydantic import (
 from pyVmomi import vim
 
 from providers import ownership
+from providers.base import SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -491,12 +492,7 @@ class VgpuTemplateProvider(VsphereProvider):
         # Not validated: what an earlier refresh read back (drift) need not be valid input.
         spec = VgpuTemplateInputs.model_construct(**self.inputs_of(props))
 
-        def op(si: vim.ServiceInstance) -> ReadResult:
-            vm = client.moref(si, vim.VirtualMachine, id_)
-            current = client.properties(si, vm, VM_PATHS)
-            if current is None:
-                log.info("template %s (%s) is gone", props.get("templateName"), id_)
-                return ReadResult("", {})
+        def outputs(vm: Any, current: dict[str, Any]) -> dict[str, Any]:
             seen = observed(current, spec.extraConfig)
             inputs = spec.model_dump()
             for key in ("vgpuProfile", "numCpus", "coresPerSocket", "memoryMb", "extraConfig"):
@@ -511,9 +507,10 @@ class VgpuTemplateProvider(VsphereProvider):
             outs = {**_outputs(vm, current, spec), **inputs}
             if not seen["memoryReservationLockedToMax"]:
                 outs["isTemplate"] = False  # no longer what we built: rebuild
-            return ReadResult(id_, outs, self.inputs_of(outs))
+            return outs
 
-        return client.run(op, read_only=True)
+        what = f"template {props.get('templateName')}"
+        return self.read_object(id_, vim.VirtualMachine, VM_PATHS, what, outputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         owner = props.get("owner")
@@ -538,56 +535,24 @@ class VgpuTemplateProvider(VsphereProvider):
         client.run(op)
 
 
-class VgpuTemplate(Resource, module="vsphere", name="VgpuTemplate"):
+class VgpuTemplate(SchemaResource, module="vsphere", name="VgpuTemplate"):
     """A vGPU VM template built from a base image; replaced (create first) on any change."""
 
-    name: pulumi.Output[str]
-    templateName: pulumi.Output[str]
-    templateId: pulumi.Output[str]
-    uuid: pulumi.Output[str]
-    vgpuProfile: pulumi.Output[str]
-    hardwareVersion: pulumi.Output[str]
+    provider_class = VgpuTemplateProvider
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        datacenter: pulumi.Input[str],
-        cluster: pulumi.Input[str],
-        datastore: pulumi.Input[str],
-        base_image: pulumi.Input[str],
-        vgpu_profile: pulumi.Input[str],
-        num_cpus: pulumi.Input[int],
-        cores_per_socket: pulumi.Input[int],
-        memory_mb: pulumi.Input[int],
-        memory_reservation_locked_to_max: pulumi.Input[bool] = True,
-        folder: pulumi.Input[str] | None = None,
-        extra_config: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        firmware: pulumi.Input[str] | None = None,
-        min_hardware_version: pulumi.Input[int] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        acceptance_test: pulumi.Input[bool] = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        inputs: dict[str, Any] = {
-            "name": name,
-            "datacenter": datacenter,
-            "cluster": cluster,
-            "datastore": datastore,
-            "folder": folder,
-            "baseImage": base_image,
-            "vgpuProfile": vgpu_profile,
-            "numCpus": num_cpus,
-            "coresPerSocket": cores_per_socket,
-            "memoryMb": memory_mb,
-            "memoryReservationLockedToMax": memory_reservation_locked_to_max,
-            "extraConfig": extra_config,
-            "firmware": firmware,
-            "minHardwareVersion": min_hardware_version,
-            "owner": owner,
-            "acceptanceTest": acceptance_test,
-        }
-        super().__init__(
-            VgpuTemplateProvider(), resource_name, VgpuTemplateProvider.resource_props(inputs), opts
-        )
+    templateName: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str],
+                 datacenter: pulumi.Input[str], cluster: pulumi.Input[str],
+                 datastore: pulumi.Input[str], base_image: pulumi.Input[str],
+                 vgpu_profile: pulumi.Input[str], num_cpus: pulumi.Input[int],
+                 cores_per_socket: pulumi.Input[int], memory_mb: pulumi.Input[int],
+                 memory_reservation_locked_to_max: pulumi.Input[bool] = True,
+                 folder: pulumi.Input[str] | None = None,
+                 extra_config: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+                 firmware: pulumi.Input[str] | None = None,
+                 min_hardware_version: pulumi.Input[int] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 acceptance_test: pulumi.Input[bool] = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(resource_name, locals(), opts)

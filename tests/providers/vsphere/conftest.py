@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
-from pyVim.connect import Disconnect, SmartConnect
+from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
 from lab.vcsim import VcsimLab, start_vcsim
-from lab.vcsim.client import CALL_TIMEOUT_S, ssl_context
+from lab.vcsim.client import login
 from providers.vsphere import client
 
 
@@ -37,17 +37,16 @@ class Inspector:
     """A separate session on the lab, used only to look at and tamper with the inventory."""
 
     def __init__(self, lab: VcsimLab) -> None:
-        self.si = SmartConnect(
-            host=lab.host,
-            port=lab.port,
-            user=lab.user,
-            pwd=lab.password,
-            sslContext=ssl_context(lab),
-            httpConnectionTimeout=CALL_TIMEOUT_S,
-        )
+        self.si: Any = login(lab)
 
     def close(self) -> None:
         Disconnect(self.si)
+
+    def __enter__(self) -> Inspector:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def host(self, name: str) -> Any:
         return next(h for h in self._all(vim.HostSystem) if h.name == name)
@@ -112,9 +111,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
 
 @pytest.fixture(scope="module")
 def inspector(lab: Any) -> Iterator[Inspector]:
-    inspector = Inspector(lab)
-    yield inspector
-    inspector.close()
+    with Inspector(lab) as inspector:
+        yield inspector
 
 
 @pytest.fixture(autouse=True)

@@ -33,9 +33,8 @@ def a100_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
 
 @pytest.fixture(scope="module")
 def a100_inspector(a100_lab: VcsimLab) -> Iterator[Inspector]:
-    inspector = Inspector(a100_lab)
-    yield inspector
-    inspector.close()
+    with Inspector(a100_lab) as inspector:
+        yield inspector
 
 
 def base_host(lab: VcsimLab, inspector: Inspector) -> str:

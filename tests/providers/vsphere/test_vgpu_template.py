@@ -155,25 +155,24 @@ def test_failure_after_the_clone_leaves_no_vm_behind(
     assert inspector.vm_names() == before
 
 
-def test_create_refuses_invalid_inputs_before_any_change(
-    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"numCpus": 0}, ValueError, "numCpus"),
+        ({"memoryReservationLockedToMax": False}, ValueError,
+         "memoryReservationLockedToMax: Value error, must be true"),
+        ({"datastore": "no-such-ds"}, VsphereError,
+         "datastore 'no-such-ds' not found in datacenter"),
+        ({"baseImage": "no-such-image"}, VsphereError, "base image 'no-such-image' not found"),
+    ],
+)
+def test_bad_input_fails_before_any_change(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector, change: dict[str, Any],
+    error: type[Exception], match: str,
 ) -> None:
     before = inspector.vm_names()
-    with pytest.raises(ValueError, match="numCpus"):
-        provider.create({**inputs(lab), "numCpus": 0})
-    with pytest.raises(ValueError, match="memoryReservationLockedToMax: Value error, must be true"):
-        provider.create({**inputs(lab), "memoryReservationLockedToMax": False})
-    assert inspector.vm_names() == before
-
-
-def test_unknown_datastore_fails_before_any_change(
-    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
-) -> None:
-    before = inspector.vm_names()
-    with pytest.raises(VsphereError, match="datastore 'no-such-ds' not found in datacenter"):
-        provider.create(checked(provider, inputs(lab, datastore="no-such-ds")))
-    with pytest.raises(VsphereError, match="base image 'no-such-image' not found"):
-        provider.create(checked(provider, inputs(lab, baseImage="no-such-image")))
+    with pytest.raises(error, match=match):
+        provider.create({**inputs(lab), **change})
     assert inspector.vm_names() == before
 
 
