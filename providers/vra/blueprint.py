@@ -182,35 +182,22 @@ class Blueprint(SchemaResource, module="vra", name="Blueprint"):
 
     provider_class = BlueprintProvider
 
-    endpoint: pulumi.Output[dict]
-    name: pulumi.Output[str]
     blueprintId: pulumi.Output[str]
-    publishStatus: pulumi.Output[str]
-    sourceMachineId: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        template_name: pulumi.Input[str],
-        customization_spec: pulumi.Input[str],
-        cpu: pulumi.Input[int],
-        memory_mb: pulumi.Input[int],
-        storage_gb: pulumi.Input[int],
-        max_instances: pulumi.Input[int] = 1,
-        clone_type: pulumi.Input[str] = "FullClone",
-        description: pulumi.Input[str] | None = None,
-        pool: pulumi.Input[str] | None = None,
-        blueprint_id: pulumi.Input[str] | None = None,
-        machine_prefix: pulumi.Input[str] | None = None,
-        network: pulumi.Input[str] | None = None,
-        software_component_id: pulumi.Input[str] | None = None,
-        software_properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
-        custom_properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], template_name: pulumi.Input[str],
+                 customization_spec: pulumi.Input[str], cpu: pulumi.Input[int],
+                 memory_mb: pulumi.Input[int], storage_gb: pulumi.Input[int],
+                 max_instances: pulumi.Input[int] = 1, clone_type: pulumi.Input[str] = "FullClone",
+                 description: pulumi.Input[str] | None = None,
+                 pool: pulumi.Input[str] | None = None,
+                 blueprint_id: pulumi.Input[str] | None = None,
+                 machine_prefix: pulumi.Input[str] | None = None,
+                 network: pulumi.Input[str] | None = None,
+                 software_component_id: pulumi.Input[str] | None = None,
+                 software_properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+                 custom_properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
         super().__init__(resource_name, locals(), opts)

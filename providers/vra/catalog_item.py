@@ -137,20 +137,10 @@ class CatalogItem(SchemaResource, module="vra", name="CatalogItem"):
 
     provider_class = CatalogItemProvider
 
-    endpoint: pulumi.Output[dict]
-    blueprintId: pulumi.Output[str]
-    serviceId: pulumi.Output[str]
     catalogItemId: pulumi.Output[str]
-    name: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        blueprint_id: pulumi.Input[str],
-        service_id: pulumi.Input[str],
-        timeout_seconds: pulumi.Input[float] = 120,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 blueprint_id: pulumi.Input[str], service_id: pulumi.Input[str],
+                 timeout_seconds: pulumi.Input[float] = 120,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(resource_name, locals(), opts)

@@ -142,20 +142,11 @@ class CatalogService(SchemaResource, module="vra", name="CatalogService"):
 
     provider_class = CatalogServiceProvider
 
-    endpoint: pulumi.Output[dict]
-    name: pulumi.Output[str]
     serviceId: pulumi.Output[str]
-    adopted: pulumi.Output[bool]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        description: pulumi.Input[str] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], description: pulumi.Input[str] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
         super().__init__(resource_name, locals(), opts)

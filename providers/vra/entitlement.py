@@ -176,23 +176,12 @@ class Entitlement(SchemaResource, module="vra", name="Entitlement"):
 
     provider_class = EntitlementProvider
 
-    endpoint: pulumi.Output[dict]
-    name: pulumi.Output[str]
-    entitlementId: pulumi.Output[str]
-    businessGroupId: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        business_group: pulumi.Input[str],
-        principals: pulumi.Input[list[pulumi.Input[str]]],
-        catalog_item_ids: pulumi.Input[list[pulumi.Input[str]]],
-        description: pulumi.Input[str] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str], business_group: pulumi.Input[str],
+                 principals: pulumi.Input[list[pulumi.Input[str]]],
+                 catalog_item_ids: pulumi.Input[list[pulumi.Input[str]]],
+                 description: pulumi.Input[str] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
         super().__init__(resource_name, locals(), opts)

@@ -9,7 +9,6 @@ into state).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -88,16 +87,7 @@ def configure_from_stack(config: Any) -> None:
 
 def parse_vra_config(raw: Any) -> dict[str, Any]:
     """Parse the `gpu-mlaas:vra` value (JSON string or object); absent -> empty."""
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise VraSettingsError(f"config '{CONFIG_KEY}' is not valid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise VraSettingsError(f"config '{CONFIG_KEY}' must be a JSON object")
-    return dict(raw)
+    return http.json_object(raw, CONFIG_KEY, VraSettingsError)
 
 
 def credentials_for(endpoint: Endpoint) -> Credentials:

@@ -134,27 +134,17 @@ class SoftwareComponent(SchemaResource, module="vra", name="SoftwareComponent"):
 
     provider_class = SoftwareComponentProvider
 
-    endpoint: pulumi.Output[dict]
-    name: pulumi.Output[str]
-    componentId: pulumi.Output[str]
     softwareComponentId: pulumi.Output[str]
-    publishStatus: pulumi.Output[str]
-    properties: pulumi.Output[dict]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        endpoint: pulumi.Input[EndpointArgs],
-        name: pulumi.Input[str],
-        properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
-        install_script: pulumi.Input[str] | None = None,
-        description: pulumi.Input[str] | None = None,
-        component_id: pulumi.Input[str] | None = None,
-        script_type: pulumi.Input[str] | None = None,
-        owner: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
+                 name: pulumi.Input[str],
+                 properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+                 install_script: pulumi.Input[str] | None = None,
+                 description: pulumi.Input[str] | None = None,
+                 component_id: pulumi.Input[str] | None = None,
+                 script_type: pulumi.Input[str] | None = None,
+                 owner: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         """`owner`: ownership.owner_of(project, stack, resource_name)."""
         if install_script is None:
             install_script = default_install_script()
