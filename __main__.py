@@ -10,10 +10,10 @@ import pulumi
 from components.aria_catalog_offering import aria_catalog
 from components.gpu_host_pool import GpuHostPool, GpuHostPoolArgs
 from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingArgs
+from components.owners import owner_of
 from components.stack import check_vsphere_settings, load
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
 from mlaas.sizing import plan
-from providers import ownership
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
 
@@ -72,7 +72,7 @@ def vra_catalog() -> dict[str, pulumi.Output[str]]:
         endpoint=endpoint,
         name=config.catalog.service,
         description=config.catalog.description,
-        owner=ownership.owner_of(pulumi.get_project(), pulumi.get_stack(), "catalog-service"),
+        owner=owner_of("catalog-service"),
     )
 
     offerings = {}
