@@ -14,6 +14,7 @@ from pyVmomi import vim
 
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect
+from tests.support.managed import Managed, fault_message
 
 LabFactory = Callable[..., VcsimLab]
 PROFILE = "nvidia_a100-20c"  # C-series, 20 GB, 2 per GPU; spelled as current drivers do
@@ -27,7 +28,7 @@ def a100(vcsim_factory: LabFactory) -> Iterator[tuple[VcsimLab, vim.ServiceInsta
         yield lab, si
 
 
-def _find(si: vim.ServiceInstance, kind: type, name: str) -> Any:
+def _find(si: Managed, kind: type, name: str) -> Any:
     view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [kind], True)
     try:
         return next(obj for obj in view.view if obj.name == name)
@@ -35,7 +36,7 @@ def _find(si: vim.ServiceInstance, kind: type, name: str) -> Any:
         view.Destroy()
 
 
-def _host(si: vim.ServiceInstance) -> Any:
+def _host(si: Managed) -> Any:
     view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [vim.HostSystem], True)
     try:
         return view.view[0]
@@ -91,7 +92,7 @@ def _vm(
 def _refused(task: Any, fault: type) -> str:
     with pytest.raises(fault) as err:
         WaitForTask(task)
-    return str(err.value.msg)
+    return fault_message(err.value)
 
 
 def test_hosts_spell_profiles_as_their_driver_does(a100: tuple[VcsimLab, Any]) -> None:
@@ -115,7 +116,8 @@ def test_xorg_restart_is_refused_while_a_vm_runs(a100: tuple[VcsimLab, Any]) -> 
     )
     with pytest.raises(vim.fault.InvalidState) as err:
         host.configManager.serviceSystem.RestartService(id="xorg")
-    assert "plain" in err.value.msg and host.name in err.value.msg
+    message = fault_message(err.value)
+    assert "plain" in message and host.name in message
     assert [g.graphicsType for g in host.config.graphicsInfo] == ["shared"]
 
     WaitForTask(running.PowerOffVM_Task())

@@ -7,3 +7,10 @@ tests read objects the lab fills in and fail loudly when it does not, so they ho
 from typing import Any, TypeAlias
 
 Managed: TypeAlias = Any
+
+
+def fault_message(fault: BaseException) -> str:
+    """The message vCenter sent with a fault: pyVmomi sets `msg` on each fault it raises, from
+    the SOAP fault string, but its stubs do not declare it."""
+    raised: Managed = fault
+    return str(raised.msg)

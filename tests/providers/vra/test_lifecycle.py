@@ -30,6 +30,7 @@ from tests.providers.vra.chain import (
     software_inputs,
     writes,
 )
+from tests.support.results import outs_of
 from tests.support.wait import wait_until
 
 SC = "/software-service/api/softwarecomponenttypes"
@@ -54,11 +55,11 @@ def test_software_component_life_cycle(endpoint: dict[str, Any], creds: Any) -> 
     assert creds.state()["softwareComponents"]["ids"] == [id_]
 
     read = provider.read(id_, outs)
-    assert (read.id, read.outs) == (id_, outs)
+    assert (read.id, outs_of(read)) == (id_, outs)
 
     news = checked(provider, software_inputs(endpoint, installScript="echo v2"), outs)
     assert provider.diff(id_, outs, news).changes is True
-    updated = provider.update(id_, outs, news).outs
+    updated = outs_of(provider.update(id_, outs, news))
     assert updated["installScript"] == "echo v2"
     assert updated["publishStatus"] == "PUBLISHED"
     stored = vra_api(endpoint).get(f"{SC}/{id_}")
@@ -82,11 +83,11 @@ def test_software_component_drift_is_reported_and_repaired(endpoint: dict, creds
     api.put(f"{SC}/{id_}", {**doc, "description": edited})
 
     read = provider.read(id_, outs)
-    assert read.outs["description"] == "edited in the UI"
+    assert outs_of(read)["description"] == "edited in the UI"
     assert read.inputs is not None and read.inputs["description"] == "edited in the UI"
     news = checked(provider, software_inputs(endpoint), read.inputs)
-    assert provider.diff(id_, read.outs, news).changes is True
-    repaired = provider.update(id_, read.outs, news).outs
+    assert provider.diff(id_, outs_of(read), news).changes is True
+    repaired = outs_of(provider.update(id_, outs_of(read), news))
     assert repaired["description"] == ""
     assert (api.get(f"{SC}/{id_}") or {})["description"] == mark("", owner("software"))
 
@@ -165,16 +166,16 @@ def test_blueprint_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     layout, version = stored["layout"], stored["version"]
     assert outs["publishStatus"] == "PUBLISHED"
     assert outs["sourceMachineId"]
-    assert provider.read(id_, outs).outs == outs
+    assert outs_of(provider.read(id_, outs)) == outs
 
     news = checked(provider, blueprint_inputs(endpoint, software_id, cpu=4, maxInstances=2), outs)
     changed = provider.diff(id_, outs, news)
     assert changed.changes is True and changed.replaces == []
-    updated = provider.update(id_, outs, news).outs
+    updated = outs_of(provider.update(id_, outs, news))
     assert (updated["cpu"], updated["maxInstances"]) == (4, 2)
     assert "network" not in updated
     reread = provider.read(id_, updated)
-    assert reread.outs["cpu"] == 4 and "network" not in reread.outs
+    assert outs_of(reread)["cpu"] == 4 and "network" not in outs_of(reread)
     # Read-modify-write: the server's fields went back as they were read.
     stored = vra_api(endpoint).get(f"{DOCS}/{id_}") or {}
     assert stored["layout"] == layout and stored["version"] == version + 1
@@ -198,13 +199,13 @@ def test_blueprint_drift_and_out_of_band_delete(endpoint: dict[str, Any], creds:
     assert doc is not None
     doc["components"]["gpu_vm"]["data"]["cpu"] = {"default": 2, "min": 2, "max": 2}
     api.put(f"{DOCS}/{id_}", doc)
-    assert provider.read(id_, outs).outs["cpu"] == 2
+    assert outs_of(provider.read(id_, outs))["cpu"] == 2
 
     api.delete(f"{BP}/{id_}")
     gone = provider.read(id_, outs)
     assert gone.id == ""
     # Ids are client-chosen: an update after an out-of-band delete simply makes it again.
-    again = provider.update(id_, outs, checked(provider, blueprint_inputs(endpoint, None))).outs
+    again = outs_of(provider.update(id_, outs, checked(provider, blueprint_inputs(endpoint, None))))
     assert again["publishStatus"] == "PUBLISHED"
     assert creds.state()["blueprints"]["ids"] == [id_]
 
@@ -223,14 +224,14 @@ def test_catalog_service_create_rename_delete(endpoint: dict[str, Any], creds: A
     id_, outs = create(provider, service_inputs(endpoint))
     assert outs["adopted"] is False and outs["serviceId"] == id_
     news = checked(provider, service_inputs(endpoint, name="Machine Learning (GPU)"), outs)
-    updated = provider.update(id_, outs, news).outs
+    updated = outs_of(provider.update(id_, outs, news))
     assert updated["name"] == "Machine Learning (GPU)"
     assert (vra_api(endpoint).get(f"{SVC}/{id_}") or {})["name"] == "Machine Learning (GPU)"
-    assert provider.read(id_, updated).outs == updated
+    assert outs_of(provider.read(id_, updated)) == updated
     doc = vra_api(endpoint).get(f"{SVC}/{id_}") or {}
     by_hand = mark("changed by hand", owner("service"))
     vra_api(endpoint).put(f"{SVC}/{id_}", {**doc, "description": by_hand})
-    assert provider.read(id_, updated).outs["description"] == "changed by hand"
+    assert outs_of(provider.read(id_, updated))["description"] == "changed by hand"
     provider.delete(id_, updated)
     assert creds.state()["services"]["count"] == 0
     assert provider.read(id_, updated).id == ""
@@ -246,9 +247,9 @@ def test_catalog_service_records_its_owner_and_reads_back_the_users_text(
     stored = vra_api(endpoint).get(f"{SVC}/{id_}") or {}
     assert stored["description"] == "GPU VMs [managed-by:gpu-mlaas/dev]"
     read = provider.read(id_, outs)
-    assert read.outs == outs and read.outs["description"] == "GPU VMs"
+    assert outs_of(read) == outs and outs_of(read)["description"] == "GPU VMs"
     news = checked(provider, service_inputs(endpoint, owner="gpu-mlaas/dev"), read.inputs)
-    assert provider.diff(id_, read.outs, news).changes is False
+    assert provider.diff(id_, outs_of(read), news).changes is False
 
 
 def test_catalog_service_whose_create_answer_was_lost_is_ours_on_the_next_run(
@@ -308,15 +309,15 @@ def test_catalog_item_is_placed_read_and_released(endpoint: dict[str, Any], cred
     assert outs["catalogItemId"] == id_ and outs["name"] == "ML TensorFlow GPU"
     item = vra_api(endpoint).get(f"{ITEMS}/{id_}")
     assert item is not None and item["serviceRef"]["id"] == service_id
-    assert provider.read(id_, outs).outs == outs
+    assert outs_of(provider.read(id_, outs)) == outs
 
     # Taken out of its service by hand: read shows it, update puts it back.
     vra_api(endpoint).put(f"{ITEMS}/{id_}", {**item, "serviceRef": None})
     drifted = provider.read(id_, outs)
-    assert "serviceId" not in drifted.outs
+    assert "serviceId" not in outs_of(drifted)
     news = checked(provider, item_inputs(endpoint, blueprint_id, service_id), drifted.inputs)
-    assert provider.diff(id_, drifted.outs, news).changes is True
-    provider.update(id_, drifted.outs, news)
+    assert provider.diff(id_, outs_of(drifted), news).changes is True
+    provider.update(id_, outs_of(drifted), news)
     assert (vra_api(endpoint).get(f"{ITEMS}/{id_}") or {})["serviceRef"]["id"] == service_id
 
     # Delete sends nothing: the item goes with its blueprint, deleted next in a destroy.
@@ -355,10 +356,10 @@ def test_entitlement_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     assert doc is not None
     kinds = {p["ref"]: p["type"] for p in doc["principals"]}
     assert kinds == {GROUP: "GROUP", "dataadmin@vsphere.local": "USER"}
-    assert provider.read(id_, outs).outs == outs
+    assert outs_of(provider.read(id_, outs)) == outs
 
     news = checked(provider, entitlement_inputs(endpoint, [], principals=[GROUP]), outs)
-    updated = provider.update(id_, outs, news).outs
+    updated = outs_of(provider.update(id_, outs, news))
     assert updated["principals"] == [GROUP] and updated["catalogItemIds"] == []
     doc = vra_api(endpoint).get(f"{ENT}/{id_}") or {}
     assert [p["ref"] for p in doc["principals"]] == [GROUP]
@@ -374,8 +375,8 @@ def test_entitlement_life_cycle(endpoint: dict[str, Any], creds: Any) -> None:
     }
     api.put(f"{ENT}/{id_}", {**doc, "principals": [*doc["principals"], extra]})
     drifted = provider.read(id_, updated)
-    assert drifted.outs["principals"] == ["dataadmin@vsphere.local", GROUP]
-    assert provider.diff(id_, drifted.outs, news).changes is True
+    assert outs_of(drifted)["principals"] == ["dataadmin@vsphere.local", GROUP]
+    assert provider.diff(id_, outs_of(drifted), news).changes is True
 
     # Ended (vRA 7 has no DELETE for entitlements): read reports it gone.
     provider.delete(id_, updated)
@@ -413,7 +414,7 @@ def test_state_from_before_owner_markers_is_updated_and_marked(
     id_, outs = create(provider, software_inputs(endpoint, owner=None, componentId="Old"))
     assert "owner" not in outs
     news = checked(provider, software_inputs(endpoint, componentId="Old"), outs)
-    updated = provider.update(id_, outs, news).outs
+    updated = outs_of(provider.update(id_, outs, news))
     assert updated["owner"] == owner("software")
     stored = vra_api(endpoint).get(f"{SC}/{id_}") or {}
     assert stored["description"].endswith(f"[managed-by:{owner('software')}]")

@@ -14,6 +14,7 @@ from pyVmomi import vim, vmodl
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import login
 from providers.vsphere import client
+from tests.support.managed import Managed
 
 
 def stack_config(lab: Any) -> dict[str, str]:
@@ -51,7 +52,13 @@ class Inspector:
     def host(self, name: str) -> Any:
         return next(h for h in self._all(vim.HostSystem) if h.name == name)
 
-    def vm(self, name: str) -> Any | None:
+    def vm(self, name: str) -> Managed:
+        """The VM or template with this name; the test fails here when there is none."""
+        found = self.find_vm(name)
+        assert found is not None, f"no VM named {name!r} in the lab"
+        return found
+
+    def find_vm(self, name: str) -> Managed | None:
         return next((v for v, v_name in self._named(vim.VirtualMachine) if v_name == name), None)
 
     def vm_names(self) -> list[str]:

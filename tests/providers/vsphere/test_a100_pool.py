@@ -19,6 +19,7 @@ from providers.vsphere.client import VsphereError
 from providers.vsphere.host_graphics import HostGraphicsProvider
 from providers.vsphere.vgpu_template import VgpuTemplateProvider, vgpu_profiles
 from tests.providers.vsphere.conftest import Inspector, configure
+from tests.support.results import outs_of
 
 CONFIG_PROFILE = "grid_a100-20c"  # how the stack config names it (catalog spelling)
 
@@ -87,8 +88,8 @@ def test_lagging_host_refused_while_a_vm_runs_then_restarted(
         a100_inspector.wait(busy.PowerOffVM_Task())
 
     created = provider.create(provider.check({}, host_inputs(host)).inputs)
-    assert created.outs["hostProfile"] == "nvidia_a100-20c"
-    assert created.outs["gpuCount"] == 1 and created.outs["otherModeGpus"] == []
+    assert outs_of(created)["hostProfile"] == "nvidia_a100-20c"
+    assert outs_of(created)["gpuCount"] == 1 and outs_of(created)["otherModeGpus"] == []
     a100_inspector.wait(busy.Destroy_Task())
 
 
@@ -99,16 +100,16 @@ def test_c_series_pool_yields_a_template_whose_clone_powers_on(
     host = base_host(a100_lab, a100_inspector)
     other = next(h for h in a100_lab.host_names if h != host)
     untouched = hosts.read(a100_inspector.host(other)._moId, host_inputs(other))
-    assert untouched.outs["gpuCount"] == 0  # vSGA: not counted, reported per GPU
-    assert untouched.outs["otherModeGpus"] == [
+    assert outs_of(untouched)["gpuCount"] == 0  # vSGA: not counted, reported per GPU
+    assert outs_of(untouched)["otherModeGpus"] == [
         {"pciId": "0000:3b:00.0", "activeType": "shared"}
     ]
 
     graphics = hosts.create(hosts.check({}, host_inputs(host)).inputs)
-    spelled = graphics.outs["hostProfile"]
+    spelled = outs_of(graphics)["hostProfile"]
     assert spelled == "nvidia_a100-20c"
 
-    needs = prerequisites(Template(baseImage="ubuntu-base", datastore="LocalDS_0"), CONFIG_PROFILE)
+    needs = prerequisites(Template(base_image="ubuntu-base", datastore="LocalDS_0"), CONFIG_PROFILE)
     templates = configure(VgpuTemplateProvider(), a100_lab)
     news = templates.check(
         {},
@@ -133,7 +134,7 @@ def test_c_series_pool_yields_a_template_whose_clone_powers_on(
     created = templates.create(news.inputs)
     try:
         # Checked independently, through the inspector's own session.
-        vm = a100_inspector.vm(created.outs["templateName"])
+        vm = a100_inspector.vm(outs_of(created)["templateName"])
         assert vm.config.template is True
         assert vgpu_profiles(vm.config.hardware.device) == ["nvidia_a100-20c"]
         assert vm.config.firmware == "efi"
@@ -158,8 +159,8 @@ def test_c_series_pool_yields_a_template_whose_clone_powers_on(
         a100_inspector.wait(clone.PowerOffVM_Task())
         a100_inspector.wait(clone.Destroy_Task())
     finally:
-        templates.delete(created.id, created.outs)
-    assert a100_inspector.vm(created.outs["templateName"]) is None
+        templates.delete(created.id, outs_of(created))
+    assert a100_inspector.find_vm(outs_of(created)["templateName"]) is None
 
 
 def test_disconnected_host_is_a_clear_error(vcsim_factory: Any) -> None:

@@ -11,6 +11,7 @@ from pyVmomi import vim
 from providers import ownership
 from providers.vsphere.customization_spec import CustomizationSpecProvider
 from tests.providers.vsphere.conftest import Inspector, configure
+from tests.support.results import outs_of
 
 DEV = "gpu-mlaas/dev/templates-linux"
 PROD = "gpu-mlaas/prod/templates-linux"
@@ -47,23 +48,23 @@ def test_lifecycle_writes_linux_dhcp_with_the_owner_marker(
     (nic,) = item.spec.nicSettingMap
     assert isinstance(nic.adapter.ip, vim.vm.customization.DhcpIpGenerator)
 
-    read = provider.read(created.id, created.outs)
-    assert provider.diff(created.id, read.outs, news).changes is False
+    read = provider.read(created.id, outs_of(created))
+    assert provider.diff(created.id, outs_of(read), news).changes is False
 
     changed = provider.check({}, inputs("spec-life", timeZone="Europe/Berlin")).inputs
-    diff = provider.diff(created.id, read.outs, changed)
+    diff = provider.diff(created.id, outs_of(read), changed)
     assert diff.changes is True and diff.replaces == []
-    provider.update(created.id, read.outs, changed)
+    provider.update(created.id, outs_of(read), changed)
     assert stored(inspector, "spec-life").spec.identity.timeZone == "Europe/Berlin"
-    assert provider.diff(created.id, created.outs, {**changed, "name": "other"}).replaces == [
+    assert provider.diff(created.id, outs_of(created), {**changed, "name": "other"}).replaces == [
         "name"
     ]
 
-    provider.delete(created.id, created.outs)
+    provider.delete(created.id, outs_of(created))
     assert inspector.si.content.customizationSpecManager.DoesCustomizationSpecExist(
         name="spec-life"
     ) is False
-    assert provider.read(created.id, created.outs).id == ""
+    assert provider.read(created.id, outs_of(created)).id == ""
 
 
 def test_another_stacks_spec_is_never_adopted_changed_or_deleted(
@@ -84,7 +85,7 @@ def test_another_stacks_spec_is_never_adopted_changed_or_deleted(
     # A retry of dev's own create (a lost answer) adopts it.
     again = provider.create(provider.check({}, inputs("spec-shared")).inputs)
     assert again.id == dev.id
-    provider.delete(dev.id, dev.outs)
+    provider.delete(dev.id, outs_of(dev))
 
 
 def test_an_unmarked_spec_is_not_adopted(

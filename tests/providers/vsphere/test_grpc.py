@@ -115,7 +115,7 @@ def test_vgpu_template_life_cycle_over_grpc(
     read_id, read_outs = host.read(id_, res, outs)
     assert read_id == id_ and read_outs["vgpuProfile"] == "grid_p100-2q"
     host.delete(id_, res, read_outs)
-    assert inspector.vm(outs["templateName"]) is None
+    assert inspector.find_vm(outs["templateName"]) is None
     gone_id, _ = host.read(id_, res, outs)
     assert gone_id == ""
     host.delete(id_, res, outs)  # already gone: success

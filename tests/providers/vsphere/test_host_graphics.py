@@ -12,6 +12,7 @@ from providers.vsphere.client import VsphereError
 from providers.vsphere.host_graphics import HostGraphicsProvider
 from tests.providers.vsphere.conftest import Inspector, configure
 from tests.support.dynamic_host import UNKNOWN
+from tests.support.results import outs_of
 
 
 def inputs(host: str, **extra: Any) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def test_create_switches_host_to_vgpu_mode_and_reports_facts(
     result = provider.create(provider.check({}, inputs(host, vgpuProfile="nvidia_p100-4q")).inputs)
 
     assert inspector.graphics(host) == ("sharedDirect", "performance")
-    outs = result.outs
+    outs = outs_of(result)
     assert result.id == inspector.host(host)._moId == outs["hostId"]
     assert outs["hostName"] == host and outs["pool"] == "gpu-pool"
     assert outs["vgpuProfile"] == "nvidia_p100-4q"
@@ -92,7 +93,7 @@ def test_create_on_host_already_in_mode_adopts_without_changing_it(
     inspector.host(host).configManager.serviceSystem.RestartService(id="xorg")
     result = provider.create(inputs(host, assignmentPolicy="consolidation"))
 
-    assert result.outs["currentAssignmentPolicy"] == "consolidation"
+    assert outs_of(result)["currentAssignmentPolicy"] == "consolidation"
     assert any("already configured" in r.getMessage() for r in caplog.records)
     assert not any("setting host" in r.getMessage() for r in caplog.records)
     assert not any("restarting xorg" in r.getMessage() for r in caplog.records)
@@ -105,10 +106,10 @@ def test_update_changes_policy_and_diff_classifies_changes(
     created = provider.create(inputs(host, assignmentPolicy="performance"))
     news = inputs(host, assignmentPolicy="consolidation")
 
-    diff = provider.diff(created.id, created.outs, news)
+    diff = provider.diff(created.id, outs_of(created), news)
     assert diff.changes is True and diff.replaces == []
 
-    outs = provider.update(created.id, created.outs, news).outs
+    outs = outs_of(provider.update(created.id, outs_of(created), news))
     assert inspector.graphics(host) == ("sharedDirect", "consolidation")
     assert outs["assignmentPolicy"] == "consolidation"
     assert outs["hostId"] == created.id  # update returns every output, not just the changed
@@ -129,16 +130,16 @@ def test_read_shows_drift_and_update_repairs_it(
     created = provider.create(wanted)
     inspector.set_graphics(host, "shared")  # someone switched it back by hand
 
-    read = provider.read(created.id, created.outs)
+    read = provider.read(created.id, outs_of(created))
     assert read.id == created.id
-    assert read.outs["graphicsType"] == "shared"
+    assert outs_of(read)["graphicsType"] == "shared"
     # Configured back to vSGA, still active in vGPU until X.Org restarts.
-    (device,) = read.outs["gpuDevices"]
+    (device,) = outs_of(read)["gpuDevices"]
     assert (device["configuredType"], device["activeType"]) == ("shared", "sharedDirect")
-    diff = provider.diff(read.id, read.outs, wanted)
+    diff = provider.diff(read.id, outs_of(read), wanted)
     assert diff.changes is True and diff.replaces == []
 
-    provider.update(read.id, read.outs, wanted)
+    provider.update(read.id, outs_of(read), wanted)
     assert inspector.graphics(host)[0] == "sharedDirect"
 
 
@@ -153,7 +154,7 @@ def test_delete_leaves_the_host_in_vgpu_mode(
     host = lab.host_names[1]
     created = provider.create(inputs(host))
     with caplog.at_level(logging.WARNING, logger="providers.vsphere.host_graphics"):
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, outs_of(created))
     assert inspector.graphics(host)[0] == "sharedDirect"
     assert any("leaving host" in r.getMessage() for r in caplog.records)
 

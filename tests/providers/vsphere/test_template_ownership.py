@@ -15,6 +15,7 @@ from providers import ownership
 from providers.vsphere.host_graphics import HostGraphicsProvider
 from providers.vsphere.vgpu_template import VgpuTemplateProvider, versioned_name
 from tests.providers.vsphere.conftest import Inspector, configure
+from tests.support.results import outs_of
 
 # Outputs of the previous version's providers (commit b92c0e3, before SchemaProvider), taken
 # from a run of that code against the lab.
@@ -48,14 +49,14 @@ def test_two_stacks_get_their_own_templates_and_destroy_only_theirs(
 ) -> None:
     dev = provider.create(provider.check({}, template_inputs(lab, "dev")).inputs)
     prod = provider.create(provider.check({}, template_inputs(lab, "prod")).inputs)
-    assert dev.outs["templateName"] != prod.outs["templateName"]
-    assert inspector.vm(dev.outs["templateName"]).config.annotation.endswith(
+    assert outs_of(dev)["templateName"] != outs_of(prod)["templateName"]
+    assert inspector.vm(outs_of(dev)["templateName"]).config.annotation.endswith(
         "[managed-by:gpu-mlaas/dev/templates-p100-pool]"
     )
-    provider.delete(prod.id, prod.outs)
-    assert inspector.vm(prod.outs["templateName"]) is None
-    assert inspector.vm(dev.outs["templateName"]) is not None
-    provider.delete(dev.id, dev.outs)
+    provider.delete(prod.id, outs_of(prod))
+    assert inspector.find_vm(outs_of(prod)["templateName"]) is None
+    assert inspector.find_vm(outs_of(dev)["templateName"]) is not None
+    provider.delete(dev.id, outs_of(dev))
 
 
 def test_a_vm_of_the_same_name_is_adopted_only_with_this_resources_marker(
@@ -72,11 +73,11 @@ def test_a_vm_of_the_same_name_is_adopted_only_with_this_resources_marker(
         f"VM template {name!r} already exists and it belongs to gpu-mlaas/dev/templates-p100-pool"
     )
     # Its delete (state pointing at the same VM) leaves it; a retried create of ours adopts it.
-    provider.delete(created.id, {**created.outs, "owner": other["owner"]})
-    assert inspector.vm(name) is not None
+    provider.delete(created.id, {**outs_of(created), "owner": other["owner"]})
+    assert inspector.find_vm(name) is not None
     assert provider.create(mine).id == created.id
-    provider.delete(created.id, created.outs)
-    assert inspector.vm(name) is None
+    provider.delete(created.id, outs_of(created))
+    assert inspector.find_vm(name) is None
 
 
 def test_state_of_the_previous_version_refreshes_without_a_diff(
@@ -91,7 +92,7 @@ def test_state_of_the_previous_version_refreshes_without_a_diff(
     assert hosts.diff(host_id, olds, news).changes is False  # `up` without refresh
     read = hosts.read(host_id, olds)
     assert read.id == host_id
-    assert hosts.diff(host_id, read.outs, news).changes is False  # refresh, then `up`
+    assert hosts.diff(host_id, outs_of(read), news).changes is False  # refresh, then `up`
 
     templates = configure(VgpuTemplateProvider(), lab)
     old = OLD_STATE["vgpuTemplate"]
@@ -99,14 +100,14 @@ def test_state_of_the_previous_version_refreshes_without_a_diff(
     assert versioned_name(old["inputs"]) == old["outs"]["templateName"]
     built = templates.create(templates.check({}, old["inputs"]).inputs)
     try:
-        olds = {**old["outs"], "templateId": built.id, "uuid": built.outs["uuid"]}
+        olds = {**old["outs"], "templateId": built.id, "uuid": outs_of(built)["uuid"]}
         news = templates.check(olds, old["inputs"]).inputs
         assert templates.diff(built.id, olds, news).changes is False
         read = templates.read(built.id, olds)
         assert read.id == built.id
-        assert templates.diff(built.id, read.outs, news).changes is False
+        assert templates.diff(built.id, outs_of(read), news).changes is False
     finally:
-        templates.delete(built.id, built.outs)
+        templates.delete(built.id, outs_of(built))
 
 
 def test_update_writes_the_marker_on_a_legacy_template_and_refuses_a_foreign_one(
@@ -115,13 +116,13 @@ def test_update_writes_the_marker_on_a_legacy_template_and_refuses_a_foreign_one
     legacy = {**template_inputs(lab, "dev"), "name": "legacy-p100-pool"}
     del legacy["owner"]  # state written before owner markers existed
     created = provider.create(provider.check({}, legacy).inputs)
-    name = created.outs["templateName"]
+    name = outs_of(created)["templateName"]
     assert inspector.vm(name).config.annotation == "gpu-mlaas vGPU template"
 
     news = provider.check({}, {**legacy, "owner": "gpu-mlaas/dev/templates-p100-pool"}).inputs
-    diff = provider.diff(created.id, created.outs, news)
+    diff = provider.diff(created.id, outs_of(created), news)
     assert diff.changes is True and diff.replaces == []  # the marker is written in place
-    updated = provider.update(created.id, created.outs, news)
+    updated = provider.update(created.id, outs_of(created), news)
     assert inspector.vm(name).config.annotation.endswith(
         "[managed-by:gpu-mlaas/dev/templates-p100-pool]"
     )
@@ -131,7 +132,7 @@ def test_update_writes_the_marker_on_a_legacy_template_and_refuses_a_foreign_one
     inspector.wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(
         annotation="x [managed-by:gpu-mlaas/prod/templates-p100-pool]")))
     with pytest.raises(ownership.NotOwnedError, match="belongs to gpu-mlaas/prod"):
-        provider.update(created.id, updated.outs, {**news, "acceptanceTest": True})
-    provider.delete(created.id, updated.outs)
-    assert inspector.vm(name) is not None
+        provider.update(created.id, outs_of(updated), {**news, "acceptanceTest": True})
+    provider.delete(created.id, outs_of(updated))
+    assert inspector.find_vm(name) is not None
     inspector.wait(inspector.vm(name).Destroy_Task())

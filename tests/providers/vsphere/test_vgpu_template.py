@@ -11,6 +11,7 @@ from providers.vsphere.client import VsphereError
 from providers.vsphere.vgpu_template import VgpuTemplateProvider, versioned_name, vgpu_profiles
 from tests.providers.vsphere.conftest import Inspector, configure
 from tests.support.dynamic_host import UNKNOWN
+from tests.support.results import outs_of, replaces_of
 
 
 def inputs(lab: Any, **extra: Any) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def test_create_builds_a_vgpu_template_and_adopts_it_again(
         assert config.memoryReservationLockedToMax is True
         extra = {o.key: o.value for o in config.extraConfig}
         assert extra["pciPassthru.use64bitMMIO"] == "TRUE"
-        outs = created.outs
+        outs = outs_of(created)
         assert outs["templateName"] == name and outs["templateId"] == created.id
         assert outs["uuid"] == config.uuid
         assert outs["numCpus"] == 8 and outs["vgpuProfile"] == "grid_p100-4q"
@@ -114,8 +115,8 @@ def test_create_builds_a_vgpu_template_and_adopts_it_again(
         assert again.id == created.id
         assert inspector.vm_names().count(name) == 1
     finally:
-        provider.delete(created.id, created.outs)
-    assert inspector.vm(name) is None
+        provider.delete(created.id, outs_of(created))
+    assert inspector.find_vm(name) is None
 
 
 def test_half_made_vm_with_the_versioned_name_is_rebuilt(
@@ -137,7 +138,7 @@ def test_half_made_vm_with_the_versioned_name_is_rebuilt(
         assert inspector.vm_names().count(name) == 1
         assert inspector.vm(name).config.template is True
     finally:
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, outs_of(created))
 
 
 def test_failure_after_the_clone_leaves_no_vm_behind(
@@ -182,25 +183,25 @@ def test_hardware_change_replaces_create_before_delete(
     old = provider.create(checked(provider, inputs(lab)))
     news = checked(provider, inputs(lab, vgpuProfile="grid_p100-8q", memoryMb=32768))
 
-    diff = provider.diff(old.id, old.outs, news)
+    diff = provider.diff(old.id, outs_of(old), news)
     assert diff.changes is True
-    assert set(diff.replaces) == {"vgpuProfile", "memoryMb"}
+    assert set(replaces_of(diff)) == {"vgpuProfile", "memoryMb"}
     assert diff.delete_before_replace is False
-    assert provider.diff(old.id, old.outs, checked(provider, inputs(lab))).changes is False
+    assert provider.diff(old.id, outs_of(old), checked(provider, inputs(lab))).changes is False
 
     new = provider.create(news)  # the engine creates the replacement first ...
-    assert {old.outs["templateName"], new.outs["templateName"]} <= set(inspector.vm_names())
-    provider.delete(old.id, old.outs)  # ... then deletes the old one
-    assert old.outs["templateName"] not in inspector.vm_names()
-    provider.delete(old.id, old.outs)  # already gone: still fine
-    provider.delete(new.id, new.outs)
+    assert {outs_of(old)["templateName"], outs_of(new)["templateName"]} <= set(inspector.vm_names())
+    provider.delete(old.id, outs_of(old))  # ... then deletes the old one
+    assert outs_of(old)["templateName"] not in inspector.vm_names()
+    provider.delete(old.id, outs_of(old))  # already gone: still fine
+    provider.delete(new.id, outs_of(new))
 
 
 def test_read_reports_drift_and_a_missing_template(
     provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
 ) -> None:
     created = provider.create(checked(provider, inputs(lab, name="drift")))
-    vm = inspector.vm(created.outs["templateName"])
+    vm = inspector.vm(outs_of(created)["templateName"])
     pool = inspector.host(lab.host_names[0]).parent.resourcePool
     # Someone turns the template back into a VM and swaps its vGPU and CPU count.
     vm.MarkAsVirtualMachine(pool=pool)
@@ -215,24 +216,24 @@ def test_read_reports_drift_and_a_missing_template(
         )
     )
 
-    read = provider.read(created.id, created.outs)
+    read = provider.read(created.id, outs_of(created))
     assert read.id == created.id
-    assert read.outs["vgpuProfile"] == "grid_p100-8q"
-    assert read.outs["numCpus"] == 2
-    assert read.outs["isTemplate"] is False
+    assert outs_of(read)["vgpuProfile"] == "grid_p100-8q"
+    assert outs_of(read)["numCpus"] == 2
+    assert outs_of(read)["isTemplate"] is False
     assert read.inputs is not None and read.inputs["numCpus"] == 2
     news = checked(provider, inputs(lab, name="drift"))
-    diff = provider.diff(read.id, read.outs, news)
-    assert set(diff.replaces) >= {"vgpuProfile", "numCpus", "isTemplate"}
+    diff = provider.diff(read.id, outs_of(read), news)
+    assert set(replaces_of(diff)) >= {"vgpuProfile", "numCpus", "isTemplate"}
 
     # The replacement has the same versioned name, so create rebuilds the altered copy ...
     rebuilt = provider.create(news)
     assert rebuilt.id != created.id
-    assert inspector.vm(created.outs["templateName"]).config.template is True
+    assert inspector.vm(outs_of(created)["templateName"]).config.template is True
     # ... and the engine's delete of the old id finds it gone.
-    assert provider.read(created.id, read.outs).id == ""
-    provider.delete(created.id, read.outs)
-    provider.delete(rebuilt.id, rebuilt.outs)
+    assert provider.read(created.id, outs_of(read)).id == ""
+    provider.delete(created.id, outs_of(read))
+    provider.delete(rebuilt.id, outs_of(rebuilt))
 
 
 def test_base_image_with_a_vgpu_yields_exactly_the_requested_one(
@@ -258,10 +259,10 @@ def test_base_image_with_a_vgpu_yields_exactly_the_requested_one(
     )
     created = provider.create(checked(provider, inputs(lab, baseImage="base-with-vgpu")))
     try:
-        template = inspector.vm(created.outs["templateName"])
+        template = inspector.vm(outs_of(created)["templateName"])
         assert vgpu_profiles(template.config.hardware.device) == ["grid_p100-4q"]
     finally:
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, outs_of(created))
         inspector.wait(gpu_base.Destroy_Task())
 
 
@@ -276,8 +277,8 @@ def test_template_goes_into_the_named_folder(
 
     created = provider.create(checked(provider, inputs(lab, folder="gpu/templates")))
     try:
-        template = inspector.vm(created.outs["templateName"])
+        template = inspector.vm(outs_of(created)["templateName"])
         assert template.parent.name == "templates"
         assert template.parent.parent.name == "gpu"
     finally:
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, outs_of(created))
