@@ -1,4 +1,5 @@
-"""What both API labs share: injected faults and the request log, behind one lock.
+"""What both API labs share: injected faults and the request log, behind one lock, and (in
+`LabStore`) the seed a lab starts from and the bearer tokens it issued.
 
 Endpoints run in a thread pool, so every read-modify-write goes through `Traffic.lock`.
 """
@@ -6,8 +7,9 @@ Endpoints run in a thread pool, so every read-modify-write goes through `Traffic
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 
 @dataclass
@@ -49,10 +51,6 @@ class Traffic:
         self.faults: list[Fault] = []
         self.log: list[dict[str, Any]] = []
         self._seq = 0
-
-    def expire_token(self, token_id: str) -> None:
-        """Make a bearer token expire now (the `expireToken` fault); each lab keeps its own."""
-        raise NotImplementedError
 
     def add_fault(self, fault: Fault) -> None:
         with self.lock:
@@ -96,3 +94,62 @@ class Traffic:
     def requests(self) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(entry) for entry in self.log]
+
+
+class Expiring(Protocol):
+    expires_at: float  # epoch seconds
+
+
+SeedT = TypeVar("SeedT")
+TokenT = TypeVar("TokenT", bound=Expiring)
+
+
+class Patch(Protocol[SeedT]):
+    def apply(self, seed: SeedT) -> SeedT: ...
+
+
+class LabStore(Traffic, Generic[SeedT, TokenT]):
+    """A lab's state besides its objects: the seed (replaced by an operator, restored to the one
+    the lab started with; either resets the lab) and the bearer tokens it issued. A store fills
+    its objects from the seed in `reset_objects`."""
+
+    def __init__(self, seed: SeedT) -> None:
+        super().__init__()
+        self.base_seed = seed
+        self.seed = seed
+        self.tokens: dict[str, TokenT] = {}
+
+    def reset_objects(self) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        with self.lock:
+            self.reset_objects()
+            self.tokens.clear()
+            self.faults.clear()
+            self.clear_log()
+
+    def replace_seed(self, patch: Patch[SeedT]) -> SeedT:
+        with self.lock:
+            self.seed = patch.apply(self.seed)
+            self.reset()
+            return self.seed
+
+    def restore_seed(self) -> SeedT:
+        with self.lock:
+            self.seed = self.base_seed
+            self.reset()
+            return self.seed
+
+    def valid_token(self, token_id: str) -> TokenT | None:
+        with self.lock:
+            token = self.tokens.get(token_id)
+            if token is None or token.expires_at <= time.time():
+                return None
+            return token
+
+    def expire_token(self, token_id: str) -> None:
+        """Make a bearer token expire now (the `expireToken` fault)."""
+        with self.lock:
+            if token_id in self.tokens:
+                self.tokens[token_id].expires_at = time.time()

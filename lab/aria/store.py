@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.aria.seed import Seed, SeedPatch
-from lab.traffic import Traffic
+from lab.aria.seed import Seed
+from lab.traffic import LabStore
 from lab.vra.collector import VcenterCollector
 
 
@@ -39,40 +39,21 @@ class Objects:
     fabric_images: list[str] = field(default_factory=list)
 
 
-class Store(Traffic):
+class Store(LabStore[Seed, Token]):
     def __init__(self, seed: Seed, collector: VcenterCollector | None = None) -> None:
-        super().__init__()
+        super().__init__(seed)
         self.collector = collector  # templates data-collected from a vCenter, if given
-        self.base_seed = seed
-        self.seed = seed
         self.objects = Objects()
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> username
-        self.tokens: dict[str, Token] = {}  # bearer token -> who and until when
         self.reset()
 
-    def reset(self) -> None:
-        with self.lock:
-            self.objects = Objects(fabric_images=list(self.seed.fabricImages))
-            for project in self.seed.projects:
-                self.objects.projects[project.id] = project_doc(
-                    project.id, project.name, project.description, self.seed.orgId
-                )
-            self.refresh_tokens.clear()
-            self.tokens.clear()
-            self.faults.clear()
-            self.clear_log()
-
-    def replace_seed(self, patch: SeedPatch) -> Seed:
-        with self.lock:
-            self.seed = patch.apply(self.seed)
-            self.reset()
-            return self.seed
-
-    def restore_seed(self) -> Seed:
-        with self.lock:
-            self.seed = self.base_seed
-            self.reset()
-            return self.seed
+    def reset_objects(self) -> None:
+        self.objects = Objects(fabric_images=list(self.seed.fabricImages))
+        for project in self.seed.projects:
+            self.objects.projects[project.id] = project_doc(
+                project.id, project.name, project.description, self.seed.orgId
+            )
+        self.refresh_tokens.clear()
 
     def known_fabric_images(self) -> set[str]:
         """Seeded fabric images plus the vCenter's templates (Aria data-collects them)."""
@@ -105,18 +86,6 @@ class Store(Traffic):
             token = secrets.token_urlsafe(48)
             self.tokens[token] = Token(username, time.time() + self.seed.tokenLifetimeSeconds)
             return token
-
-    def valid_token(self, token_id: str) -> Token | None:
-        with self.lock:
-            token = self.tokens.get(token_id)
-            if token is None or token.expires_at <= time.time():
-                return None
-            return token
-
-    def expire_token(self, token_id: str) -> None:
-        with self.lock:
-            if token_id in self.tokens:
-                self.tokens[token_id].expires_at = time.time()
 
     # -- inspection -------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.traffic import Traffic
+from lab.traffic import LabStore
 from lab.vra.errors import INJECTED, error_response
 from lab.vra.identity import bearer_id
 from lab.vra.operator import OPERATOR_PREFIX
@@ -53,7 +53,7 @@ async def _read_first(receive: Receive) -> Receive:
 
 
 class FaultsAndLog:
-    def __init__(self, app: ASGIApp, store: Traffic) -> None:
+    def __init__(self, app: ASGIApp, store: LabStore[Any, Any]) -> None:
         self.app = app
         self.store = store
 

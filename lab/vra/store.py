@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from lab.traffic import Fault as Fault  # re-exported for the operator routes
-from lab.traffic import Traffic
-from lab.vra.seed import Seed, SeedPatch
+from lab.traffic import LabStore
+from lab.vra.seed import Seed
 
 
 @dataclass
@@ -40,39 +40,16 @@ class Objects:
     source_machines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class Store(Traffic):
+class Store(LabStore[Seed, Token]):
     def __init__(self, seed: Seed) -> None:
-        super().__init__()
-        self.base_seed = seed
-        self.seed = seed
+        super().__init__(seed)
         self.objects = Objects()
-        self.tokens: dict[str, Token] = {}
         self.reset()
 
-    # -- seed and reset ---------------------------------------------------------------------------
-
-    def reset(self) -> None:
-        with self.lock:
-            self.objects = Objects()
-            for machine in self.seed.sourceMachines:
-                self.objects.source_machines[machine.id] = source_machine_doc(
-                    machine.id, machine.name
-                )
-            self.tokens.clear()
-            self.faults.clear()
-            self.clear_log()
-
-    def replace_seed(self, patch: SeedPatch) -> Seed:
-        with self.lock:
-            self.seed = patch.apply(self.seed)
-            self.reset()
-            return self.seed
-
-    def restore_seed(self) -> Seed:
-        with self.lock:
-            self.seed = self.base_seed
-            self.reset()
-            return self.seed
+    def reset_objects(self) -> None:
+        self.objects = Objects()
+        for machine in self.seed.sourceMachines:
+            self.objects.source_machines[machine.id] = source_machine_doc(machine.id, machine.name)
 
     # -- tokens -----------------------------------------------------------------------------------
 
@@ -83,21 +60,10 @@ class Store(Traffic):
             self.tokens[token_id] = token
             return token_id, token
 
-    def valid_token(self, token_id: str) -> Token | None:
-        with self.lock:
-            token = self.tokens.get(token_id)
-            if token is None or token.expires_at <= time.time():
-                return None
-            return token
-
     def revoke_token(self, token_id: str) -> bool:
         with self.lock:
             return self.tokens.pop(token_id, None) is not None
 
-    def expire_token(self, token_id: str) -> None:
-        with self.lock:
-            if token_id in self.tokens:
-                self.tokens[token_id].expires_at = time.time()
 
     # -- inspection -------------------------------------------------------------------------------
 
