@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from importlib import resources
 from typing import Any
 
 import pulumi
 import yaml
 
+from providers import guest_scripts
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.base import SchemaResource
 
@@ -25,7 +25,7 @@ SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"
 
 
 def install_script() -> str:
-    return resources.files("providers").joinpath("vra/scripts/install-container.sh").read_text()
+    return guest_scripts.script(guest_scripts.INSTALL)
 
 
 def machine_template(
