@@ -27,7 +27,7 @@ echo "${name} $*" >>"${STUB_CALLS}"
 case "${name} $*" in
     "nvidia-smi -q")
         echo "    vGPU Software Licensed Product"
-        echo "        License Status                    : ${STUB_LICENSE:-Licensed (Expiry: 2026-12-31 0:0:0 GMT)}" ;;
+        echo "        License Status : ${STUB_LICENSE:-Licensed (Expiry: 2026-12-31 0:0:0 GMT)}" ;;
     "nvidia-smi -L") echo "GPU 0: GRID P100-4Q (UUID: GPU-stub)" ;;
     "nvidia-smi --query-gpu"*) echo "GRID P100-4Q" ;;
     "curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list")
