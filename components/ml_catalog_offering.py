@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import pulumi
 
 from components.owners import owner_of
+from mlaas.readiness import GuestLicence
 from mlaas.sizing import OfferingPlan
+from providers import guest_scripts
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
@@ -16,6 +18,21 @@ from providers.vra.software_component import SoftwareComponent
 
 MEMORY_RESERVATION = "VMware.Memory.Reservation"
 IMAGE_PROPERTY = "image"
+TOKEN_PROPERTY = "nvidia_client_config_token"  # secured (configure-licensing.sh reads it)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def licence_properties(licence: GuestLicence) -> dict[str, str]:
+    """The plain software properties configure-licensing.sh reads (the token is not one)."""
+    properties = {"nvidia_feature_type": str(licence.feature_type),
+                  "nvidia_licensed_product": licence.product}
+    if licence.server_address is not None:
+        properties |= {"nvidia_license_server": licence.server_address,
+                       "nvidia_license_port": str(licence.server_port)}
+    return properties
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,10 @@ class MlCatalogOfferingArgs:
     """Users and groups (user@domain, group@domain) entitled to request the item."""
     network: str | None = None
     """vSphere network of the machine's NIC."""
+    licence: GuestLicence | None = None
+    """How the offering's guests lease their NVIDIA licence; None: not licensed by the stack."""
+    licence_token: pulumi.Input[str] | None = None
+    """The client configuration token, a Pulumi secret (with a token-based `licence`)."""
 
 
 class MlCatalogOffering(pulumi.ComponentResource):
@@ -55,6 +76,8 @@ class MlCatalogOffering(pulumi.ComponentResource):
         image_properties: dict[str, pulumi.Input[str]] = (
             {IMAGE_PROPERTY: offering.image} if offering.image is not None else {}
         )
+        if args.licence is not None:
+            image_properties |= licence_properties(args.licence)
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
             # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
@@ -113,15 +136,30 @@ class MlCatalogOffering(pulumi.ComponentResource):
     def _software_component(
         name: str, args: MlCatalogOfferingArgs, opts: pulumi.ResourceOptions
     ) -> SoftwareComponent | None:
-        image = args.offering.image
-        if image is None:
+        image, licence = args.offering.image, args.licence
+        if image is None and licence is None:
             return None
+        properties: dict[str, pulumi.Input[str]] = {}
+        steps, what = [], []
+        if licence is not None:
+            properties |= licence_properties(licence)
+            steps.append(guest_scripts.LICENSING)
+            what.append(f"Leases an NVIDIA licence ({licence.product})")
+        if image is not None:
+            properties[IMAGE_PROPERTY] = image
+            steps.append(guest_scripts.INSTALL)
+            what.append(f"pulls {image} and writes /etc/motd")
+        secured: dict[str, pulumi.Input[str]] = {}
+        if licence is not None and args.licence_token is not None:
+            secured[TOKEN_PROPERTY] = pulumi.Output.secret(args.licence_token)
         return SoftwareComponent(
             f"{name}-software",
             endpoint=args.endpoint,
             name=f"{args.offering.name} container",
-            description=f"Pulls {image} and writes /etc/motd",
-            properties={IMAGE_PROPERTY: image},
+            description=_sentence("; ".join(what)),
+            properties=properties,
+            secure_properties=secured or None,
+            install_script=guest_scripts.guest_script(*steps),
             owner=owner_of(f"{name}-software"),
             opts=opts,
         )

@@ -68,7 +68,8 @@ def guest(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(guest: Path, text: str, *, without: tuple[str, ...] = (), **env: str) -> Run:
+def run(guest: Path, text: str, *, without: tuple[str, ...] = (),
+        env: dict[str, str] | None = None, **more: str) -> Run:
     for name in without:
         (guest / "bin" / name).unlink()
     script = guest / "script.sh"
@@ -78,7 +79,8 @@ def run(guest: Path, text: str, *, without: tuple[str, ...] = (), **env: str) ->
     result = subprocess.run(
         ["bash", str(script)], capture_output=True, text=True, timeout=60,
         env={"PATH": f"{guest / 'bin'}:{SYSTEM_PATH}", "HOME": str(guest),
-             "MLAAS_ROOT": str(guest / "root"), "STUB_CALLS": str(calls), "image": IMAGE, **env},
+             "MLAAS_ROOT": str(guest / "root"), "STUB_CALLS": str(calls), "image": IMAGE,
+             **(env or {}), **more},
     )
     return Run(result.returncode, result.stdout, result.stderr,
                calls.read_text().splitlines(), guest / "root")
@@ -154,7 +156,7 @@ def test_install_fails_clearly_without_docker_or_when_the_pull_fails(guest: Path
 def test_licensing_writes_the_token_sets_the_feature_type_and_checks_the_lease(
     guest: Path,
 ) -> None:
-    result = run(guest, guest_scripts.script(guest_scripts.LICENSING), **LICENCE)
+    result = run(guest, guest_scripts.script(guest_scripts.LICENSING), env=LICENCE)
     assert result.returncode == 0, result.stderr
     assert result.calls == ["systemctl restart nvidia-gridd", "nvidia-smi -q"]
     [token_file] = (result.root / "etc/nvidia/ClientConfigToken").glob(
@@ -170,7 +172,7 @@ def test_licensing_writes_the_token_sets_the_feature_type_and_checks_the_lease(
 
 def test_licensing_failure_fails_the_step_with_the_licence_state(guest: Path) -> None:
     result = run(guest, guest_scripts.script(guest_scripts.LICENSING),
-                 **LICENCE, STUB_LICENSE="Unlicensed (Restricted)")
+                 env=LICENCE, STUB_LICENSE="Unlicensed (Restricted)")
     assert result.returncode == 1
     assert "no NVIDIA licence after 12 checks" in result.stderr
     assert "Unlicensed (Restricted)" in result.stderr
@@ -181,7 +183,7 @@ def test_licensing_failure_fails_the_step_with_the_licence_state(guest: Path) ->
 def test_licensing_from_a_legacy_license_server(guest: Path) -> None:
     env = {"nvidia_feature_type": "1", "nvidia_license_server": "licenses.example.com",
            "nvidia_license_port": "7070"}
-    result = run(guest, guest_scripts.script(guest_scripts.LICENSING), **env)
+    result = run(guest, guest_scripts.script(guest_scripts.LICENSING), env=env)
     assert result.returncode == 0, result.stderr
     gridd = (result.root / "etc/nvidia/gridd.conf").read_text()
     assert "ServerAddress=licenses.example.com\n" in gridd and "ServerPort=7070\n" in gridd
@@ -190,18 +192,18 @@ def test_licensing_from_a_legacy_license_server(guest: Path) -> None:
 
 def test_a_bad_feature_type_is_refused_before_anything_changes(guest: Path) -> None:
     result = run(guest, guest_scripts.script(guest_scripts.LICENSING),
-                 **{**LICENCE, "nvidia_feature_type": "3"})
+                 env={**LICENCE, "nvidia_feature_type": "3"})
     assert result.returncode == 1 and "not a gridd.conf FeatureType" in result.stderr
     assert result.calls == [] and not (result.root / "etc/nvidia/gridd.conf").exists()
 
 
 def test_composed_script_licenses_first_and_stops_when_licensing_fails(guest: Path) -> None:
     composed = guest_scripts.guest_script(guest_scripts.LICENSING, guest_scripts.INSTALL)
-    ok = run(guest, composed, **LICENCE)
+    ok = run(guest, composed, env=LICENCE)
     assert ok.returncode == 0, ok.stderr
     assert ok.calls.index("systemctl restart nvidia-gridd") < ok.calls.index(f"docker pull {IMAGE}")
     (guest / "calls").unlink()
-    failed = run(guest, composed, **LICENCE, STUB_LICENSE="Unlicensed")
+    failed = run(guest, composed, env=LICENCE, STUB_LICENSE="Unlicensed")
     assert failed.returncode == 1
     assert not any(call.startswith("docker") for call in failed.calls)
 
