@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.guest_setup import TOKEN_PROPERTY, guest_properties, guest_steps
 from components.owners import owner_of
 from mlaas.readiness import GuestLicence
 from mlaas.sizing import OfferingPlan
@@ -17,22 +18,10 @@ from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent
 
 MEMORY_RESERVATION = "VMware.Memory.Reservation"
-IMAGE_PROPERTY = "image"
-TOKEN_PROPERTY = "nvidia_client_config_token"  # secured (configure-licensing.sh reads it)
 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def licence_properties(licence: GuestLicence) -> dict[str, str]:
-    """The plain software properties configure-licensing.sh reads (the token is not one)."""
-    properties = {"nvidia_feature_type": str(licence.feature_type),
-                  "nvidia_licensed_product": licence.product}
-    if licence.server_address is not None:
-        properties |= {"nvidia_license_server": licence.server_address,
-                       "nvidia_license_port": str(licence.server_port)}
-    return properties
 
 
 @dataclass(frozen=True)
@@ -73,11 +62,8 @@ class MlCatalogOffering(pulumi.ComponentResource):
         offering = args.offering
         memory_mb = offering.memory_gb * 1024
         software = self._software_component(name, args, child)
-        image_properties: dict[str, pulumi.Input[str]] = (
-            {IMAGE_PROPERTY: offering.image} if offering.image is not None else {}
-        )
-        if args.licence is not None:
-            image_properties |= licence_properties(args.licence)
+        image_properties: dict[str, pulumi.Input[str]] = dict(
+            guest_properties(offering.image, args.licence))
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.vgpu_profile is not None:
             # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
@@ -137,18 +123,12 @@ class MlCatalogOffering(pulumi.ComponentResource):
         name: str, args: MlCatalogOfferingArgs, opts: pulumi.ResourceOptions
     ) -> SoftwareComponent | None:
         image, licence = args.offering.image, args.licence
-        if image is None and licence is None:
+        steps = guest_steps(image, licence)
+        if not steps:
             return None
-        properties: dict[str, pulumi.Input[str]] = {}
-        steps, what = [], []
-        if licence is not None:
-            properties |= licence_properties(licence)
-            steps.append(guest_scripts.LICENSING)
-            what.append(f"Leases an NVIDIA licence ({licence.product})")
-        if image is not None:
-            properties[IMAGE_PROPERTY] = image
-            steps.append(guest_scripts.INSTALL)
-            what.append(f"pulls {image} and writes /etc/motd")
+        what = {guest_scripts.LICENSING: f"leases an NVIDIA licence ({licence.product})"
+                if licence else "", guest_scripts.INSTALL: f"pulls {image} and writes /etc/motd"}
+        properties: dict[str, pulumi.Input[str]] = dict(guest_properties(image, licence))
         secured: dict[str, pulumi.Input[str]] = {}
         if licence is not None and args.licence_token is not None:
             secured[TOKEN_PROPERTY] = pulumi.Output.secret(args.licence_token)
@@ -156,7 +136,7 @@ class MlCatalogOffering(pulumi.ComponentResource):
             f"{name}-software",
             endpoint=args.endpoint,
             name=f"{args.offering.name} container",
-            description=_sentence("; ".join(what)),
+            description=_sentence("; ".join(what[step] for step in steps)),
             properties=properties,
             secure_properties=secured or None,
             install_script=guest_scripts.guest_script(*steps),

@@ -409,9 +409,39 @@ def parse_config(values: Mapping[str, Any], stack: str | None = None) -> StackCo
     issues += stack_checks.cross_references(known)
     issues += stack_checks.placeholders(values)
     issues += stack_checks.tls_acknowledged(values, stack)
+    if config is not None:
+        issues += _aria_guest_setup(config)
     if issues or config is None:
         raise ConfigError(dict.fromkeys(issues))  # each problem once, in the order found
     return config
+
+
+def _aria_guest_setup(config: StackConfig) -> list[Issue]:
+    """Aria runs the guest steps (container install, licensing) only through cloud-init, which
+    VMware says does not mix with a customization spec (docs/aria8-api.md); and it has no field
+    this project writes a secret into, so the licence token reaches vRA 7 guests only."""
+    if config.aria is None:
+        return []
+    issues = []
+    licensing = config.licensing
+    if licensing is not None and licensing.client_config_token is not None:
+        issues.append(Issue(
+            f"{PROJECT}:licensing.clientConfigToken",
+            "not supported with gpu-mlaas:aria yet: the Aria cloud template has no secured field "
+            "for it and a cloudConfig is plain text; use serverAddress (a legacy license "
+            "server) with Aria, or the token with gpu-mlaas:vra",
+        ))
+    needs = [f"{PROJECT}:offerings[{i}].image" for i, o in enumerate(config.offerings) if o.image]
+    if licensing is not None:
+        needs.append(f"{PROJECT}:licensing")
+    if needs and not (config.template and config.template.cloud_init):
+        issues.append(Issue(
+            f"{PROJECT}:template.cloudInit",
+            f"{', '.join(needs)} run at first boot through cloud-init in Aria, so the base image "
+            "must have cloud-init: set cloudInit: true (the machines then get a cloudConfig and "
+            "no customization spec; VMware: the two are not compatible)",
+        ))
+    return issues
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
