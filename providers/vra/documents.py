@@ -120,7 +120,7 @@ def software_component_document(
         },
     }
     fields = [container]
-    for name, secret in sorted(spec.secureProperties.items()):
+    for name, secret in sorted((spec.secureProperties or {}).items()):
         fields.append(secure_field(name, secret))
     for name, default in sorted(spec.properties.items()):
         fields.append(

@@ -1,9 +1,9 @@
 """The acceptance of NVIDIA licensing on the real engine: the dev stack with the client
 configuration token set as a secret (`pulumi config set --secret --path
-gpu-mlaas:licensing.clientConfigToken`) deploys, and the token is found in plain text nowhere:
-the backend's state files (history and backups included), the stack's outputs, the engine's
-events, the vRA lab's log and request log, or what the vRA lab stores and hands out (the lab
-proves it holds the token sealed by its SHA-256).
+gpu-mlaas:licensing.clientConfigToken`) deploys, refreshes and re-runs with no change, and the
+token is found in plain text nowhere: the backend's state files (history and backups
+included), the stack's outputs, the engine's events, the vRA lab's log and request log, or what
+the vRA lab stores and hands out (the lab proves it holds the token sealed by its SHA-256).
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ def deployed(
         stack.stack.set_config("gpu-mlaas:licensing.clientConfigToken",
                                auto.ConfigValue(TOKEN, secret=True), path=True)
         result = stack.up()
+        events = list(stack.events)
+        # A refresh reads every object back and a second up must change nothing: the token
+        # stays a secret through both.
+        stack.stack.refresh(expect_no_changes=True)
+        stack.up(expect_no_changes=True)
         api = VraApi(vra)
         api.login()
         item_ids = list(result.outputs["catalogItemIds"].value.values())
@@ -50,7 +55,7 @@ def deployed(
             # export_stack passes --show-secrets, so it would show every secret decrypted.)
             "state": {str(path.relative_to(state_dir)): path.read_text(errors="replace")
                       for path in sorted(state_dir.rglob("*")) if path.is_file()},
-            "events": [str(event) for event in stack.events],
+            "events": [str(event) for event in events + stack.events],
             "stack_file": stack.stack_file.read_text(),
             "stored": _stored(api, item_ids),
             "sealed": vra.secured(),
