@@ -305,6 +305,6 @@ def lookup(name: str) -> VgpuProfile:
     elif wanted_type.slices > gpu.mig_instances:
         reason = f"{gpu.board} has {gpu.mig_instances} MIG slices, not {wanted_type.slices}"
     else:
-        reason = f"NVIDIA publishes no such type for {gpu.board}"
+        reason = "NVIDIA publishes no such type for it"
     offered = ", ".join(p.name for p in gpu.profiles)
     raise ProfileError(f"{name!r} is not a {gpu.board} profile: {reason} (known: {offered})")

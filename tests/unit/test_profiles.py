@@ -1,11 +1,14 @@
 """The vGPU profile catalog: the type grammar, names and prefixes, and maxima from the tables."""
 
+import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
 
-from mlaas import profiles
+from mlaas import profiles, sizing
+from mlaas.config import ConfigError, parse_config
 
 # profile, max per GPU (equal-size mode), frame buffer GiB, MIG-backed. Typed from the sources
 # the catalog cites (NVIDIA/vgpu-device-manager's vGPU 20.0 config, its 2022 version for Pascal,
@@ -301,3 +304,40 @@ def test_a_malformed_catalog_entry_is_refused() -> None:
         )
     with pytest.raises(profiles.ProfileError, match="catalog entry t4-4x"):
         profiles._gpu_type("t4", {"board": "Tesla T4", "framebufferGb": 16, "profiles": {"4x": 1}})
+
+
+def _pool(profile: str) -> dict[str, object]:
+    return {"name": "gpu", "cluster": "c", "hosts": ["esx1", "esx2"], "vgpuProfile": profile,
+            "gpusPerHost": 8, "hostCores": 112, "hostSockets": 2, "hostMemoryGb": 2048}
+
+
+@pytest.mark.parametrize(
+    ("profile", "slots_per_gpu"),
+    [
+        ("nvidia_h200x-1-18c", 7),
+        ("nvidia_b200x-2-45c", 3),
+        ("nvidia_rtx_pro_6000_blackwell_dc-1-8q", 12),
+        ("NVIDIA_L20-4C", 12),
+    ],
+)
+def test_config_and_sizing_take_current_gpus(profile: str, slots_per_gpu: int) -> None:
+    config = parse_config({"pools": [_pool(profile)]})
+    pool = sizing.plan(config).pools[0]
+    assert pool.vgpu_profile == profiles.canonical_name(profile)
+    assert (pool.capacity.slots_per_gpu, pool.capacity.slots_total) == (
+        slots_per_gpu, slots_per_gpu * 8 * 2
+    )
+
+
+def test_config_names_the_key_of_a_profile_nvidia_does_not_publish() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"pools": [_pool("nvidia_h100xm-16q")]})  # H100 has no Q types
+    (issue,) = caught.value.issues
+    assert issue.path == "gpu-mlaas:pools[0].vgpuProfile"
+    assert "not a NVIDIA H100 SXM5 80GB profile" in issue.message
+
+
+def test_the_docs_list_every_catalog_gpu() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "vsphere-vgpu.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z0-9_]+)` \|", docs, flags=re.MULTILINE))
+    assert listed == set(profiles.catalog())
