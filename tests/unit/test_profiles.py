@@ -341,3 +341,56 @@ def test_the_docs_list_every_catalog_gpu() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "vsphere-vgpu.md").read_text()
     listed = set(re.findall(r"^\| `([a-z0-9_]+)` \|", docs, flags=re.MULTILINE))
     assert listed == set(profiles.catalog())
+
+
+# NVIDIA AI Enterprise release 7, "Hopper Architecture vGPU Types", as printed: type, maximum per
+# GPU (equal-size mode), frame buffer in its "GB" column (MB / 1000). An independent check of
+# the device manager's data the catalog is built from.
+AIE7_HOPPER = {
+    "h800l": "7-94c 1 96, 4-47c 1 48, 3-47c 2 48, 2-24c 3 24, 1-24c 4 24, 1-12c 7 12, "
+             "1-12cme 1 12, 94c 1 96, 47c 2 48, 23c 4 23, 15c 6 15, 11c 8 11, 6c 15 6, 4c 23 4",
+    "h800": "7-80c 1 81, 4-40c 1 40, 3-40c 2 40, 2-20c 3 20, 1-20c 4 20, 1-10c 7 10, "
+            "1-10cme 1 10, 80c 1 81, 40c 2 40, 20c 4 20, 16c 5 16, 10c 8 10, 8c 10 8, 5c 16 5, "
+            "4c 20 4",
+    "h800xm": "7-80c 1 81, 4-40c 1 40, 3-40c 2 40, 2-20c 3 20, 1-20c 4 20, 1-10c 7 10, "
+              "1-10cme 1 10, 80c 1 81, 40c 2 40, 20c 4 20, 16c 5 16, 10c 8 10, 8c 10 8, "
+              "5c 16 5, 4c 20 4",
+    "h200": "7-141c 1 144, 4-71c 1 72, 3-71c 2 72, 2-35c 3 35, 1-35c 4 35, 1-18c 7 18, "
+            "1-18cme 1 18, 141c 1 144, 70c 2 71, 35c 4 35, 28c 5 28, 17c 8 17, 14c 10 14, "
+            "8c 16 8, 7c 20 7, 4c 32 4",
+    "h200x": "7-141c 1 144, 4-71c 1 72, 3-71c 2 72, 2-35c 3 35, 1-35c 4 35, 1-18c 7 18, "
+             "1-18cme 1 18, 141c 1 144, 70c 2 71, 35c 4 35, 28c 5 28, 17c 8 17, 14c 10 14, "
+             "8c 16 8, 7c 20 7, 4c 32 4",
+    "h100l": "7-94c 1 96, 4-47c 1 48, 3-47c 2 48, 2-24c 3 24, 1-24c 4 24, 1-12c 7 12, "
+             "1-12cme 1 12, 94c 1 96, 47c 2 48, 23c 4 23, 15c 6 15, 11c 8 11, 6c 15 6, 4c 23 4",
+    "h100xl": "7-94c 1 96, 4-47c 1 48, 3-47c 2 48, 2-24c 3 24, 1-24c 4 24, 1-12c 7 12, "
+              "1-12cme 1 12, 94c 1 96, 47c 2 48, 23c 4 23, 15c 6 15, 11c 8 11, 6c 15 6, 4c 23 4",
+    "h100": "7-80c 1 81, 4-40c 1 40, 3-40c 2 40, 2-20c 3 20, 1-20c 4 20, 1-10c 7 10, "
+            "1-10cme 1 10, 80c 1 81, 40c 2 40, 20c 4 20, 16c 6 16, 10c 8 10, 8c 10 8, 5c 16 5, "
+            "4c 20 4",
+    "h100xm": "7-80c 1 81, 4-40c 1 40, 3-40c 2 40, 2-20c 3 20, 1-20c 4 20, 1-10c 7 10, "
+              "1-10cme 1 10, 80c 1 81, 40c 2 40, 20c 4 20, 16c 6 16, 10c 8 10, 8c 10 8, "
+              "5c 16 5, 4c 20 4",
+    "h100xs": "7-64c 1 65, 4-32c 1 32, 3-32c 2 32, 2-16c 3 16, 1-16c 4 16, 1-8c 7 8, "
+              "1-8cme 1 8, 64c 1 65, 32c 2 32, 16c 4 16, 8c 8 8, 4c 16 4",
+    "h20x": "7-141c 1 144, 4-71c 1 72, 3-71c 2 72, 2-35c 3 35, 1-35c 4 35, 1-18c 7 18, "
+            "1-18cme 1 18, 141c 1 144, 70c 2 71, 35c 4 35, 28c 5 28, 17c 8 17, 14c 10 14, "
+            "8c 16 8, 7c 20 7, 4c 32 4",
+    "h20": "7-96c 1 98, 4-48c 1 49, 3-48c 2 49, 2-24c 3 24, 1-24c 4 24, 1-12c 7 12, "
+           "1-12cme 1 12, 96c 1 98, 48c 2 49, 24c 4 24, 16c 6 16, 12c 8 12, 6c 16 6, 4c 24 4",
+}
+# Where the printed table and the vGPU Manager's data disagree (docs/vsphere-vgpu.md, "GPU
+# catalog"): six 16 GB vGPUs do not fit an 80 GB GPU; the catalog keeps the manager's 5.
+AIE7_MISPRINTS = {"grid_h100-16c": 6, "grid_h100xm-16c": 6}
+
+
+@pytest.mark.parametrize("gpu", sorted(AIE7_HOPPER))
+def test_hopper_rows_match_nvidia_ai_enterprise_tables(gpu: str) -> None:
+    for cell in AIE7_HOPPER[gpu].split(", "):
+        type_name, printed_max, printed_gb = cell.split()
+        profile = profiles.lookup(f"grid_{gpu}-{type_name}")
+        assert profile.framebuffer_mb // 1000 == int(printed_gb), profile
+        if profile.name in AIE7_MISPRINTS:
+            assert (AIE7_MISPRINTS[profile.name], profile.max_per_gpu) == (int(printed_max), 5)
+        else:
+            assert profile.max_per_gpu == int(printed_max), profile
