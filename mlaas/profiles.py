@@ -31,11 +31,11 @@ _TYPE = (
     r"(?:(?P<slices>[1-9])-)?(?P<gb>0|[1-9][0-9]*)(?P<series>[qcba])"
     r"(?P<attribute>me|nome|meall|gfx)?"
 )
-_GPU = r"[a-z0-9]+(?:_[a-z0-9]+)*(?:-[a-z]+)*"
-_NAME = re.compile(rf"^(?:grid|nvidia)_(?P<gpu>{_GPU})-{_TYPE}$")
 _TYPE_ONLY = re.compile(rf"^{_TYPE}$")
-# Loose shapes, only to say what is wrong with a name the grammar refuses.
+# <prefix><gpu>-<type>: splits a name; the type part is then held to the grammar above.
+_GPU = r"[a-z0-9]+(?:_[a-z0-9]+)*(?:-[a-z]+)*"
 _PARTS = re.compile(rf"^(?:grid|nvidia)_(?P<gpu>{_GPU})-(?P<type>[0-9][a-z0-9-]*)$")
+# A loose type shape, only to say what is wrong with a type the grammar refuses.
 _LOOSE_TYPE = re.compile(
     r"^(?:(?P<slices>\d+)-)?(?P<gb>\d+)(?P<series>[a-z]?)(?P<attribute>[a-z]*)$"
 )
@@ -144,18 +144,16 @@ def parse_name(name: str) -> tuple[str, VgpuType]:
     """The GPU key and type of a vSphere profile name (``nvidia_a100-3-20c`` -> ("a100", 3-20c)),
     checked against the grammar only (not the catalog)."""
     wanted = canonical_name(name)
-    match = _NAME.match(wanted)
-    if match is not None and not (match["attribute"] and not match["slices"]):
-        return match["gpu"], parse_type(wanted[match.end("gpu") + 1 :])
-    if not wanted.startswith(PREFIXES):
+    parts = _PARTS.match(wanted)
+    if parts is not None:
+        try:
+            return parts["gpu"], parse_type(parts["type"])
+        except ProfileError as error:
+            problem = str(error)
+    elif not wanted.startswith(PREFIXES):
         problem = "it does not start with grid_ or nvidia_"
     else:
-        parts = _PARTS.match(wanted)
-        problem = (
-            _type_problem(parts["type"])
-            if parts is not None
-            else "expected <prefix><gpu>-<type>, the type starting with a digit"
-        )
+        problem = "expected <prefix><gpu>-<type>, the type starting with a digit"
     raise ProfileError(f"{name!r} is not a vGPU profile name: {problem}; {_EXAMPLES}")
 
 
