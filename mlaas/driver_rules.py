@@ -99,11 +99,13 @@ class Precondition:
     source: str
 
 
-def ecc_precondition(path: str, gpu_type: str, host_version: str | None) -> Precondition | None:
+def ecc_precondition(
+    path: str, gpu_type: str, architecture: str, host_version: str | None
+) -> Precondition | None:
     """ECC off on every GPU of the pool when its vGPU release predates ECC support (or is not
-    known), for GPUs that have ECC memory; None when the rule does not apply."""
+    known), for GPUs of the architectures that ran vGPU before it; None when it does not apply."""
     ecc = rules()["ecc"]
-    if gpu_type not in ecc["gpusWithEcc"]:
+    if architecture not in ecc["architecturesWithEcc"]:
         return None
     first = ecc["supportedFromRelease"]
     if host_version is not None:

@@ -59,7 +59,8 @@ def preconditions(config: StackConfig) -> list[Precondition]:
     for index, pool in enumerate(config.pools):
         profile = profiles.lookup(pool.vgpu_profile)
         ecc = driver_rules.ecc_precondition(
-            f"{PROJECT}:pools[{index}]", profile.gpu_type, host_driver_version(pool)
+            f"{PROJECT}:pools[{index}]", profile.gpu_type,
+            profiles.gpu_type(profile.gpu_type).architecture, host_driver_version(pool),
         )
         if ecc is not None:
             found.append(ecc)
