@@ -11,17 +11,7 @@ from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE
 
 from mlaas.sizing import PoolCapacity
 from policy import rules
-from tests.policy.cases import (
-    blueprint_props,
-    host_props,
-    hosts,
-    policy_resource,
-    resource_args,
-    stack,
-    template_props,
-    violations,
-    vm_props,
-)
+from tests.policy import cases
 
 
 def passthrough_host(name: str, **changes: Any) -> dict[str, Any]:
@@ -41,42 +31,57 @@ def passthrough_host(name: str, **changes: Any) -> dict[str, Any]:
 
 
 def passthrough_hosts(*props: dict[str, Any]) -> list[PolicyResource]:
-    return [policy_resource(rules.HOST_PASSTHROUGH, p, f"pt-host-{i}")
-            for i, p in enumerate(props)]
+    return [
+        cases.policy_resource(rules.HOST_PASSTHROUGH, p, f"pt-host-{i}")
+        for i, p in enumerate(props)
+    ]
 
 
 def two_hosts(**changes: Any) -> list[PolicyResource]:
-    return passthrough_hosts(passthrough_host("esx-11.lab", **changes),
-                             passthrough_host("esx-12.lab", **changes))
+    return passthrough_hosts(
+        passthrough_host("esx-11.lab", **changes), passthrough_host("esx-12.lab", **changes)
+    )
 
 
 def blueprint(**changes: Any) -> dict[str, Any]:
-    return blueprint_props(**({"pool": "v100", "cpu": 16.0, "maxInstances": 4.0} | changes))
+    return cases.blueprint_props(**({"pool": "v100", "cpu": 16.0, "maxInstances": 4.0} | changes))
 
 
 def capacity_messages(bp: dict[str, Any], gpu_hosts: list[PolicyResource]) -> list[str]:
-    resources = [*gpu_hosts, policy_resource(rules.BLUEPRINT, bp, "train")]
-    return [m for m, _ in violations(rules.blueprint_within_pool_capacity, stack(*resources))]
+    resources = [*gpu_hosts, cases.policy_resource(rules.BLUEPRINT, bp, "train")]
+    return [
+        m
+        for m, _ in cases.violations(rules.blueprint_within_pool_capacity, cases.stack(*resources))
+    ]
 
 
 # --- memory reservation --------------------------------------------------------------------------
 
 
 def test_passthrough_template_without_locked_reservation_fails_naming_its_gpus() -> None:
-    props = template_props(vgpuProfile=None, memoryReservationLockedToMax=False,
-                           passthroughDevices=[{"vendorId": 4318.0}, {"vendorId": 4318.0}])
-    found = violations(rules.vgpu_memory_reservation_locked,
-                       resource_args(rules.VGPU_TEMPLATE, props))
+    props = cases.template_props(
+        vgpuProfile=None,
+        memoryReservationLockedToMax=False,
+        passthroughDevices=[{"vendorId": 4318.0}, {"vendorId": 4318.0}],
+    )
+    found = cases.violations(
+        rules.vgpu_memory_reservation_locked, cases.resource_args(rules.VGPU_TEMPLATE, props)
+    )
     assert len(found) == 1 and "2 passthrough GPU(s)" in found[0][0]
     props["memoryReservationLockedToMax"] = True
-    assert violations(rules.vgpu_memory_reservation_locked,
-                      resource_args(rules.VGPU_TEMPLATE, props)) == []
+    assert (
+        cases.violations(
+            rules.vgpu_memory_reservation_locked, cases.resource_args(rules.VGPU_TEMPLATE, props)
+        )
+        == []
+    )
 
 
 def test_a_pulumi_vsphere_vm_with_passthrough_devices_reserves_all_memory() -> None:
-    props = vm_props(pciDeviceIds=["0000:3b:00.0", "0000:d8:00.0"], memoryReservation=0)
-    found = violations(rules.vgpu_memory_reservation_locked,
-                       resource_args(rules.VSPHERE_VM, props))
+    props = cases.vm_props(pciDeviceIds=["0000:3b:00.0", "0000:d8:00.0"], memoryReservation=0)
+    found = cases.violations(
+        rules.vgpu_memory_reservation_locked, cases.resource_args(rules.VSPHERE_VM, props)
+    )
     assert len(found) == 1 and "passthrough device" in found[0][0]
 
 
@@ -84,14 +89,22 @@ def test_a_pulumi_vsphere_vm_with_passthrough_devices_reserves_all_memory() -> N
 
 
 def test_passthrough_blueprints_full_clone_and_reserve_their_memory() -> None:
-    linked = violations(rules.blueprint_full_clone_only,
-                        resource_args(rules.BLUEPRINT, blueprint(cloneType="LinkedClone")))
+    linked = cases.violations(
+        rules.blueprint_full_clone_only,
+        cases.resource_args(rules.BLUEPRINT, blueprint(cloneType="LinkedClone")),
+    )
     assert len(linked) == 1 and "full clones" in linked[0][0]
-    unreserved = violations(rules.blueprint_memory_reservation_matches,
-                            resource_args(rules.BLUEPRINT, blueprint(customProperties={})))
+    unreserved = cases.violations(
+        rules.blueprint_memory_reservation_matches,
+        cases.resource_args(rules.BLUEPRINT, blueprint(customProperties={})),
+    )
     assert len(unreserved) == 1
-    assert violations(rules.blueprint_full_clone_only,
-                      resource_args(rules.BLUEPRINT, blueprint())) == []
+    assert (
+        cases.violations(
+            rules.blueprint_full_clone_only, cases.resource_args(rules.BLUEPRINT, blueprint())
+        )
+        == []
+    )
 
 
 # --- within the pool's slots ---------------------------------------------------------------------
@@ -99,8 +112,9 @@ def test_passthrough_blueprints_full_clone_and_reserve_their_memory() -> None:
 
 def test_passthrough_pool_is_sized_by_whole_vms() -> None:
     capacity = rules._pool_capacity(two_hosts())
-    assert capacity == PoolCapacity(slots_per_gpu=1, slots_per_host=2, slots_total=4,
-                                    vcpus_per_vm=16, cores_per_socket=16)
+    assert capacity == PoolCapacity(
+        slots_per_gpu=1, slots_per_host=2, slots_total=4, vcpus_per_vm=16, cores_per_socket=16
+    )
     assert capacity_messages(blueprint(), two_hosts()) == []
 
 
@@ -115,15 +129,17 @@ def test_more_vcpus_than_the_cores_per_passthrough_vm_fail() -> None:
 
 
 def test_a_host_with_fewer_gpus_sizes_the_pool() -> None:
-    small = passthrough_hosts(passthrough_host("esx-11.lab"),
-                              passthrough_host("esx-12.lab", gpuCount=3.0))
+    small = passthrough_hosts(
+        passthrough_host("esx-11.lab"), passthrough_host("esx-12.lab", gpuCount=3.0)
+    )
     capacity = rules._pool_capacity(small)
     assert isinstance(capacity, PoolCapacity) and capacity.slots_per_host == 1
 
 
 def test_hosts_that_disagree_on_gpus_per_vm_cannot_be_sized() -> None:
-    odd = passthrough_hosts(passthrough_host("esx-11.lab"),
-                            passthrough_host("esx-12.lab", gpusPerVm=4.0))
+    odd = passthrough_hosts(
+        passthrough_host("esx-11.lab"), passthrough_host("esx-12.lab", gpusPerVm=4.0)
+    )
     [message] = capacity_messages(blueprint(), odd)
     assert "cannot be sized" in message and "gpusPerVm" in message
 
@@ -136,17 +152,21 @@ def test_unknown_gpus_per_vm_in_preview_is_skipped() -> None:
 
 
 def test_passthrough_hosts_need_no_profile_but_must_be_alike() -> None:
-    assert violations(rules.gpu_pool_homogeneous, stack(*two_hosts())) == []
-    odd = passthrough_hosts(passthrough_host("esx-11.lab"),
-                            passthrough_host("esx-12.lab", gpuModel="Tesla P100-PCIE-16GB"))
-    [(message, _)] = violations(rules.gpu_pool_homogeneous, stack(*odd))
+    assert cases.violations(rules.gpu_pool_homogeneous, cases.stack(*two_hosts())) == []
+    odd = passthrough_hosts(
+        passthrough_host("esx-11.lab"),
+        passthrough_host("esx-12.lab", gpuModel="Tesla P100-PCIE-16GB"),
+    )
+    [(message, _)] = cases.violations(rules.gpu_pool_homogeneous, cases.stack(*odd))
     assert "GPU model" in message
 
 
 def test_a_pool_of_vgpu_and_passthrough_hosts_is_refused() -> None:
-    mixed = [*hosts(host_props("esx-01.lab", pool="v100")),
-             *passthrough_hosts(passthrough_host("esx-11.lab"))]
-    [(message, _)] = violations(rules.gpu_pool_homogeneous, stack(*mixed))
+    mixed = [
+        *cases.hosts(cases.host_props("esx-01.lab", pool="v100")),
+        *passthrough_hosts(passthrough_host("esx-11.lab")),
+    ]
+    [(message, _)] = cases.violations(rules.gpu_pool_homogeneous, cases.stack(*mixed))
     assert "esx-01.lab run vGPU" in message and "esx-11.lab pass whole GPUs through" in message
     [capacity] = capacity_messages(blueprint(), mixed)
     assert "cannot be sized" in capacity
