@@ -143,7 +143,16 @@ Instances = Annotated[Positive, _at_most(limits.MAX_INSTANCES)]
 Vcpus = Annotated[Positive, _at_most(limits.VCPUS)]
 VmMemoryGb = Annotated[Positive, _at_most(limits.VM_MEMORY_GB)]
 DiskGb = Annotated[Positive, _at_most(limits.DISK_GB)]
-PoolMode = Literal["vgpu", "passthrough"]
+POOL_MODES = ("vgpu", "passthrough")
+
+
+def _pool_mode(value: Any) -> Any:
+    if value not in POOL_MODES:
+        raise ValueError(f"{value!r} is not a pool mode ({' or '.join(POOL_MODES)})")
+    return value
+
+
+PoolMode = Annotated[Literal["vgpu", "passthrough"], BeforeValidator(_pool_mode)]
 PciId = Annotated[int, BeforeValidator(_pci_id)]
 ReserveGb = Annotated[
     int, BeforeValidator(_number), Field(ge=0), _at_most(limits.HOST_MEMORY_GB)

@@ -72,7 +72,7 @@ def test_mode_defaults_to_vgpu_which_still_needs_its_profile() -> None:
         ({"gpusPerVm": 0}, "gpu-mlaas:pools[0].gpusPerVm", "greater than 0"),
         ({"gpusPerVm": True}, "gpu-mlaas:pools[0].gpusPerVm", "must be a number"),
         ({"gpusPerHost": 32, "gpusPerVm": 17}, "gpu-mlaas:pools[0].gpusPerVm", "at most 16"),
-        ({"mode": "passthru"}, "gpu-mlaas:pools[0].mode", "'vgpu' or 'passthrough'"),
+        ({"mode": "passthru"}, "gpu-mlaas:pools[0].mode", "'passthru' is not a pool mode"),
         ({"vgpuProfile": "grid_v100-4q"}, "gpu-mlaas:pools[0].vgpuProfile",
          "names no vGPU profile"),
         ({"mode": "vgpu", "vgpuProfile": "grid_p100-4q"}, "gpu-mlaas:pools[0].gpusPerVm",
