@@ -36,6 +36,10 @@ DEFAULT_BASE_IMAGE = "ubuntu-base"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 CA_FILE_NAME = "vcsim-ca.pem"
+# The vSphere API the lab presents (vCenter about + hosts' config.product): vSphere 8.0 U3 by
+# default, 6.5 for the white paper's setup (clients then speak the 6.5 schema).
+API_VERSIONS = ("8.0.3.0", "6.5")
+DEFAULT_API_VERSION = API_VERSIONS[0]
 PASSWORD_ENV = "VCSIM_GPU_PASSWORD"  # read by the Go binary when -password is not given
 
 
@@ -60,6 +64,7 @@ class VcsimLab(StopsOnExit):
     base_image: str  # powered-off Linux VM with a disk and a NIC, to clone templates from
     gpu_device: str  # graphicsInfo[].deviceName of every GPU
     profiles: tuple[str, ...]  # vGPU profiles the hosts offer once in sharedDirect mode
+    api_version: str  # about.apiVersion of vCenter and its hosts
     process: subprocess.Popen[str] = field(repr=False)
     log_file: Path  # the simulator's stderr, removed by stop()
     _tmp: Path | None = field(default=None, repr=False)
@@ -108,6 +113,7 @@ def start_vcsim(
     password: str | None = None,
     base_image: str = DEFAULT_BASE_IMAGE,
     session_idle_timeout_s: float = 0,
+    api_version: str = DEFAULT_API_VERSION,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -119,8 +125,11 @@ def start_vcsim(
     image's virtual hardware version.
     ca_dir receives the CA bundle (`vcsim-ca.pem`); default: a temporary folder removed by
     `stop()`. password defaults to a random one. session_idle_timeout_s > 0 makes the simulator
-    expire idle sessions, to exercise re-login.
+    expire idle sessions, to exercise re-login. api_version is the vSphere API the lab
+    presents: "8.0.3.0" (vSphere 8.0 U3) or "6.5" (the white paper's vSphere 6.5).
     """
+    if api_version not in API_VERSIONS:
+        raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
     gpu_model = gpu_type(gpu)
     if profiles is None:
         profiles = [profile_prefix + p.name.removeprefix("grid_") for p in gpu_model.profiles]
@@ -151,6 +160,7 @@ def start_vcsim(
             f"-tls-key={files.key_file}",
             f"-base-image={base_image}",
             f"-session-idle-timeout={session_idle_timeout_s}s",
+            f"-api-version={api_version}",
         ]
         log_file = tmp / "vcsim.log"
         try:
@@ -190,6 +200,7 @@ def start_vcsim(
         base_image=base_image,
         gpu_device=gpu_model.device_name,
         profiles=offered,
+        api_version=api_version,
         process=process,
         log_file=log_file,
         _tmp=tmp,

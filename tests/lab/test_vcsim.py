@@ -347,3 +347,31 @@ def test_stop_ends_the_simulator_cleanly(vcsim_factory: LabFactory) -> None:
     assert lab.process.returncode == 0  # exited on SIGTERM by itself, not killed
     assert not workdir.exists() and lab.ca_file.exists()  # the caller's ca_dir is kept
     lab.stop()  # idempotent
+
+
+def test_lab_speaks_the_vsphere_8_api_and_a_6_5_one_when_asked(
+    vcsim: VcsimLab, si: Managed, vcsim_factory: LabFactory
+) -> None:
+    # pyVmomi picks its wire version from what the lab announces (vimServiceVersions.xml).
+    assert vcsim.api_version == "8.0.3.0"
+    assert si.content.about.apiVersion == "8.0.3.0"
+    assert si._stub.versionId == '"urn:vim25/8.0.3.0"'
+    host = _hosts(si)[0]
+    assert host.config.product.fullName.startswith("VMware ESXi 8.0.3 ")
+    assert host.summary.config.product.apiVersion == "8.0.3.0"
+
+    old = vcsim_factory(hosts=1, api_version="6.5")
+    with connect(old) as si65:
+        assert si65.content.about.fullName.startswith("VMware vCenter Server 6.5.0 ")
+        assert si65._stub.versionId == '"urn:vim25/6.5"'
+        host65 = _hosts(si65)[0]
+        assert host65.config.product.apiVersion == "6.5"
+        # What the product reads parses at 6.5: no property newer than the schema is sent.
+        assert [g.graphicsType for g in host65.config.graphicsInfo] == ["shared"]
+
+
+def test_unknown_api_version_is_refused_before_start() -> None:
+    from lab.vcsim import LabError, start_vcsim
+
+    with pytest.raises(LabError, match="api_version must be one of 8.0.3.0, 6.5"):
+        start_vcsim(api_version="7.0")

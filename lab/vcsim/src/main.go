@@ -44,6 +44,7 @@ type options struct {
 	baseImage   string
 	baseVersion string
 	sessionIdle time.Duration
+	api         apiRelease
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -68,6 +69,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
 	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
+	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -77,6 +79,11 @@ func parseFlags(args []string) (*options, error) {
 	if o.password == "" {
 		o.password = "pass"
 	}
+	release, ok := apiReleases[*api]
+	if !ok {
+		return nil, fmt.Errorf("-api-version must be one of %s, got %q", strings.Join(apiVersions(), ", "), *api)
+	}
+	o.api = release
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			spec, err := parseProfile(p)
@@ -120,9 +127,8 @@ func run(o *options) error {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 
-	simulator.SessionIdleTimeout = o.sessionIdle
-
 	m := simulator.VPX()
+	m.ServiceContent.About = o.api.about(m.ServiceContent.About)
 	m.Datacenter = 1
 	m.Cluster = 1
 	m.ClusterHost = o.hosts
@@ -134,28 +140,32 @@ func run(o *options) error {
 	}
 	defer m.Remove() // deletes the datastore's temporary folder
 
-	gpus := newGpuInventory(o)
-	hosts := clusterHosts()
+	reg := m.Map()
+	ctx := newContext(reg)
+	setSessionIdleTimeout(reg, o.sessionIdle)
+	gpus := newGpuInventory(reg, o)
+	hosts := clusterHosts(reg)
 	for _, h := range hosts {
 		sizeHost(h, o)
-		addPowerSystem(h)
-		gpus.attach(h)
-		addServiceSystem(h, gpus)
+		o.api.brandHost(h)
+		addPowerSystem(reg, h)
+		gpus.attach(ctx, h)
+		addServiceSystem(reg, h, gpus)
 		for _, name := range o.disconnect {
 			if h.Name == name {
 				h.Runtime.ConnectionState = types.HostSystemConnectionStateDisconnected
 			}
 		}
 	}
-	resumCluster(hosts)
+	resumCluster(reg, hosts)
 	replaceCustomizationSpecManager(m)
 
-	ctx := context.Background()
-	client, err := vim25.NewClient(ctx, m.Service) // in-process, no network session
+	bg := context.Background()
+	client, err := vim25.NewClient(bg, m.Service) // in-process, no network session
 	if err != nil {
 		return fmt.Errorf("in-process client: %w", err)
 	}
-	if err := createBaseImage(ctx, client, o.baseImage, o.baseVersion); err != nil {
+	if err := createBaseImage(bg, client, o.baseImage, o.baseVersion); err != nil {
 		return fmt.Errorf("base image %q: %w", o.baseImage, err)
 	}
 
@@ -173,7 +183,7 @@ func run(o *options) error {
 	server := m.Service.NewServer()
 	defer server.Close()
 	// Swapped in before the URL is printed, so no client can reach the server without it.
-	server.Config.Handler = &guard{next: server.Config.Handler, gpus: gpus}
+	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus}
 
 	fmt.Println(server.URL.String())
 	_ = os.Stdout.Sync()

@@ -22,23 +22,23 @@ type ServiceSystem struct {
 	gpus *gpuInventory
 }
 
-func addServiceSystem(h *simulator.HostSystem, gpus *gpuInventory) {
+func addServiceSystem(reg *simulator.Registry, h *simulator.HostSystem, gpus *gpuInventory) {
 	s := &ServiceSystem{host: h, gpus: gpus}
 	s.Self = types.ManagedObjectReference{Type: "HostServiceSystem", Value: "serviceSystem-" + h.Self.Value}
 	s.ServiceInfo = types.HostServiceInfo{Service: []types.HostService{{
 		Key: xorgService, Label: "X.Org Server", Running: true, Policy: "on",
 		Required: false, Uninstallable: false,
 	}}}
-	simulator.Map.Put(s)
+	reg.Put(s)
 	h.ConfigManager.ServiceSystem = &s.Self
 }
 
 // poweredOnVMs names the VMs running on host, sorted.
-func poweredOnVMs(host types.ManagedObjectReference) []string {
+func poweredOnVMs(ctx *simulator.Context, host types.ManagedObjectReference) []string {
 	var names []string
-	for _, e := range simulator.Map.All("VirtualMachine") {
+	for _, e := range ctx.Map.All("VirtualMachine") {
 		vm := e.(*simulator.VirtualMachine)
-		simulator.Map.WithLock(vm, func() {
+		ctx.WithLock(vm, func() {
 			if vm.Runtime.Host != nil && *vm.Runtime.Host == host &&
 				vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
 				names = append(names, vm.Name)
@@ -52,20 +52,20 @@ func poweredOnVMs(host types.ManagedObjectReference) []string {
 // RestartService restarts X.Org: refused while VMs run on the host (VMware's procedure asks for
 // them to be powered off, docs/vsphere-vgpu.md "Host changes that take effect"); afterwards every
 // GPU runs its configured graphics type.
-func (s *ServiceSystem) RestartService(req *types.RestartService) soap.HasFault {
+func (s *ServiceSystem) RestartService(ctx *simulator.Context, req *types.RestartService) soap.HasFault {
 	body := new(methods.RestartServiceBody)
 	if req.Id != xorgService {
 		body.Fault_ = simulator.Fault(fmt.Sprintf("service %q not found on host %s", req.Id, s.host.Name), &types.NotFound{})
 		return body
 	}
-	if running := poweredOnVMs(s.host.Self); len(running) > 0 {
+	if running := poweredOnVMs(ctx, s.host.Self); len(running) > 0 {
 		msg := fmt.Sprintf("cannot restart %s on host %s while VMs are powered on: %s",
 			xorgService, s.host.Name, strings.Join(running, ", "))
 		body.Fault_ = simulator.Fault(msg, &types.InvalidState{})
 		return body
 	}
 	if gm, ok := s.gpus.manager(s.host.Self); ok {
-		simulator.Map.WithLock(gm, gm.activate)
+		ctx.WithLock(gm, func() { gm.activate(ctx) })
 	}
 	body.Res = new(types.RestartServiceResponse)
 	return body
