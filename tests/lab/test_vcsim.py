@@ -375,3 +375,31 @@ def test_unknown_api_version_is_refused_before_start() -> None:
 
     with pytest.raises(LabError, match="api_version must be one of 8.0.3.0, 6.5"):
         start_vcsim(api_version="7.0")
+
+
+def test_hosts_list_their_vibs_and_one_without_the_vgpu_manager_offers_nothing(
+    vcsim_factory: LabFactory,
+) -> None:
+    lab = vcsim_factory(hosts=2, host_vgpu_manager={"DC0_C0_H1": None})
+    assert lab.vgpu_managers == {"DC0_C0_H0": "550.127.06", "DC0_C0_H1": None}
+    with connect(lab) as si:
+        with_driver, without = _hosts(si)
+        packages = with_driver.configManager.imageConfigManager.FetchSoftwarePackages()
+        nvidia = [(p.name, p.vendor, p.version) for p in packages if p.vendor == "NVD"]
+        assert nvidia == [("NVD-VGPU-800", "NVD", "550.127.06-1OEM.800.1.0.20613240")]
+        assert "esx-base" in {p.name for p in packages}
+        listed = without.configManager.imageConfigManager.FetchSoftwarePackages()
+        assert {p.vendor for p in listed} <= {"VMware", "VMW"}
+        for host in (with_driver, without):
+            _vgpu_mode(host)
+        assert list(with_driver.config.sharedPassthruGpuTypes) == list(lab.profiles)
+        assert not without.config.sharedPassthruGpuTypes  # no driver, no vGPU type
+
+
+def test_a_6_5_host_carries_the_white_papers_driver(vcsim_factory: LabFactory) -> None:
+    lab = vcsim_factory(hosts=1, api_version="6.5")
+    with connect(lab) as si:
+        packages = _hosts(si)[0].configManager.imageConfigManager.FetchSoftwarePackages()
+        assert [(p.name, p.version) for p in packages if p.vendor == "NVIDIA"] == [
+            ("NVIDIA-VMware_ESXi_6.5_Host_Driver", "384.73-1OEM.650.0.0.4598673")
+        ]

@@ -92,7 +92,7 @@ func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 func pciID(slot int) string { return fmt.Sprintf("0000:%02x:00.0", gpuBuses[slot]) }
 
 // attach gives host h its GPUs (PCI devices) and a HostGraphicsManager.
-func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem) {
+func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool) {
 	devices := append([]types.HostPciDevice(nil), h.Hardware.PciDevice...)
 	for i := 0; i < inv.perHost; i++ {
 		devices = append(devices, types.HostPciDevice{
@@ -109,7 +109,7 @@ func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem)
 	}
 	h.Hardware.PciDevice = devices
 
-	gm := &GraphicsManager{host: h, inv: inv, active: make([]string, inv.perHost)}
+	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost)}
 	for i := range gm.active {
 		gm.active[i] = graphicsShared // ESXi's factory default, running since boot
 	}
@@ -188,6 +188,7 @@ type GraphicsManager struct {
 	mo.HostGraphicsManager
 	host   *simulator.HostSystem
 	inv    *gpuInventory
+	driver bool     // the NVIDIA vGPU Manager is installed (without it no profile is offered)
 	active []string // active graphics type per GPU slot
 }
 
@@ -232,7 +233,7 @@ func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 		})
 	}
 	var profiles []string
-	if vgpuMode {
+	if vgpuMode && gm.driver {
 		for _, p := range gm.inv.profiles {
 			profiles = append(profiles, p.name)
 		}

@@ -45,6 +45,16 @@ type options struct {
 	baseVersion string
 	sessionIdle time.Duration
 	api         apiRelease
+	driver      string            // NVIDIA vGPU Manager version of every host; "" = none
+	hostDrivers map[string]string // per-host override of driver
+}
+
+// driverOf is the vGPU Manager version host h runs ("" = not installed).
+func (o *options) driverOf(host string) string {
+	if v, ok := o.hostDrivers[host]; ok {
+		return v
+	}
+	return o.driver
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -69,6 +79,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
 	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
+	driver := fs.String("vgpu-manager", "none", "NVIDIA vGPU Manager driver version on every host (none = not installed)")
+	hostDrivers := fs.String("host-vgpu-manager", "", "per-host vGPU Manager version, host=version,... (none = not installed)")
 	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -84,6 +96,20 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-api-version must be one of %s, got %q", strings.Join(apiVersions(), ", "), *api)
 	}
 	o.api = release
+	o.driver = *driver
+	perHost, err := parseHostValues("-host-vgpu-manager", *hostDrivers)
+	if err != nil {
+		return nil, err
+	}
+	o.hostDrivers = perHost
+	if o.driver == "none" || o.driver == "" {
+		o.driver = ""
+	}
+	for h, v := range o.hostDrivers {
+		if v == "none" {
+			o.hostDrivers[h] = ""
+		}
+	}
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			spec, err := parseProfile(p)
@@ -121,6 +147,22 @@ func parseFlags(args []string) (*options, error) {
 	return o, nil
 }
 
+// parseHostValues reads "host=value,host=value".
+func parseHostValues(flag, text string) (map[string]string, error) {
+	values := map[string]string{}
+	for _, item := range strings.Split(text, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		host, value, ok := strings.Cut(item, "=")
+		if !ok || host == "" {
+			return nil, fmt.Errorf("%s: expected host=value, got %q", flag, item)
+		}
+		values[host] = value
+	}
+	return values, nil
+}
+
 func run(o *options) error {
 	// Registered before anything else: a SIGTERM that arrives while the model is being built
 	// must still end in a clean shutdown instead of the default kill.
@@ -149,7 +191,8 @@ func run(o *options) error {
 		sizeHost(h, o)
 		o.api.brandHost(h)
 		addPowerSystem(reg, h)
-		gpus.attach(ctx, h)
+		addImageConfigManager(reg, h, o.api, o.driverOf(h.Name))
+		gpus.attach(ctx, h, o.driverOf(h.Name) != "")
 		addServiceSystem(reg, h, gpus)
 		for _, name := range o.disconnect {
 			if h.Name == name {
