@@ -29,7 +29,7 @@ from pulumi_policy import (
 )
 
 from mlaas import profiles, sizing
-from mlaas.host_facts import reported_capacity
+from mlaas.host_facts import HostFacts, reported_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
 from providers.aria import settings as aria_settings
 from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
@@ -171,6 +171,7 @@ _HOST_ATTRIBUTES = {
     "physicalCores": "physical cores",
     "sockets": "sockets",
     "memoryGb": "memory (GB)",
+    "driverVersion": "NVIDIA vGPU Manager version",
 }
 
 
@@ -245,7 +246,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
     (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
     outputs are unknown."""
     profile_name = known(hosts[0].props, "vgpuProfile")
-    figures: list[dict[str, int]] = []
+    figures: list[HostFacts] = []
     for host in hosts:
         numbers: dict[str, int] = {}
         for key in ("gpuCount", "physicalCores", "sockets"):
@@ -256,7 +257,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
             if number is None or number < 1:
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
             numbers[key] = number
-        figures.append(numbers)
+        figures.append(HostFacts.from_output({"hostName": _host_label(host), **numbers}))
     if profile_name is UNKNOWN:
         return None
     try:
