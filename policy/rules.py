@@ -29,7 +29,7 @@ from pulumi_policy import (
 )
 
 from mlaas import profiles, sizing
-from mlaas.host_facts import reported_capacity, reported_passthrough_capacity
+from mlaas.host_facts import HostFacts, reported_capacity, reported_passthrough_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
 from providers.aria import settings as aria_settings
 from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
@@ -185,6 +185,7 @@ _HOST_ATTRIBUTES = {
     "physicalCores": "physical cores",
     "sockets": "sockets",
     "memoryGb": "memory (GB)",
+    "driverVersion": "NVIDIA vGPU Manager version",
 }
 
 
@@ -279,7 +280,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
     if mixed:
         return mixed
     profile_name = known(hosts[0].props, "vgpuProfile")
-    figures: list[dict[str, int]] = []
+    figures: list[HostFacts] = []
     for host in hosts:
         numbers: dict[str, int] = {}
         for key in ("gpuCount", "physicalCores", "sockets"):
@@ -290,7 +291,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
             if number is None or number < 1:
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
             numbers[key] = number
-        figures.append(numbers)
+        figures.append(HostFacts.from_output({"hostName": _host_label(host), **numbers}))
     if hosts[0].resource_type == HOST_PASSTHROUGH:
         return _passthrough_capacity(hosts, figures)
     if profile_name is UNKNOWN:
@@ -302,7 +303,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
 
 
 def _passthrough_capacity(
-    hosts: list[PolicyResource], figures: list[dict[str, int]]
+    hosts: list[PolicyResource], figures: list[HostFacts]
 ) -> sizing.PoolCapacity | str | None:
     """A passthrough pool sized by its hosts' `gpusPerVm` (one number for the pool)."""
     values = [known(host.props, "gpusPerVm") for host in hosts]

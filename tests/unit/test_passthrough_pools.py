@@ -149,8 +149,8 @@ def test_plan_json_shows_the_pool_with_the_same_capacity_keys() -> None:
 
 
 def test_reported_capacity_uses_the_smallest_host() -> None:
-    hosts = [{"gpuCount": 4, "physicalCores": 32, "sockets": 2},
-             {"gpuCount": 3, "physicalCores": 32, "sockets": 2}]
+    hosts = [{"hostName": "a", "gpuCount": 4, "physicalCores": 32, "sockets": 2},
+             {"hostName": "b", "gpuCount": 3, "physicalCores": 32, "sockets": 2}]
     assert reported_passthrough_capacity(2, hosts).slots_per_host == 1
     assert reported_passthrough_capacity(4, hosts).slots_per_host == 0  # no host has room
     assert reported_passthrough_capacity(4, hosts).vcpus_per_vm == 0
