@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pyVmomi import vim, vmodl
 
 from mlaas.host_facts import OUTPUT_KEYS, HostFacts
-from mlaas.profiles import match_offered
+from mlaas.profiles import ProfileError, lookup, match_offered
 from providers.base import SchemaResource
 from providers.vsphere import client, host_driver
 from providers.vsphere.base import VsphereProvider
@@ -34,6 +34,8 @@ from providers.vsphere.host_driver import VgpuManager
 log = logging.getLogger(__name__)
 
 VGPU_GRAPHICS_TYPE = "sharedDirect"
+# HostGraphicsInfo.vgpuMode of a GPU in MIG mode (API 8.0.3, pyVmomi HostGraphicsInfoVgpuMode).
+MIG_VGPU_MODE = "multiInstanceGpu"
 XORG_SERVICE = "xorg"
 DEFAULT_POLICY: Literal["performance", "consolidation"] = "performance"
 DEFAULT_CHANGE_TIMEOUT_S = 600.0
@@ -107,9 +109,36 @@ def _gpu_devices(props: Mapping[str, Any]) -> list[dict[str, Any]]:
             "memoryMb": int(info.memorySizeInKB or 0) // 1024,
             "configuredType": _configured_type(config, info.pciId),
             "activeType": info.graphicsType,
+            # API 8.0.3+: sameSize, mixedSize or multiInstanceGpu; None on older hosts.
+            "vgpuMode": getattr(info, "vgpuMode", None),
         }
         for info in props.get("config.graphicsInfo") or []
     ]
+
+
+def _wants_mig(vgpu_profile: str) -> bool | None:
+    """Whether the profile is MIG-backed (catalog); None for a profile the catalog lacks."""
+    try:
+        return lookup(vgpu_profile).mig
+    except ProfileError:
+        return None
+
+
+def _in_pool_mode(device: Mapping[str, Any], mig: bool | None) -> bool:
+    """A vGPU GPU serves the pool's profile kind: MIG-backed profiles need a GPU in MIG mode,
+    time-sliced ones a GPU outside it. Hosts before API 8.0.3 do not report the mode."""
+    mode = device.get("vgpuMode")
+    if mig is None or mode in (None, "", "none"):
+        return True
+    return (mode == MIG_VGPU_MODE) == mig
+
+
+def _other_mode(device: Mapping[str, Any]) -> dict[str, Any]:
+    """How a GPU outside the pool's mode is reported (vgpuMode only where the host has it)."""
+    entry = {"pciId": device["pciId"], "activeType": device["activeType"]}
+    if device.get("vgpuMode"):
+        entry["vgpuMode"] = device["vgpuMode"]
+    return entry
 
 
 def host_facts(
@@ -119,7 +148,8 @@ def host_facts(
     is vGPU count; the others are listed in `otherModeGpus`."""
     config = props.get("config.graphicsConfig")
     nvidia = [d for d in _gpu_devices(props) if "nvidia" in (d["vendorName"] or "").lower()]
-    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE]
+    mig = _wants_mig(spec.vgpuProfile)
+    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE and _in_pool_mode(d, mig)]
     models = sorted({d["deviceName"] for d in vgpu})
     cpu = props.get("hardware.cpuInfo")
     power = props.get("config.powerSystemInfo")
@@ -130,11 +160,8 @@ def host_facts(
         assignment_policy=spec.assignmentPolicy,
         gpu_model=", ".join(models) if models else None,
         gpu_count=len(vgpu),
-        other_mode_gpus=[
-            {"pciId": d["pciId"], "activeType": d["activeType"]}
-            for d in nvidia
-            if d["activeType"] != VGPU_GRAPHICS_TYPE
-        ],
+        # GPUs that give the pool no slot: not running vGPU, or in the other MIG mode.
+        other_mode_gpus=[_other_mode(d) for d in nvidia if d not in vgpu],
         physical_cores=int(cpu.numCpuCores) if cpu else None,
         sockets=int(cpu.numCpuPackages) if cpu else None,
         memory_gb=round(int(props.get("hardware.memorySize") or 0) / 2**30),
@@ -298,6 +325,39 @@ class _Host:
         client.wait_for_task(self.si, task, action, timeout=self._remaining())
         self.reread()
 
+    def require_gpu_modes(self) -> None:
+        """Every vGPU GPU of the host is in the MIG mode the pool's profile needs: MIG-backed
+        profiles run only on GPUs in MIG mode, time-sliced ones only outside it (NVIDIA vGPU
+        user guide, docs/vsphere-vgpu.md "MIG"). MIG mode is set on the host, not through
+        vSphere, so a wrong one is an error naming host, GPU and remedy. Checked where the host
+        reports the mode (API 8.0.3+)."""
+        mig = _wants_mig(self.spec.vgpuProfile)
+        devices = sorted(
+            (d for d in _gpu_devices(self.props) if "nvidia" in (d["vendorName"] or "").lower()),
+            key=lambda d: d["pciId"],
+        )
+        wrong = [
+            (index, d) for index, d in enumerate(devices)
+            if d["activeType"] == VGPU_GRAPHICS_TYPE and not _in_pool_mode(d, mig)
+        ]
+        if not wrong:
+            return
+        gpus = ", ".join(f"{d['pciId']} (nvidia-smi index {index})" for index, d in wrong)
+        commands = "; ".join(f"`nvidia-smi -i {index} -mig {int(bool(mig))}`" for index, _ in wrong)
+        profile, pool = self.spec.vgpuProfile, self.spec.pool
+        if mig:
+            problem = (f"are not in MIG mode, which the MIG-backed profile {profile} of pool "
+                       f"{pool!r} needs. MIG mode is set on the host: enable SR-IOV in the "
+                       f"server's BIOS, run {commands} in the ESXi shell")
+        else:
+            problem = (f"are in MIG mode, which runs only MIG-backed profiles, not the "
+                       f"time-sliced {profile} of pool {pool!r}. Disable MIG mode on the host "
+                       f"with {commands} in the ESXi shell (or use a MIG-backed profile)")
+        raise client.VsphereError(
+            f"host {self.name}: GPU(s) {gpus} {problem}, then reset the GPU or reboot the host, "
+            "and run `pulumi up` again"
+        )
+
     def wait_for_profile(self) -> str:
         """The host's spelling of the profile, once its driver lists it. An empty list may still
         be filling after the mode change, so that is waited for (deadline, no rollback: the
@@ -346,6 +406,7 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
             log.info("host %s is already configured for vGPU (%s)", host.name,
                      spec.assignmentPolicy)
         host.activate()
+        host.require_gpu_modes()
         host.wait_for_profile()
         return host.ref._moId, _outputs(host.ref, spec, host.props, driver)
 

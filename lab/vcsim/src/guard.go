@@ -76,21 +76,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch req := method.Body.(type) {
 	case *types.PowerOnVM_Task:
 		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {
-			shape := shapeOf(ctx, vm)
-			target := shape.host
-			if req.Host != nil {
-				target = req.Host
-			}
-			if g.refuse(ctx, w, vm, method.Name, shape.name)(g.checkPowerOn(ctx, shape, target)) {
+			if g.refuse(ctx, w, vm, method.Name, vm.Name)(g.place(ctx, vm, req.Host)) {
 				return
 			}
 		}
 	case *types.PowerOnMultiVM_Task:
 		for _, ref := range req.Vm {
 			if vm, ok := g.reg.Get(ref).(*simulator.VirtualMachine); ok {
-				shape := shapeOf(ctx, vm)
 				dc := g.reg.Get(method.This)
-				if dc != nil && g.refuse(ctx, w, dc, method.Name, shape.name)(g.checkPowerOn(ctx, shape, shape.host)) {
+				if dc != nil && g.refuse(ctx, w, dc, method.Name, vm.Name)(g.place(ctx, vm, nil)) {
 					return
 				}
 			}
