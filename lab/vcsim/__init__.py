@@ -136,6 +136,9 @@ def start_vcsim(
     vgpu_manager: str | None = "",
     host_vgpu_manager: Mapping[str, str | None] | None = None,
     mig_gpus: Mapping[str, Sequence[int] | Literal["all"]] | None = None,
+    reboot_only: Sequence[str] = (),
+    reboot_time_s: float = 1.0,
+    vgpu_hotmigrate: bool | None = None,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -153,6 +156,11 @@ def start_vcsim(
     default, None = not installed: the host offers no profile); host_vgpu_manager overrides it
     per host name. mig_gpus puts GPUs in MIG mode, by host: GPU indexes or "all" (a GPU in MIG
     mode offers only the MIG-backed profiles, one outside it only the time-sliced ones).
+    reboot_only names hosts that, like ESXi 7.0 U1+ hosts (Broadcom KB 318047), activate a
+    changed graphics type only on reboot (RebootHost_Task, maintenance mode); a reboot keeps
+    the host notResponding for reboot_time_s. vgpu_hotmigrate is vCenter's advanced setting
+    `vgpu.hotmigrate.enabled` (None: not set), without which maintenance mode cannot evacuate
+    powered-on vGPU VMs.
     """
     if api_version not in API_VERSIONS:
         raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
@@ -168,6 +176,8 @@ def start_vcsim(
     overrides = _per_host("host_vgpu_manager", host_vgpu_manager, host_names)
     drivers = {h: overrides.get(h, default_driver) for h in host_names}
     mig = _per_host("mig_gpus", mig_gpus, host_names)
+    _per_host("reboot_only", dict.fromkeys(reboot_only), host_names)
+    hotmigrate = "" if vgpu_hotmigrate is None else str(vgpu_hotmigrate).lower()
     mig_flag = ",".join(
         f"{h}={slots if slots == 'all' else '+'.join(str(int(i)) for i in slots)}"
         for h, slots in mig.items()
@@ -201,6 +211,9 @@ def start_vcsim(
             f"-vgpu-manager={default_driver or 'none'}",
             "-host-vgpu-manager=" + ",".join(f"{h}={v or 'none'}" for h, v in overrides.items()),
             f"-mig-gpus={mig_flag}",
+            f"-reboot-only-hosts={','.join(reboot_only)}",
+            f"-reboot-time={reboot_time_s}s",
+            f"-vgpu-hotmigrate={hotmigrate}",
         ]
         log_file = tmp / "vcsim.log"
         try:

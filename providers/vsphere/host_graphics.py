@@ -28,6 +28,7 @@ from mlaas.host_facts import OUTPUT_KEYS, HostFacts
 from mlaas.profiles import ProfileError, lookup, match_offered
 from providers.base import SchemaResource
 from providers.vsphere import client, host_driver
+from providers.vsphere import host_maintenance as maintenance
 from providers.vsphere.base import VsphereProvider
 from providers.vsphere.host_driver import VgpuManager
 
@@ -205,6 +206,7 @@ class _Host:
         self.ref, props = client.find_host(si, self.name, HOST_PATHS)
         self.props: dict[str, Any] = props
         self.deadline = time.monotonic() + spec.changeTimeoutSeconds
+        self.entered_maintenance = False  # by this change, so left again at its end
 
     def reread(self) -> dict[str, Any]:
         props = client.properties(self.si, self.ref, HOST_PATHS)
@@ -225,13 +227,21 @@ class _Host:
                 f"pool {self.spec.pool!r}, then run `pulumi up` again"
             )
 
-    def running_vms(self) -> list[str]:
-        names = []
+    def running_vms(self) -> list[tuple[str, bool]]:
+        """(name, has a vGPU) of each powered-on VM on the host, by name."""
+        running = []
         for vm in self.props.get("vm") or []:
-            props = client.properties(self.si, vm, ["name", "runtime.powerState"]) or {}
+            props = client.properties(
+                self.si, vm, ["name", "runtime.powerState", "config.hardware.device"]
+            ) or {}
             if props.get("runtime.powerState") == vim.VirtualMachine.PowerState.poweredOn:
-                names.append(str(props.get("name")))
-        return sorted(names)
+                vgpu = any(
+                    isinstance(getattr(d, "backing", None),
+                               vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo)
+                    for d in props.get("config.hardware.device") or []
+                )
+                running.append((str(props.get("name")), vgpu))
+        return sorted(running)
 
     def configure_graphics(self) -> bool:
         """Set the host default type and policy if they differ; True when something changed."""
@@ -265,33 +275,71 @@ class _Host:
         return True
 
     def activate(self) -> None:
-        """Restart X.Org so every GPU runs its configured type; one host of a pool at a time."""
+        """Make every GPU run its configured type: restart X.Org, read the active type again
+        and, where it still lags (hosts that activate only on reboot, ESXi 7.0 U1+, Broadcom
+        KB 318047), reboot the host in maintenance mode when the pool allows it. One host of a
+        pool at a time, within the change deadline."""
         lagging = _lagging(self.props)
         if not lagging:
             return
         with _pool_lock(self.spec.pool):
-            running = self.running_vms()
-            entered = False
+            self.entered_maintenance = False
             try:
+                running = self.running_vms()
                 if running and self.spec.maintenanceMode:
-                    entered = self._enter_maintenance()
+                    self._enter_maintenance(running)
                     running = self.running_vms()
                 if running:
-                    hint = (
-                        "maintenance mode did not move them away (is DRS fully automated?)"
-                        if entered
-                        else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
-                    )
-                    raise client.VsphereError(
-                        f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
-                        "but still run in another mode, and X.Org can only restart with no VM "
-                        f"powered on; running: {', '.join(running)}. Power them off or move "
-                        f"them to another host ({hint}), then run `pulumi up` again"
-                    )
+                    self._refuse_running(lagging, [name for name, _ in running])
                 self._restart_xorg()
+                lagging = _lagging(self.props)
+                if lagging:
+                    self._reboot(lagging)
             finally:
-                if entered:
-                    self._exit_maintenance()
+                # Only a maintenance mode this change entered is left again.
+                if self.entered_maintenance and self.props.get("runtime.connectionState") == (
+                    "connected"
+                ):
+                    maintenance.leave(self.si, self.ref, self.name, self._remaining())
+                    self.reread()
+
+    def _refuse_running(self, lagging: list[str], running: list[str]) -> None:
+        hint = (
+            "maintenance mode did not move them away (is DRS fully automated?)"
+            if self.entered_maintenance
+            else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
+        )
+        raise client.VsphereError(
+            f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
+            "but still run in another mode, and X.Org can only restart with no VM "
+            f"powered on; running: {', '.join(running)}. Power them off or move "
+            f"them to another host ({hint}), then run `pulumi up` again"
+        )
+
+    def _reboot(self, lagging: list[str]) -> None:
+        """The X.Org restart did not activate the type: reboot in maintenance mode, or say why
+        a reboot is needed when the pool does not allow it."""
+        active = sorted({str(g.graphicsType) for g in self.props.get("config.graphicsInfo") or []
+                         if g.pciId in lagging})
+        if not self.spec.maintenanceMode:
+            raise client.VsphereError(
+                f"host {self.name}: GPU(s) {', '.join(lagging)} still run {', '.join(active)} "
+                "after an X.Org restart: this host activates a changed graphics type only on "
+                "reboot (ESXi 7.0 Update 1 and later, Broadcom KB 318047). Set maintenanceMode: "
+                f"true on pool {self.spec.pool!r} to let `pulumi up` reboot it in maintenance "
+                "mode (one host of the pool at a time), or reboot it yourself, then run "
+                "`pulumi up` again"
+            )
+        if not self.props.get("runtime.inMaintenanceMode"):
+            self._enter_maintenance(self.running_vms())
+        maintenance.reboot(self.si, self.ref, self.name, self.deadline)
+        self.reread()
+        still = _lagging(self.props)
+        if still:
+            raise client.VsphereError(
+                f"host {self.name}: GPU(s) {', '.join(still)} still do not run vGPU after a "
+                "reboot; check the NVIDIA vGPU Manager and the host's graphics settings"
+            )
 
     def _restart_xorg(self) -> None:
         services = self.props.get("configManager.serviceSystem")
@@ -305,24 +353,16 @@ class _Host:
     def _remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 1.0)
 
-    def _enter_maintenance(self) -> bool:
+    def _enter_maintenance(self, running: list[tuple[str, bool]]) -> None:
+        """Enter maintenance mode unless the host already is in it, first checking that vCenter
+        can move the running vGPU VMs away."""
         if self.props.get("runtime.inMaintenanceMode"):
-            return False
-        action = f"entering maintenance mode on host {self.name}"
-        log.info("%s (VMs are evacuated by DRS)", action)
-        with client.explain(action):
-            task = self.ref.EnterMaintenanceMode_Task(
-                timeout=int(self._remaining()), evacuatePoweredOffVms=False
-            )
-        client.wait_for_task(self.si, task, action, timeout=self._remaining())
-        self.reread()
-        return True
-
-    def _exit_maintenance(self) -> None:
-        action = f"leaving maintenance mode on host {self.name}"
-        with client.explain(action):
-            task = self.ref.ExitMaintenanceMode_Task(timeout=int(self._remaining()))
-        client.wait_for_task(self.si, task, action, timeout=self._remaining())
+            return
+        maintenance.require_vgpu_hot_migrate(
+            self.si, self.name, [name for name, vgpu in running if vgpu]
+        )
+        maintenance.enter(self.si, self.ref, self.name, self._remaining())
+        self.entered_maintenance = True
         self.reread()
 
     def require_gpu_modes(self) -> None:

@@ -6,15 +6,14 @@ in MIG mode, and its template's acceptance clone powers on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
 from lab.automation import EngineStack, cli_built
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
+from tests.e2e.conftest import engine_stack, failed_up, lab_pair
 
 pytestmark = pytest.mark.skipif(
     not cli_built(), reason="the Pulumi CLI is not built: run `make tools` (make test does)"
@@ -25,15 +24,9 @@ NOT_MIG = "DC0_C0_H2"
 
 @pytest.fixture(scope="module")
 def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
-    from lab.vcsim import start_vcsim
-    from lab.vra import start_vra
-
-    folder = tmp_path_factory.mktemp("mig-pool")
     mig: dict[str, Any] = {"DC0_C0_H0": "all", "DC0_C0_H1": "all"}
-    with start_vcsim(ca_dir=folder, gpu="a100", mig_gpus=mig) as vcsim, start_vra(
-        ca_file=folder / "vra-ca.pem", vcenter=vcsim
-    ) as vra:
-        yield vcsim, vra
+    with lab_pair(tmp_path_factory, "migpool", gpu="a100", mig_gpus=mig) as pair:
+        yield pair
 
 
 def a100_mig_pool(config: dict[str, Any]) -> None:
@@ -48,15 +41,13 @@ def a100_mig_pool(config: dict[str, Any]) -> None:
 def run(
     tmp_path_factory: pytest.TempPathFactory, labs: tuple[VcsimLab, VraLab]
 ) -> Iterator[EngineStack]:
-    with closing(EngineStack("migpool", *labs, tmp_path_factory.mktemp("mig-state"))) as stack:
+    with engine_stack(tmp_path_factory, "migpool", labs) as stack:
         stack.edit(a100_mig_pool)
         yield stack
 
 
 def test_a_gpu_not_in_mig_mode_fails_the_up_naming_it(run: EngineStack) -> None:
-    with pytest.raises(auto.CommandError) as failure:
-        run.up()
-    text = str(failure.value)
+    text = failed_up(run)
     assert (f"host {NOT_MIG}: GPU(s) 0000:3b:00.0 (nvidia-smi index 0) are not in MIG mode, "
             f"which the MIG-backed profile {PROFILE} of pool 'a100-mig' needs") in text
     assert "`nvidia-smi -i 0 -mig 1`" in text

@@ -107,7 +107,7 @@ func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 func pciID(slot int) string { return fmt.Sprintf("0000:%02x:00.0", gpuBuses[slot]) }
 
 // attach gives host h its GPUs (PCI devices) and a HostGraphicsManager.
-func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool, mig []bool) {
+func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool, mig []bool, rebootOnly bool) {
 	devices := append([]types.HostPciDevice(nil), h.Hardware.PciDevice...)
 	for i := 0; i < inv.perHost; i++ {
 		devices = append(devices, types.HostPciDevice{
@@ -124,7 +124,7 @@ func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem,
 	}
 	h.Hardware.PciDevice = devices
 
-	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost), mig: mig}
+	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost), mig: mig, rebootOnly: rebootOnly}
 	for i := range gm.active {
 		gm.active[i] = graphicsShared // ESXi's factory default, running since boot
 	}
@@ -207,15 +207,26 @@ type GraphicsManager struct {
 	driver bool     // the NVIDIA vGPU Manager is installed (without it no profile is offered)
 	active []string // active graphics type per GPU slot
 	mig    []bool   // MIG mode per GPU slot (set on the host with nvidia-smi, not through vSphere)
+	// rebootOnly: the host (ESXi 7.0 U1+, Broadcom KB 318047) activates a changed graphics
+	// type only on reboot; an X.Org restart leaves the active type as it was.
+	rebootOnly bool
 }
 
-// activate makes every GPU's active type its configured one (X.Org restart, reboot).
-// Callers hold gm's lock.
-func (gm *GraphicsManager) activate(ctx *simulator.Context) {
+// boot is what a host reboot does to the GPUs: each runs its configured type. Callers hold
+// gm's lock.
+func (gm *GraphicsManager) boot(ctx *simulator.Context) {
 	for i := range gm.active {
 		gm.active[i] = gm.effectiveType(pciID(i))
 	}
 	gm.publish(ctx)
+}
+
+// restartXorg is what an X.Org restart does: every GPU runs its configured type, except on a
+// reboot-only host, where nothing changes. Callers hold gm's lock.
+func (gm *GraphicsManager) restartXorg(ctx *simulator.Context) {
+	if !gm.rebootOnly {
+		gm.boot(ctx)
+	}
 }
 
 // effectiveType is the graphics type of the GPU at pciId: a per-device override, or the host default.

@@ -138,19 +138,10 @@ func (g *guard) place(ctx *simulator.Context, vm *simulator.VirtualMachine, expl
 		return fault, msg
 	}
 	from, ok := ctx.Map.Get(*shape.host).(*simulator.HostSystem)
-	if !ok || from.Parent == nil || from.Parent.Type != "ClusterComputeResource" {
+	if !ok {
 		return fault, msg
 	}
-	var candidates []*simulator.HostSystem
-	for _, e := range ctx.Map.All("HostSystem") {
-		h := e.(*simulator.HostSystem)
-		if h.Self != from.Self && h.Parent != nil && *h.Parent == *from.Parent &&
-			h.Runtime.ConnectionState == types.HostSystemConnectionStateConnected && !h.Runtime.InMaintenanceMode {
-			candidates = append(candidates, h)
-		}
-	}
-	sort.Slice(candidates, func(i, j int) bool { return candidates[i].Name < candidates[j].Name })
-	for _, h := range candidates {
+	for _, h := range clusterPeers(ctx, from) {
 		ref := h.Self
 		if f, _ := g.checkPowerOn(ctx, shape, &ref); f == nil {
 			moveVM(ctx, vm, from, h)
@@ -160,8 +151,28 @@ func (g *guard) place(ctx *simulator.Context, vm *simulator.VirtualMachine, expl
 	return fault, msg
 }
 
-// moveVM moves a powered-off VM from one host to another of its cluster (host.vm lists and the
-// VM's runtime.host), as a cold migration does.
+// clusterPeers are the other hosts of from's cluster that could take a VM (connected, not in
+// maintenance mode), by name; none for a standalone host.
+func clusterPeers(ctx *simulator.Context, from *simulator.HostSystem) []*simulator.HostSystem {
+	if from.Parent == nil || from.Parent.Type != "ClusterComputeResource" {
+		return nil
+	}
+	var peers []*simulator.HostSystem
+	for _, e := range ctx.Map.All("HostSystem") {
+		h := e.(*simulator.HostSystem)
+		ctx.WithLock(h, func() {
+			if h.Self != from.Self && h.Parent != nil && *h.Parent == *from.Parent &&
+				h.Runtime.ConnectionState == types.HostSystemConnectionStateConnected && !h.Runtime.InMaintenanceMode {
+				peers = append(peers, h)
+			}
+		})
+	}
+	sort.Slice(peers, func(i, j int) bool { return peers[i].Name < peers[j].Name })
+	return peers
+}
+
+// moveVM moves a VM from one host to another of its cluster (host.vm lists and the VM's
+// runtime.host), as a migration does.
 func moveVM(ctx *simulator.Context, vm *simulator.VirtualMachine, from, to *simulator.HostSystem) {
 	ctx.WithLock(from, func() { ctx.Map.RemoveReference(ctx, from, &from.Vm, vm.Self) })
 	ctx.WithLock(to, func() { ctx.Map.AddReference(ctx, to, &to.Vm, vm.Self) })
