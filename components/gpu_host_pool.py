@@ -9,19 +9,23 @@ from typing import Any
 import pulumi
 
 from mlaas.config import Pool
-from mlaas.host_facts import capacity_from_hosts, pool_profile
+from mlaas.host_facts import (
+    OUTPUT_KEYS,
+    HostFacts,
+    capacity_from_hosts,
+    pool_driver,
+    pool_profile,
+)
+from mlaas.readiness import guest_driver_problem
 from providers.vsphere.host_graphics import HostGraphics
-
-# Per-host outputs the component passes on (the rest stays on the host resources).
-HOST_FACTS = ("hostName", "graphicsType", "assignmentPolicy", "gpuModel", "gpuCount",
-              "otherModeGpus", "physicalCores", "sockets", "memoryGb", "powerPolicy",
-              "sharedGraphicsActive", "offeredProfiles", "hostProfile")
 
 
 @dataclass(frozen=True)
 class GpuHostPoolArgs:
     pool: Pool
     """The validated pool config: hosts, vGPU profile, the hardware each host should have."""
+    guest_driver_version: str | None = None
+    """The template's NVIDIA guest driver, checked against the vGPU Manager the hosts report."""
 
 
 class GpuHostPool(pulumi.ComponentResource):
@@ -35,30 +39,48 @@ class GpuHostPool(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpu-mlaas:index:GpuHostPool", name, None, opts)
         pool = args.pool
+        if pool.vgpu_profile is None:
+            raise ValueError(
+                f"GpuHostPool {name!r}: pool {pool.name!r} is a passthrough pool; GpuHostPool "
+                "puts hosts in vGPU mode"
+            )
+        profile = pool.vgpu_profile
         self.graphics = [
             HostGraphics(
                 f"{name}-{host}",
                 host_name=host,
                 pool=pool.name,
-                vgpu_profile=pool.vgpu_profile,
+                vgpu_profile=profile,
                 assignment_policy=pool.assignment_policy,
                 maintenance_mode=pool.maintenance_mode,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for host in pool.hosts
         ]
+        # Each host as one typed record (mlaas.host_facts.HostFacts), passed on as its outputs.
         self.hosts = pulumi.Output.all(*[self._facts(graphics) for graphics in self.graphics])
         # Sized from what vSphere reports, so a pool config that overstates its hosts fails here.
         self.capacity = self.hosts.apply(
             lambda hosts: capacity_from_hosts(pool, hosts).as_json()
         )
         self.profile = self.hosts.apply(
-            lambda hosts: pool_profile(pool, {h["hostName"]: h["hostProfile"] for h in hosts})
+            lambda hosts: self._checked_profile(pool, hosts, args.guest_driver_version)
         )
         self.register_outputs(
             {"hosts": self.hosts, "capacity": self.capacity, "profile": self.profile}
         )
 
     @staticmethod
+    def _checked_profile(pool: Pool, hosts: list[dict[str, Any]], guest: str | None) -> str:
+        """The hosts' spelling of the profile, once the guest driver is known to load on their
+        vGPU Manager (NVIDIA's branch rule, docs/guest-readiness.md): the templates wait on it."""
+        problem = guest_driver_problem(pool, pool_driver(pool, hosts), guest)
+        if problem is not None:
+            raise ValueError(f"{problem}; install a matching guest driver on the base image "
+                             "(gpu-mlaas:template.guestDriverVersion)")
+        return pool_profile(pool, {h["hostName"]: h["hostProfile"] for h in hosts})
+
+    @staticmethod
     def _facts(graphics: HostGraphics) -> pulumi.Output[dict[str, Any]]:
-        return pulumi.Output.all(**{key: getattr(graphics, key) for key in HOST_FACTS})
+        outputs = pulumi.Output.all(**{key: getattr(graphics, key) for key in OUTPUT_KEYS})
+        return outputs.apply(lambda facts: HostFacts.from_output(facts).output())

@@ -18,9 +18,22 @@ LEGACY_SERVER_PORT = 7070
 
 
 def host_driver_version(pool: Pool) -> str | None:
-    """The vGPU Manager version of the pool's hosts. Today from the pool's config; the place
-    where the version read from vSphere (host facts) takes over."""
+    """The vGPU Manager version of the pool's hosts as `plan` knows it offline: the pool's
+    config. At deployment the version the hosts report takes over (`guest_driver_problem`)."""
     return pool.host_driver_version
+
+
+def guest_driver_problem(pool: Pool, reported: str | None, guest: str | None) -> str | None:
+    """At deployment: why the template's guest driver cannot run on the pool's hosts, from the
+    vGPU Manager version they report (mlaas.host_facts.pool_driver), else the config's."""
+    host = reported or host_driver_version(pool)
+    if host is None or guest is None or pool.vgpu_profile is None:
+        return None
+    try:
+        why = driver_rules.guest_compatible(host, guest)
+    except driver_rules.DriverVersionError as error:
+        why = str(error)  # a reported version of a branch the rules do not know
+    return f"GPU pool {pool.name!r}: {why}" if why else None
 
 
 def problems(config: StackConfig) -> list[Issue]:
@@ -28,7 +41,8 @@ def problems(config: StackConfig) -> list[Issue]:
     guest = config.template.guest_driver_version if config.template else None
     for index, pool in enumerate(config.pools):
         host = host_driver_version(pool)
-        if host is None or guest is None:
+        # A passthrough pool has no vGPU Manager between the guest driver and the GPU.
+        if host is None or guest is None or pool.vgpu_profile is None:
             continue
         why = driver_rules.guest_compatible(host, guest)
         if why is not None:
@@ -57,6 +71,8 @@ def problems(config: StackConfig) -> list[Issue]:
 def preconditions(config: StackConfig) -> list[Precondition]:
     found = []
     for index, pool in enumerate(config.pools):
+        if pool.vgpu_profile is None:
+            continue  # the rule is about vGPU; a passthrough GPU's ECC is the guest's
         profile = profiles.lookup(pool.vgpu_profile)
         ecc = driver_rules.ecc_precondition(
             f"{PROJECT}:pools[{index}]", profile.gpu_type,

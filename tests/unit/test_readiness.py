@@ -118,3 +118,24 @@ def test_plan_cli_prints_preconditions_with_their_source(
     assert printed["preconditions"][0]["path"] == "gpu-mlaas:pools[0]"
     assert main(["plan", "--stack-file", str(path)]) == 0
     assert "precondition gpu-mlaas:pools[0]: ECC memory must be off" in capsys.readouterr().out
+
+
+def test_at_deployment_the_reported_host_driver_takes_over_from_the_config() -> None:
+    from mlaas.readiness import guest_driver_problem
+
+    pool = parse_config(_dev(pool={"hostDriverVersion": "470.82.01"}), "dev").pools[0]
+    assert guest_driver_problem(pool, "525.85.07", "525.85.05") is None  # the hosts' own
+    assert "470.82.01" in (guest_driver_problem(pool, None, "525.85.05") or "")  # the config's
+    assert guest_driver_problem(pool, "525.85.07", None) is None  # no guest version set
+    unknown = guest_driver_problem(pool, "999.1", "525.85.05") or ""
+    assert "R999" in unknown and "p100-pool" in unknown
+
+
+def test_passthrough_pools_have_no_vgpu_driver_or_ecc_rule() -> None:
+    passthrough = {"mode": "passthrough", "vgpuProfile": None, "gpusPerVm": 1,
+                   "hostDriverVersion": "418.66"}
+    values = _dev(pool=passthrough, template={"guestDriverVersion": "525.85.05"})
+    del values["gpu-mlaas:pools"][0]["vgpuProfile"]
+    result = _plan(values)
+    assert result["preconditions"] == []
+    assert "gpu-mlaas:template.guestDriverVersion" not in [p["path"] for p in result["problems"]]
