@@ -22,11 +22,16 @@ $(VENV)/.installed: pyproject.toml requirements.txt
 	touch $@
 
 # Go for the vCenter lab (a Go module, lab/vcsim/go.mod: govmomi comes from the Go module
-# proxy); Debian's golang-go is installed only when no `go` is on PATH.
+# proxy); Debian's golang-go is installed only when no `go` is on PATH. shellcheck: the suite
+# lints the guest scripts (tests/unit/test_guest_scripts.py); installed only when missing.
 lab-deps:
 	@if ! command -v go >/dev/null; then \
 	  echo "installing golang-go"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; \
+	fi
+	@if ! command -v shellcheck >/dev/null; then \
+	  echo "installing shellcheck"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; \
 	fi
 
 lab-build: lab-deps $(VENV)/.installed

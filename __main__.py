@@ -14,6 +14,7 @@ from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingA
 from components.owners import owner_of
 from components.stack import check_vsphere_settings, load
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
+from mlaas.readiness import guest_licence
 from mlaas.sizing import plan
 from providers.vra.base import EndpointArgs
 from providers.vra.catalog_service import CatalogService
@@ -50,8 +51,11 @@ if passthrough_pools:
         offerings=[o for o in sizing.offerings if o.pool not in passthrough_pools],
     )
 
-pools = {pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(pool=pool.config))
-         for pool in sizing.pools}
+pools = {
+    pool.name: GpuHostPool(pool.name, GpuHostPoolArgs(
+        pool=pool.config, guest_driver_version=config.template.guest_driver_version))
+    for pool in sizing.pools
+}
 
 used_pools = sorted({offering.pool for offering in sizing.offerings if offering.pool})
 templates = VgpuVmTemplates(
@@ -92,6 +96,8 @@ def vra_catalog() -> dict[str, pulumi.Output[str]]:
         owner=owner_of("catalog-service"),
     )
 
+    licensing = config.licensing
+    token = licensing.client_config_token if licensing else None
     offerings = {}
     for planned in sizing.offerings:
         offerings[planned.name] = MlCatalogOffering(
@@ -109,6 +115,12 @@ def vra_catalog() -> dict[str, pulumi.Output[str]]:
                 business_group=config.vra.business_group,
                 principals=config.catalog.entitled_principals,
                 network=config.template.network,
+                licence=guest_licence(licensing, planned.vgpu_profile),
+                licence_token=(
+                    pulumi.Output.secret(token.value)
+                    if token is not None and token.value is not None
+                    else None
+                ),
             ),
         )
     return {name: o.catalog_item_id for name, o in offerings.items()}

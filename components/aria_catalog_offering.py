@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.guest_setup import guest_properties, guest_steps
 from components.owners import owner_of
 from mlaas.config import Aria, StackConfig
+from mlaas.readiness import GuestLicence, guest_licence
 from mlaas.sizing import OfferingPlan, Plan
 from providers.aria.base import EndpointArgs
 from providers.aria.catalog_item import CatalogItem
@@ -43,6 +45,11 @@ class AriaCatalogOfferingArgs:
     """Guest customization spec applied to each clone."""
     region: str | None = None
     """Region of the image and flavor mappings (name or externalRegionId); None: the only one."""
+    cloud_init: bool = False
+    """The image has cloud-init: machines run the guest steps as a cloudConfig and get no
+    customization spec (Aria does not combine the two)."""
+    licence: GuestLicence | None = None
+    """Licence settings of the guests (a legacy license server: Aria takes no token)."""
 
 
 class AriaCatalogOffering(pulumi.ComponentResource):
@@ -74,11 +81,14 @@ class AriaCatalogOffering(pulumi.ComponentResource):
             region=args.region,
             owner=owner_of(f"{name}-flavor"), opts=child,
         )
+        steps = guest_steps(offering.image, args.licence) if args.cloud_init else ()
         content = pulumi.Output.from_input(args.customization_spec).apply(
             lambda spec: machine_template(
                 image_mapping=mapping, flavor_mapping=mapping,
-                max_instances=offering.max_instances, customization_spec=spec,
-                container_image=args.offering.image,
+                max_instances=offering.max_instances,
+                customization_spec=None if args.cloud_init else spec,
+                container_image=offering.image if args.cloud_init else None,
+                environment=guest_properties(None, args.licence), steps=steps,
             )
         )
         profiles = pulumi.ResourceOptions(
@@ -146,7 +156,8 @@ def aria_catalog(
             AriaCatalogOfferingArgs(
                 endpoint=endpoint, offering=planned, project_id=project.projectId,
                 source_machine=source_machine, customization_spec=customization_spec,
-                region=aria.region,
+                region=aria.region, cloud_init=config.template.cloud_init,
+                licence=guest_licence(config.licensing, planned.vgpu_profile),
             ),
         ))
     source = ContentSource(

@@ -9,7 +9,14 @@ from typing import Any
 import pulumi
 
 from mlaas.config import Pool
-from mlaas.host_facts import OUTPUT_KEYS, HostFacts, capacity_from_hosts, pool_profile
+from mlaas.host_facts import (
+    OUTPUT_KEYS,
+    HostFacts,
+    capacity_from_hosts,
+    pool_driver,
+    pool_profile,
+)
+from mlaas.readiness import guest_driver_problem
 from providers.vsphere.host_graphics import HostGraphics
 
 
@@ -17,6 +24,8 @@ from providers.vsphere.host_graphics import HostGraphics
 class GpuHostPoolArgs:
     pool: Pool
     """The validated pool config: hosts, vGPU profile, the hardware each host should have."""
+    guest_driver_version: str | None = None
+    """The template's NVIDIA guest driver, checked against the vGPU Manager the hosts report."""
 
 
 class GpuHostPool(pulumi.ComponentResource):
@@ -55,11 +64,21 @@ class GpuHostPool(pulumi.ComponentResource):
             lambda hosts: capacity_from_hosts(pool, hosts).as_json()
         )
         self.profile = self.hosts.apply(
-            lambda hosts: pool_profile(pool, {h["hostName"]: h["hostProfile"] for h in hosts})
+            lambda hosts: self._checked_profile(pool, hosts, args.guest_driver_version)
         )
         self.register_outputs(
             {"hosts": self.hosts, "capacity": self.capacity, "profile": self.profile}
         )
+
+    @staticmethod
+    def _checked_profile(pool: Pool, hosts: list[dict[str, Any]], guest: str | None) -> str:
+        """The hosts' spelling of the profile, once the guest driver is known to load on their
+        vGPU Manager (NVIDIA's branch rule, docs/guest-readiness.md): the templates wait on it."""
+        problem = guest_driver_problem(pool, pool_driver(pool, hosts), guest)
+        if problem is not None:
+            raise ValueError(f"{problem}; install a matching guest driver on the base image "
+                             "(gpu-mlaas:template.guestDriverVersion)")
+        return pool_profile(pool, {h["hostName"]: h["hostProfile"] for h in hosts})
 
     @staticmethod
     def _facts(graphics: HostGraphics) -> pulumi.Output[dict[str, Any]]:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.guest_setup import TOKEN_PROPERTY, guest_properties, guest_steps
 from components.owners import owner_of
+from mlaas.readiness import GuestLicence
 from mlaas.sizing import OfferingPlan
+from providers import guest_scripts
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
@@ -15,7 +18,10 @@ from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent
 
 MEMORY_RESERVATION = "VMware.Memory.Reservation"
-IMAGE_PROPERTY = "image"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,10 @@ class MlCatalogOfferingArgs:
     """Users and groups (user@domain, group@domain) entitled to request the item."""
     network: str | None = None
     """vSphere network of the machine's NIC."""
+    licence: GuestLicence | None = None
+    """How the offering's guests lease their NVIDIA licence; None: not licensed by the stack."""
+    licence_token: pulumi.Input[str] | None = None
+    """The client configuration token, a Pulumi secret (with a token-based `licence`)."""
 
 
 class MlCatalogOffering(pulumi.ComponentResource):
@@ -52,9 +62,8 @@ class MlCatalogOffering(pulumi.ComponentResource):
         offering = args.offering
         memory_mb = offering.memory_gb * 1024
         software = self._software_component(name, args, child)
-        image_properties: dict[str, pulumi.Input[str]] = (
-            {IMAGE_PROPERTY: offering.image} if offering.image is not None else {}
-        )
+        image_properties: dict[str, pulumi.Input[str]] = dict(
+            guest_properties(offering.image, args.licence))
         custom_properties: dict[str, pulumi.Input[str]] = {}
         if offering.pool is not None:
             # A vGPU or passthrough VM powers on only with all of its memory reserved (white
@@ -114,15 +123,24 @@ class MlCatalogOffering(pulumi.ComponentResource):
     def _software_component(
         name: str, args: MlCatalogOfferingArgs, opts: pulumi.ResourceOptions
     ) -> SoftwareComponent | None:
-        image = args.offering.image
-        if image is None:
+        image, licence = args.offering.image, args.licence
+        steps = guest_steps(image, licence)
+        if not steps:
             return None
+        what = {guest_scripts.LICENSING: f"leases an NVIDIA licence ({licence.product})"
+                if licence else "", guest_scripts.INSTALL: f"pulls {image} and writes /etc/motd"}
+        properties: dict[str, pulumi.Input[str]] = dict(guest_properties(image, licence))
+        secured: dict[str, pulumi.Input[str]] = {}
+        if licence is not None and args.licence_token is not None:
+            secured[TOKEN_PROPERTY] = pulumi.Output.secret(args.licence_token)
         return SoftwareComponent(
             f"{name}-software",
             endpoint=args.endpoint,
             name=f"{args.offering.name} container",
-            description=f"Pulls {image} and writes /etc/motd",
-            properties={IMAGE_PROPERTY: image},
+            description=_sentence("; ".join(what[step] for step in steps)),
+            properties=properties,
+            secure_properties=secured or None,
+            install_script=guest_scripts.guest_script(*steps),
             owner=owner_of(f"{name}-software"),
             opts=opts,
         )

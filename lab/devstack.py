@@ -7,7 +7,10 @@ there is none; start the stack's labs on the ports its stack file names (CA bund
 then `pulumi up --yes` with a local file backend, a passphrase kept in the project and the policy
 pack enforced, and print the stack outputs. preview: the same labs, `pulumi preview` with the
 pack. down: `pulumi destroy`, then stop the labs. The labs' passwords reach the providers as
-VSPHERE_PASSWORD / VRA_PASSWORD / ARIA_PASSWORD, so nothing is written into the stack file.
+VSPHERE_PASSWORD / VRA_PASSWORD / ARIA_PASSWORD, so nothing is written into the stack file. An
+NVIDIA client configuration token in GPU_MLAAS_LICENSE_TOKEN becomes the secret
+`gpu-mlaas:licensing.clientConfigToken` of the stack's working copy (the CLI reads it from
+stdin, so it never shows in a process list).
 """
 
 from __future__ import annotations
@@ -207,6 +210,28 @@ def _init(cli: str, stack: str, env: dict[str, str]) -> None:
     copy.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
+LICENSE_TOKEN_ENV = "GPU_MLAAS_LICENSE_TOKEN"
+LICENSE_TOKEN_KEY = "gpu-mlaas:licensing.clientConfigToken"
+
+
+def working_copy(cli: str, stack: str, env: dict[str, str]) -> Path:
+    """`config_file(stack)`, with the token from the environment set as a secret in it (the copy
+    is refreshed from the committed file on every run, so it is set again each time)."""
+    copy = config_file(stack)
+    token = os.environ.get(LICENSE_TOKEN_ENV)
+    if not token:
+        return copy
+    result = subprocess.run(
+        [cli, "config", "set", "--secret", "--path", LICENSE_TOKEN_KEY, "--stack", stack,
+         "--config-file", str(copy)],
+        cwd=PROJECT, env=env, input=token, text=True, capture_output=True,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"could not set {LICENSE_TOKEN_KEY} from {LICENSE_TOKEN_ENV}: "
+                         f"{result.stderr.strip()}")
+    return copy
+
+
 def _ready(stack: str) -> tuple[str, dict[str, str]] | None:
     """The CLI and its environment, with the stack's labs started and the stack selected; None
     (after one line on stderr) when there is no CLI."""
@@ -227,7 +252,8 @@ def up(stack: str) -> int:
     if ready is None:
         return 1
     cli, env = ready
-    rc = _pulumi(cli, "up", "--yes", "--stack", stack, "--config-file", str(config_file(stack)),
+    rc = _pulumi(cli, "up", "--yes", "--stack", stack,
+                 "--config-file", str(working_copy(cli, stack, env)),
                  "--policy-pack", str(POLICY_PACK), env=env, check=False)
     if rc == 0:
         outputs = subprocess.run([cli, "stack", "output", "--json", "--stack", stack],
@@ -241,7 +267,8 @@ def preview(stack: str) -> int:
     if ready is None:
         return 1
     cli, env = ready
-    return _pulumi(cli, "preview", "--stack", stack, "--config-file", str(config_file(stack)),
+    return _pulumi(cli, "preview", "--stack", stack,
+                   "--config-file", str(working_copy(cli, stack, env)),
                    "--policy-pack", str(POLICY_PACK), env=env, check=False)
 
 

@@ -54,6 +54,9 @@ def _render(result: Plan, console: Console) -> None:
                           str(offering.memory_gb))
     console.print(pools)
     console.print(offerings)
+    for item in result.preconditions:
+        console.print(f"precondition {item.path}: {item.message}", markup=False, highlight=False)
+        console.print(f"  source: {item.source}", markup=False, highlight=False)
     if result.feasible:
         console.print("[green]plan is feasible[/green]")
         return

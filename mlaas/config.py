@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from mlaas import limits, names, passthrough, profiles, stack_checks
+from mlaas import driver_rules, limits, names, passthrough, profiles, stack_checks
 from mlaas import stack_file as stack_file_reader
 from mlaas.issues import PROJECT, ConfigError, Issue
 from providers.settings import switch
@@ -83,6 +83,23 @@ def _profile(name: str) -> str:
         raise ValueError(str(error)) from None
 
 
+def _driver_version(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a quoted version string (\"418.70\"), not {value!r}")
+    try:
+        return driver_rules.check_version(value)
+    except driver_rules.DriverVersionError as error:
+        raise ValueError(str(error)) from None
+
+
+def _feature_type(value: int) -> int:
+    if value not in driver_rules.FEATURE_TYPES:
+        names_ = driver_rules.rules()["licensing"]["featureTypes"]
+        known = ", ".join(f"{key} ({name})" for key, name in names_.items())
+        raise ValueError(f"{value} is not a gridd.conf FeatureType: {known}")
+    return value
+
+
 def _unique(values: list[str]) -> list[str]:
     seen: set[str] = set()
     for value in values:
@@ -135,6 +152,7 @@ ProfileName = Annotated[str, AfterValidator(_profile)]
 PRINCIPAL = re.compile(r"^[^@\s\\]+@[^@\s]+$")
 Principal = Annotated[NonEmpty, AfterValidator(_principal)]
 Positive = Annotated[int, BeforeValidator(_number), Field(gt=0)]
+DriverVersion = Annotated[str, BeforeValidator(_driver_version)]  # quoted in YAML: "418.70"
 GpuCount = Annotated[Positive, _at_most(limits.GPUS_PER_HOST)]
 CoreCount = Annotated[Positive, _at_most(limits.HOST_CORES)]
 SocketCount = Annotated[Positive, _at_most(limits.HOST_SOCKETS)]
@@ -192,6 +210,10 @@ class Pool(_Model):
     # Put a host in maintenance mode (DRS moves its VMs away) when its GPUs need an X.Org
     # restart to run vGPU and VMs are powered on; off: such a host is an error naming the VMs.
     maintenance_mode: bool = False
+    # The NVIDIA vGPU Manager version the pool's hosts run (`525.85.07`), for the driver-branch
+    # and ECC rules (mlaas/driver_rules.py). Until the host facts read it from vSphere, it comes
+    # from here; absent: those rules say what they cannot check.
+    host_driver_version: DriverVersion | None = None
     # Passthrough pools only: whole GPUs per VM (1..gpusPerHost), and the PCI ids of the GPUs
     # to pass through (absent: the NVIDIA GPUs the hosts report; docs/vsphere-vgpu.md).
     gpus_per_vm: Annotated[GpuCount | None, Field(validate_default=True)] = None
@@ -291,6 +313,33 @@ class Template(_Model):
     hardware_version: Annotated[int, Field(ge=11, le=99)] | None = None
     # After a template is built, power a clone of it on in its pool, check the vGPU, remove it.
     acceptance_test: bool = False
+    # The NVIDIA guest driver the base image carries (`525.85.05`): checked against each pool's
+    # vGPU Manager (mlaas/driver_rules.py).
+    guest_driver_version: DriverVersion | None = None
+    # Aria: the base image runs cloud-init, so machines get a `cloudConfig` and no guest
+    # customization spec (the two are not compatible; docs/aria8-api.md).
+    cloud_init: bool = False
+
+
+class Licensing(_Model):
+    """How each guest gets its NVIDIA vGPU licence (docs/guest-readiness.md): a client
+    configuration token of NVIDIA License System (a secret), or a legacy license server."""
+
+    client_config_token: SecretStr | None = None
+    server_address: NonEmpty | None = None
+    server_port: Annotated[int, BeforeValidator(_number), Field(ge=1, le=65535)] | None = None
+    # gridd.conf FeatureType; default: what NVIDIA documents for the pool's profile series.
+    feature_type: (
+        Annotated[int, BeforeValidator(_number), AfterValidator(_feature_type)] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Licensing:
+        if (self.client_config_token is None) == (self.server_address is None):
+            raise ValueError("set either clientConfigToken (a secret) or serverAddress")
+        if self.server_port is not None and self.server_address is None:
+            raise ValueError("serverPort needs serverAddress")
+        return self
 
 
 def _vra_insecure(value: Any) -> bool:
@@ -368,6 +417,7 @@ class StackConfig(BaseModel):
     vra: Vra | None = Field(default=None, alias="gpu-mlaas:vra")
     aria: Aria | None = Field(default=None, alias="gpu-mlaas:aria")
     catalog: Catalog | None = Field(default=None, alias="gpu-mlaas:catalog")
+    licensing: Licensing | None = Field(default=None, alias="gpu-mlaas:licensing")
     vsphere_ca_bundle: NonEmpty | None = Field(default=None, alias="gpu-mlaas:vsphereCaBundle")
     # Outside the lab stacks, TLS verification may be turned off only with this set to true.
     insecure_tls_acknowledged: Annotated[
@@ -379,7 +429,11 @@ KNOWN_KEYS = frozenset(
     field.alias for field in StackConfig.model_fields.values() if field.alias is not None
 )
 # Keys whose values hold secrets; the runtime loader marks them from Pulumi's secret-key list.
-SECRET_PATHS = {f"{PROJECT}:vra": ("password",), f"{PROJECT}:aria": ("password", "refreshToken")}
+SECRET_PATHS = {
+    f"{PROJECT}:vra": ("password",),
+    f"{PROJECT}:aria": ("password", "refreshToken"),
+    f"{PROJECT}:licensing": ("clientConfigToken",),
+}
 
 _FRIENDLY = {
     "extra_forbidden": "unknown key",
@@ -433,9 +487,39 @@ def parse_config(values: Mapping[str, Any], stack: str | None = None) -> StackCo
     issues += stack_checks.cross_references(known)
     issues += stack_checks.placeholders(values)
     issues += stack_checks.tls_acknowledged(values, stack)
+    if config is not None:
+        issues += _aria_guest_setup(config)
     if issues or config is None:
         raise ConfigError(dict.fromkeys(issues))  # each problem once, in the order found
     return config
+
+
+def _aria_guest_setup(config: StackConfig) -> list[Issue]:
+    """Aria runs the guest steps (container install, licensing) only through cloud-init, which
+    VMware says does not mix with a customization spec (docs/aria8-api.md); and it has no field
+    this project writes a secret into, so the licence token reaches vRA 7 guests only."""
+    if config.aria is None:
+        return []
+    issues = []
+    licensing = config.licensing
+    if licensing is not None and licensing.client_config_token is not None:
+        issues.append(Issue(
+            f"{PROJECT}:licensing.clientConfigToken",
+            "not supported with gpu-mlaas:aria yet: the Aria cloud template has no secured field "
+            "for it and a cloudConfig is plain text; use serverAddress (a legacy license "
+            "server) with Aria, or the token with gpu-mlaas:vra",
+        ))
+    needs = [f"{PROJECT}:offerings[{i}].image" for i, o in enumerate(config.offerings) if o.image]
+    if licensing is not None:
+        needs.append(f"{PROJECT}:licensing")
+    if needs and not (config.template and config.template.cloud_init):
+        issues.append(Issue(
+            f"{PROJECT}:template.cloudInit",
+            f"{', '.join(needs)} run at first boot through cloud-init in Aria, so the base image "
+            "must have cloud-init: set cloudInit: true (the machines then get a cloudConfig and "
+            "no customization spec; VMware: the two are not compatible)",
+        ))
+    return issues
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from mlaas import profiles
+from mlaas import profiles, readiness
 from mlaas.config import (
     DEFAULT_CPU_ONLY_MEMORY_GB,
     DEFAULT_CPU_ONLY_VCPUS,
@@ -22,6 +22,7 @@ from mlaas.config import (
     Pool,
     StackConfig,
 )
+from mlaas.driver_rules import Precondition
 
 
 def _camel(obj: object, names: Iterable[str]) -> dict[str, Any]:
@@ -151,6 +152,8 @@ class Plan:
     pools: list[PoolPlan] = field(default_factory=list)
     offerings: list[OfferingPlan] = field(default_factory=list)
     problems: list[Issue] = field(default_factory=list)
+    # What must hold on the hosts that the program cannot check or set (ECC mode, ...).
+    preconditions: list[Precondition] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
@@ -168,6 +171,7 @@ class Plan:
         return {
             "feasible": self.feasible,
             "problems": [asdict(problem) for problem in self.problems],
+            "preconditions": [asdict(item) for item in self.preconditions],
             "pools": [pool.as_json() for pool in self.pools],
             "offerings": [offering.as_json() for offering in self.offerings],
         }
@@ -295,5 +299,6 @@ def plan(config: StackConfig) -> Plan:
     return Plan(
         pools=[entry[2] for entry in pools.values()],
         offerings=offerings,
-        problems=problems,
+        problems=problems + readiness.problems(config),
+        preconditions=readiness.preconditions(config),
     )

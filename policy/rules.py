@@ -28,7 +28,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from mlaas import profiles, sizing
+from mlaas import driver_rules, profiles, sizing
 from mlaas.host_facts import HostFacts, reported_capacity, reported_passthrough_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
 from providers.aria import settings as aria_settings
@@ -408,6 +408,56 @@ def _check_blueprint_fits(
             )
 
 
+# --- guest-driver-branch-compatible --------------------------------------------------------------
+# The vGPU Manager version each HostGraphics resource reports (`driverVersion`, read from the
+# host's VIBs); for a pool whose hosts have not reported one yet, its `hostDriverVersion` key.
+
+
+def _stack_json(key: str) -> Any:
+    raw = pulumi.runtime.get_config(key)
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return None  # the program refuses it with the key's path
+
+
+def _host_versions(resources: list[PolicyResource]) -> dict[str, dict[str, str]]:
+    """Pool -> source -> vGPU Manager version: from each host's reported fact, else the config."""
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for pool, hosts in _hosts_by_pool(resources).items():
+        for host in hosts:
+            version = _reported(host, "driverVersion")
+            if isinstance(version, str) and version:
+                found[pool][f"host {_host_label(host)}"] = version
+    pools = _stack_json("gpu-mlaas:pools")
+    for index, pool in enumerate(pools if isinstance(pools, list) else []):
+        if not isinstance(pool, Mapping) or pool.get("name") in found:
+            continue
+        version = pool.get("hostDriverVersion")
+        if isinstance(version, str) and version:
+            found[str(pool.get("name"))][f"gpu-mlaas:pools[{index}].hostDriverVersion"] = version
+    return found
+
+
+def guest_driver_branch_compatible_validator(
+    args: StackValidationArgs, report_violation: ReportViolation
+) -> None:
+    template = _stack_json("gpu-mlaas:template")
+    guest = template.get("guestDriverVersion") if isinstance(template, Mapping) else None
+    if not isinstance(guest, str) or not guest:
+        return
+    for pool, versions in sorted(_host_versions(list(args.resources)).items()):
+        for source, host in sorted(versions.items()):
+            try:
+                why = driver_rules.guest_compatible(host, guest)
+            except driver_rules.DriverVersionError as error:
+                why = str(error)
+            if why is not None:
+                report_violation(f"Pool {pool!r} ({source}): {why}.", None)
+
+
 # --- tls-verification-required -------------------------------------------------------------------
 
 
@@ -576,6 +626,16 @@ blueprint_within_pool_capacity = StackValidationPolicy(
     validate=blueprint_within_pool_capacity_validator,
 )
 
+guest_driver_branch_compatible = StackValidationPolicy(
+    name="guest-driver-branch-compatible",
+    description=(
+        "The template's NVIDIA guest driver (gpu-mlaas:template.guestDriverVersion) belongs to a "
+        "branch the pools' vGPU Manager supports: the same branch, or the previous one from vGPU "
+        "15 on (NVIDIA vGPU release notes; docs/guest-readiness.md)."
+    ),
+    validate=guest_driver_branch_compatible_validator,
+)
+
 tls_verification_required = ResourceValidationPolicy(
     name="tls-verification-required",
     description=(
@@ -613,6 +673,7 @@ POLICIES: list[Policy] = [
     blueprint_memory_reservation_matches,
     gpu_pool_homogeneous,
     blueprint_within_pool_capacity,
+    guest_driver_branch_compatible,
     tls_verification_required,
     passwords_are_secrets,
 ]

@@ -2,7 +2,8 @@
 
 A template's content is checked as Cloud Assembly does for what this project sends: YAML,
 `formatVersion: 1`, known resource types, inputs that are referenced exist, a vSphere machine's
-`image` / `flavor` name a mapping of an image / flavor profile. The outcome is the template's
+`image` / `flavor` name a mapping of an image / flavor profile and it does not combine a
+`cloudConfig` with a `customizationSpec`. The outcome is the template's
 `valid` flag and `validationMessages`; only a valid template can be versioned.
 """
 
@@ -61,6 +62,12 @@ def validate_content(store: Store, content: str) -> list[str]:
             has_size = props.get("cpuCount") and props.get("totalMemoryMB")
             if props.get("flavor") not in flavors and not has_size:
                 messages.append(f"Resource '{name}': no flavor mapping {props.get('flavor')!r}")
+            if kind == "Cloud.vSphere.Machine" and props.get("cloudConfig") \
+                    and props.get("customizationSpec"):
+                # VMware (Assembler 8.8, 8.14): the two "aren't formally compatible"; the lab
+                # refuses what the documentation warns against (docs/aria8-api.md).
+                messages.append(f"Resource '{name}': cloudConfig and customizationSpec are not "
+                                "compatible; initialize the machine with one of them")
     return messages
 
 

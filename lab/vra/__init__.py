@@ -131,6 +131,11 @@ class VraLab(StopsOnExit):
         result: dict[str, Any] = self._call("GET", "/__lab/state")
         return result
 
+    def secured(self) -> dict[str, dict[str, str]]:
+        """Component id -> field -> SHA-256 of the secured value the lab holds."""
+        result: dict[str, dict[str, str]] = self._call("GET", "/__lab/secured")
+        return result
+
     # -- life cycle -----------------------------------------------------------------------------
 
     def server_log(self) -> str:

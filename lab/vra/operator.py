@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_snake
 from lab.vra.documents import JsonBody
 from lab.vra.errors import already_exists, parse_body
 from lab.vra.seed import SeedPatch
+from lab.vra.software import sealed_digests
 from lab.vra.store import Fault, Store, StoreDep, source_machine_doc
 
 OPERATOR_PREFIX = "/__lab"  # never a vRA path: faults and the request log skip it
@@ -124,3 +125,10 @@ _add_clear_route("/requests", lambda store: store.clear_log())
 @router.get("/state")
 def state(store: StoreDep) -> dict[str, Any]:
     return store.state()
+
+
+@router.get("/secured")
+def secured(store: StoreDep) -> dict[str, dict[str, str]]:
+    """SHA-256 of each secured software property value the lab holds, per component."""
+    with store.lock:
+        return sealed_digests(store)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -24,6 +26,62 @@ TaskId = Literal["INSTALL", "CONFIGURE", "START", "UPDATE", "UNINSTALL"]
 
 class DataType(Document):
     type: Literal["primitive", "ref", "complex"]
+    typeId: str | None = None
+
+
+# A secured property: `typeId: SECURE_STRING`, its default a `secureString` literal, and the
+# `encrypted` facet (JM `Software.MySql`, docs/vra7-api.md "Secured properties").
+SECURE_TYPE = "SECURE_STRING"
+SECURE_LITERAL = "secureString"
+
+
+def _literals(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """The literal `{type, value}` of each constant facet of a schema field."""
+    found = []
+    for facet in (field.get("state") or {}).get("facets") or []:
+        value = facet.get("value") or {}
+        if value.get("type") == "constant" and isinstance(value.get("value"), dict):
+            found.append(value["value"])
+    return found
+
+
+def _check_secured(component_id: str, field: dict[str, Any]) -> None:
+    secure = (field.get("dataType") or {}).get("typeId") == SECURE_TYPE
+    literals = [lit.get("type") for lit in _literals(field)]
+    if secure and "string" in literals:
+        raise invalid(f"Software component {component_id}: field {field.get('id')!r} is "
+                      f"{SECURE_TYPE}; its default must be a {SECURE_LITERAL} literal")
+    if not secure and SECURE_LITERAL in literals:
+        raise invalid(f"Software component {component_id}: field {field.get('id')!r} holds a "
+                      f"{SECURE_LITERAL} value but its dataType is not {SECURE_TYPE}")
+
+
+def seal(store: Store, body: dict[str, Any]) -> dict[str, Any]:
+    """The body as the lab stores it: each secured default moved into the store's sealed values
+    and blanked in the document. An empty value (a document read back and written again)
+    keeps the value sealed before."""
+    doc = copy.deepcopy(body)
+    sealed = dict(store.objects.secured_values.get(doc["id"], {}))
+    for field in doc["schema"]["fields"]:
+        if (field.get("dataType") or {}).get("typeId") != SECURE_TYPE:
+            continue
+        for literal in _literals(field):
+            if literal.get("type") == SECURE_LITERAL:
+                if literal.get("value"):
+                    sealed[str(field["id"])] = str(literal["value"])
+                literal["value"] = ""
+    store.objects.secured_values[doc["id"]] = sealed
+    return doc
+
+
+def sealed_digests(store: Store) -> dict[str, dict[str, str]]:
+    """SHA-256 of each sealed value, for the operator: proof of what arrived, never the value."""
+    return {
+        component: {name: hashlib.sha256(value.encode()).hexdigest()
+                    for name, value in values.items()}
+        for component, values in store.objects.secured_values.items()
+        if values
+    }
 
 
 class SchemaField(Document):
@@ -61,6 +119,8 @@ class SoftwareComponentBody(Document):
 
 def _check(body: Any) -> SoftwareComponentBody:
     doc = parse_body(SoftwareComponentBody, body, "software component")
+    for raw in body["schema"]["fields"]:
+        _check_secured(doc.id, raw)
     field_ids = [f.id for f in doc.schema_.fields]
     duplicates = {fid for fid in field_ids if field_ids.count(fid) > 1}
     if duplicates:
@@ -122,7 +182,7 @@ def create_component(request: Request, body: JsonBody, store: StoreDep) -> JSONR
     checked = _check(body)
     with store.lock:
         SOFTWARE.check_new(store, checked.id, checked.name)
-        doc = stamp(body, store.seed.tenant, checked.publishStatus, None)
+        doc = stamp(seal(store, body), store.seed.tenant, checked.publishStatus, None)
         SOFTWARE.save(store, doc)
     return created(request, f"{BASE}/{checked.id}", doc)
 
@@ -134,7 +194,7 @@ def update_component(component_id: str, body: JsonBody, store: StoreDep) -> dict
     with store.lock:
         previous = SOFTWARE.previous(store, component_id, checked.name)
         status = body.get("publishStatus") or previous["publishStatus"]
-        doc = stamp(body, store.seed.tenant, status, previous)
+        doc = stamp(seal(store, body), store.seed.tenant, status, previous)
         SOFTWARE.save(store, doc)
         return doc
 
@@ -152,4 +212,5 @@ def delete_component(component_id: str, store: StoreDep) -> Response:
                 + ", ".join(blueprints),
             )
         del store.objects.software_components[component_id]
+        store.objects.secured_values.pop(component_id, None)
     return Response(status_code=204)

@@ -38,6 +38,9 @@ class Objects:
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     entitlements: dict[str, dict[str, Any]] = field(default_factory=dict)
     source_machines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Software component id -> field id -> value of its SECURE_STRING properties. Kept here, not
+    # in the stored document, whose copy holds an empty value as vRA's exports show.
+    secured_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Store(LabStore[Seed, Token]):

@@ -2,21 +2,22 @@
 
 `machine_template` writes the YAML content of one offering: a `Cloud.vSphere.Machine` cloned
 from the offering's image mapping (the pool's vGPU template), CPU and memory from its flavor
-mapping (the sizing plan), `count` as an input up to `maxInstances`, the guest customization
-spec, and a `cloudConfig` that runs the same install script as the vRA 7 software component
-(pull the container image, write /etc/motd). Property names: docs/aria8-api.md.
+mapping (the sizing plan), `count` as an input up to `maxInstances`, and either the guest
+customization spec or (for images with cloud-init) a `cloudConfig` that runs the same guest steps
+as the vRA 7 software component (licensing, then pull the container image and write /etc/motd).
+Property names: docs/aria8-api.md.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from importlib import resources
 from typing import Any
 
 import pulumi
 import yaml
 
+from providers import guest_scripts
 from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
 from providers.base import SchemaResource
 
@@ -24,34 +25,48 @@ COLLECTION = "/blueprint/api/blueprints"
 SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"
 
 
-def install_script() -> str:
-    return resources.files("providers").joinpath("vra/scripts/install-container.sh").read_text()
-
-
 def machine_template(
     *,
     image_mapping: str,
     flavor_mapping: str,
     max_instances: int,
-    customization_spec: str,
-    container_image: str | None,
+    customization_spec: str | None = None,
+    container_image: str | None = None,
+    environment: dict[str, str] | None = None,
+    steps: tuple[str, ...] | None = None,
 ) -> str:
-    """The cloud template YAML of one offering."""
+    """The cloud template YAML of one offering. The machine is initialized either by the
+    customization spec or by cloud-init (a `cloudConfig` running the guest `steps`, by default
+    the install step when there is a container image, with `environment` and `image` set), never
+    both: VMware documents the two as not compatible (docs/aria8-api.md)."""
     properties: dict[str, Any] = {
         "image": image_mapping,
         "flavor": flavor_mapping,
         "count": "${input.count}",
-        "customizationSpec": customization_spec,
     }
-    if container_image is not None:
+    if steps is None:
+        steps = (guest_scripts.INSTALL,) if container_image is not None else ()
+    if steps and customization_spec is not None:
+        raise ValueError("a cloud template machine takes a cloudConfig or a customization spec, "
+                         "not both (VMware: they are not formally compatible)")
+    if customization_spec is not None:
+        properties["customizationSpec"] = customization_spec
+    if steps:
+        script = guest_scripts.guest_script(*steps)
+        variables = {**(environment or {}),
+                     **({"image": container_image} if container_image is not None else {})}
         cloud_config = {
             # Base64: the script's own `${...}` must not read as Aria binding expressions.
             "write_files": [{"path": SCRIPT_PATH, "permissions": "0755", "encoding": "b64",
-                             "content": base64.b64encode(install_script().encode()).decode()}],
-            "runcmd": [["env", f"image={container_image}", "bash", SCRIPT_PATH]],
+                             "content": base64.b64encode(script.encode()).decode()}],
+            "runcmd": [["env", *(f"{k}={v}" for k, v in sorted(variables.items())),
+                        "bash", SCRIPT_PATH]],
         }
         properties["cloudConfig"] = "#cloud-config\n" + yaml.safe_dump(cloud_config,
                                                                        sort_keys=False)
+        # A failing step fails the deployment instead of leaving a half-set-up machine
+        # (VMware: cloudConfigSettings.deploymentFailOnCloudConfigRuntimeError).
+        properties["cloudConfigSettings"] = {"deploymentFailOnCloudConfigRuntimeError": True}
     document = {
         "formatVersion": 1,
         "inputs": {

@@ -120,6 +120,8 @@ def software_component_document(
         },
     }
     fields = [container]
+    for name, secret in sorted((spec.secureProperties or {}).items()):
+        fields.append(secure_field(name, secret))
     for name, default in sorted(spec.properties.items()):
         fields.append(
             {
@@ -154,6 +156,27 @@ def software_component_document(
     }
 
 
+SECURE_TYPE = "SECURE_STRING"
+
+
+def secure_field(name: str, value: str) -> dict[str, Any]:
+    """A secured software property as vRA 7 exports write one (JM `Software.MySql`:
+    `typeId: SECURE_STRING`, a `secureString` default and the `encrypted` facet)."""
+    return {
+        "id": name,
+        "label": name,
+        "isMultiValued": False,
+        "dataType": {"type": "primitive", "typeId": SECURE_TYPE},
+        "state": {
+            "dependencies": [],
+            "facets": [
+                {"type": "defaultValue", "value": _constant("secureString", value)},
+                {"type": "encrypted", "value": _constant("boolean", True)},
+            ],
+        },
+    }
+
+
 def _script_type(script: dict[str, Any]) -> str:
     value = script.get("scriptTypeId")
     if isinstance(value, dict):  # the reference's data structure page shows an object form
@@ -164,8 +187,13 @@ def _script_type(script: dict[str, Any]) -> str:
 def parse_software_component(doc: dict[str, Any]) -> dict[str, Any]:
     """Domain fields of a stored software component (what `read` reports)."""
     properties: dict[str, str] = {}
+    secured: list[str] = []
     for field in (doc.get("schema") or {}).get("fields") or []:
         if field.get("id") == doc.get("containerFieldId", CONTAINER_FIELD):
+            continue
+        if (field.get("dataType") or {}).get("typeId") == SECURE_TYPE:
+            # vRA never hands a secured value back in plain text: only its name is compared.
+            secured.append(str(field.get("id")))
             continue
         default = ""
         for facet in (field.get("state") or {}).get("facets") or []:
@@ -182,6 +210,7 @@ def parse_software_component(doc: dict[str, Any]) -> dict[str, Any]:
         "description": description,
         "owner": owner,
         "properties": properties,
+        "securePropertyNames": sorted(secured),
         "installScript": script.get("scriptContent") or "",
         "scriptType": _script_type(script),
         "publishStatus": doc.get("publishStatus"),

@@ -85,6 +85,10 @@ class SoftwareComponentInputs(_Inputs):
     componentId: VraId | None = None
     # Property names become environment variables in the guest, so they must be valid ones.
     properties: dict[EnvName, str] = Field(default_factory=dict)
+    # Properties vRA keeps encrypted (SECURE_STRING, docs/vra7-api.md "Secured properties"):
+    # the values arrive as Pulumi secrets, and the engine keeps them encrypted in state.
+    # None, not {}: state written before this key existed then shows no change.
+    secureProperties: dict[EnvName, str] | None = None
     installScript: NonEmpty
     # Script type ids as vRA 7 names them in exports (docs/vra7-api.md, Script types).
     scriptType: Literal["Bash", "powershell"] = "Bash"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers import guest_scripts
 from providers.base import SchemaResource
 from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
 from providers.vra.client import VraClient, path_segment
@@ -22,14 +22,13 @@ from providers.vra.documents import (
 from providers.vra.models import SOFTWARE_PREFIX, SoftwareComponentInputs
 
 COLLECTION = "/software-service/api/softwarecomponenttypes"
-SCRIPT_FILE = Path(__file__).parent / "scripts" / "install-container.sh"
 _DOMAIN_KEYS = ("name", "description", "properties", "installScript", "scriptType")
-_COMPARED = (*_DOMAIN_KEYS, "owner")
+_COMPARED = (*_DOMAIN_KEYS, "owner", "securePropertyNames")
 
 
 def default_install_script() -> str:
     """The INSTALL script shipped with the project (pulls the image, smoke-tests the GPU, motd)."""
-    return SCRIPT_FILE.read_text(encoding="utf-8")
+    return guest_scripts.script(guest_scripts.INSTALL)
 
 
 class SoftwareComponentProvider(VraProvider):
@@ -79,7 +78,10 @@ class SoftwareComponentProvider(VraProvider):
         if current is None:
             current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
         parsed = parse_software_component(current)
-        if {k: parsed[k] for k in _COMPARED} != wanted:
+        # Secured values never come back readable: an update that has them writes them again
+        # (it runs only when an input changed, the secret perhaps).
+        rewrite_secrets = bool(spec.secureProperties) and not new
+        if {k: parsed[k] for k in _COMPARED} != wanted or rewrite_secrets:
             # Read-modify-write: what vRA keeps on the object (version, dates) goes back as read.
             current = {**current, **{k: v for k, v in desired.items() if k != "publishStatus"}}
             client.put(path, current)
@@ -139,13 +141,15 @@ class SoftwareComponent(SchemaResource, module="vra", name="SoftwareComponent"):
     def __init__(self, resource_name: str, *, endpoint: pulumi.Input[EndpointArgs],
                  name: pulumi.Input[str],
                  properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+                 secure_properties: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
                  install_script: pulumi.Input[str] | None = None,
                  description: pulumi.Input[str] | None = None,
                  component_id: pulumi.Input[str] | None = None,
                  script_type: pulumi.Input[str] | None = None,
                  owner: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        """`owner`: ownership.owner_of(project, stack, resource_name)."""
+        """`owner`: ownership.owner_of(project, stack, resource_name). `secure_properties`:
+        values vRA keeps encrypted; pass them as Pulumi secrets (`pulumi.Output.secret`)."""
         if install_script is None:
             install_script = default_install_script()
         super().__init__(resource_name, locals(), opts)

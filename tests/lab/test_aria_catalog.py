@@ -135,3 +135,22 @@ def test_operator_routes_seed_and_reset(aria: AriaLab) -> None:
     assert aria.state()["projects"]["count"] == 0
     aria.restore_seed()
     assert aria.state()["projects"]["count"] == 1
+
+
+def test_cloud_config_with_a_customization_spec_is_an_invalid_template(
+    aria_api: AriaApi, aria: AriaLab
+) -> None:
+    _profiles(aria_api)
+    both = TEMPLATE.replace(
+        "count: '${input.count}'}",
+        "count: '${input.count}', customizationSpec: linux,\n"
+        "                 cloudConfig: \"#cloud-config\\nruncmd: [[true]]\\n\"}")
+    template = _template(aria_api, aria, both)
+    assert template["valid"] is False
+    assert "cloudConfig and customizationSpec" in template["validationMessages"][0]["message"]
+    refused = aria_api.call("POST", f"/blueprint/api/blueprints/{template['id']}/versions",
+                            {"version": "1", "release": True})
+    assert refused.status_code == 400
+    either = both.replace("customizationSpec: linux,\n", "")
+    assert aria_api.call("PUT", f"/blueprint/api/blueprints/{template['id']}",
+                         {**template, "content": either}).json()["valid"] is True

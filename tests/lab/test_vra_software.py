@@ -112,3 +112,42 @@ def test_delete_is_204_then_404(vra_api: VraApi) -> None:
 def test_script_types_include_bash(vra_api: VraApi) -> None:
     page = vra_api.get("/software-service/api/scripttypes").json()
     assert "Bash" in [t["id"] for t in page["content"]]
+
+
+def _secure_body(name: str, literal_type: str, type_id: str = "SECURE_STRING") -> dict:
+    body = software_component_body(name)
+    body["schema"]["fields"].append({
+        "id": "token", "label": "token", "isMultiValued": False,
+        "dataType": {"type": "primitive", "typeId": type_id},
+        "state": {"dependencies": [], "facets": [
+            {"type": "defaultValue",
+             "value": {"type": "constant", "value": {"type": literal_type, "value": "s3cr3t"}}},
+            {"type": "encrypted",
+             "value": {"type": "constant", "value": {"type": "boolean", "value": True}}},
+        ]},
+    })
+    return body
+
+
+def test_secured_values_are_sealed_not_stored_in_the_document(vra_api: VraApi) -> None:
+    assert vra_api.post(BASE, _secure_body("Licensed", "secureString")).status_code == 201
+    stored = vra_api.get(f"{BASE}/Licensed").json()
+    field = next(f for f in stored["schema"]["fields"] if f["id"] == "token")
+    assert field["state"]["facets"][0]["value"]["value"] == {"type": "secureString", "value": ""}
+    assert "s3cr3t" not in str(vra_api.get(BASE).json())
+    digest = "4e738ca5563c06cfd0018299933d58db1dd8bf97f6973dc99bf6cdc64b5550bd"  # sha256(s3cr3t)
+    assert vra_api.lab.secured() == {"Licensed": {"token": digest}}
+    # The document read back (value blank) and written again keeps the sealed value.
+    assert vra_api.call("PUT", f"{BASE}/Licensed", stored).status_code == 200
+    assert vra_api.lab.secured() == {"Licensed": {"token": digest}}
+    assert vra_api.call("DELETE", f"{BASE}/Licensed").status_code == 204
+    assert vra_api.lab.secured() == {}
+
+
+@pytest.mark.parametrize(("literal", "type_id"), [("string", "SECURE_STRING"),
+                                                  ("secureString", "STRING")])
+def test_secured_literal_and_type_must_agree(vra_api: VraApi, literal: str, type_id: str) -> None:
+    response = vra_api.post(BASE, _secure_body("Mixed", literal, type_id))
+    assert response.status_code == 400
+    assert "SECURE_STRING" in vra_error(response)["systemMessage"]
+    assert vra_api.lab.state()["softwareComponents"]["ids"] == []

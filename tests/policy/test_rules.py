@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi.runtime
@@ -545,3 +546,44 @@ def test_secret_passwords_reports_paths() -> None:
     fixed, wrapped = rules.secret_passwords({"password": "a", "nested": {"passwd": "b"}})
     assert wrapped == ["password", "nested.passwd"]
     assert isinstance(fixed["nested"]["passwd"], Secret)
+
+
+# --- guest-driver-branch-compatible ----------------------------------------------------------
+
+
+def _driver_config(monkeypatch: pytest.MonkeyPatch, guest: str, host: str | None) -> None:
+    pool = {"name": "p100"} | ({"hostDriverVersion": host} if host else {})
+    set_stack_config(monkeypatch, "gpu-mlaas:pools", json.dumps([pool]))
+    set_stack_config(monkeypatch, "gpu-mlaas:template",
+                     json.dumps({"guestDriverVersion": guest}))
+
+
+def test_a_guest_driver_of_an_unsupported_branch_is_a_violation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _driver_config(monkeypatch, guest="470.82.01", host="525.85.07")
+    # No host has reported its vGPU Manager yet (a preview): the pool's config key is used.
+    unread = host_props(driverVersion=None)
+    found = violations(rules.guest_driver_branch_compatible, stack(*hosts(unread)))
+    [(message, _)] = found
+    assert "gpu-mlaas:pools[0].hostDriverVersion" in message
+    assert "470.82.01" in message and "525.85.07" in message and "R510" in message
+
+
+def test_a_reported_host_driver_version_takes_over_from_the_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _driver_config(monkeypatch, guest="525.85.05", host="470.82.01")
+    reported = host_props(driverVersion="525.85.07")
+    assert violations(rules.guest_driver_branch_compatible, stack(*hosts(reported))) == []
+    old = host_props(driverVersion="418.66")
+    [(message, _)] = violations(rules.guest_driver_branch_compatible, stack(*hosts(old)))
+    assert "host esx-01.lab" in message and "418.66" in message
+
+
+def test_matching_or_unknown_driver_versions_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    _driver_config(monkeypatch, guest="550.90.07", host=None)  # the hosts report 550.127.06
+    assert violations(rules.guest_driver_branch_compatible, stack(*hosts(host_props()))) == []
+    _driver_config(monkeypatch, guest="525.60.13", host=None)
+    unread = host_props(driverVersion=None)
+    assert violations(rules.guest_driver_branch_compatible, stack(*hosts(unread))) == []

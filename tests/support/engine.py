@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import mocks
+from pulumi.runtime import mocks, rpc
 
 from lab.vcsim import VcsimLab
 from lab.vra import VraLab
@@ -55,12 +55,21 @@ class LabEngine(mocks.Mocks):
 
     @staticmethod
     def _plain(inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Inputs as the engine sends them to a provider that does not accept secrets."""
-        props = dict(inputs)
-        blob = props.get(PROVIDER_KEY)
-        if isinstance(blob, dict) and "value" in blob:
-            props[PROVIDER_KEY] = blob["value"]
-        return props
+        """Inputs as the engine sends them to a provider that does not accept secrets (the
+        Python dynamic provider host says so in Configure): every secret unwrapped."""
+        return {key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()}
+
+    @staticmethod
+    def _secret_keys(inputs: Mapping[str, Any]) -> set[str]:
+        return {key for key, value in inputs.items()
+                if key != PROVIDER_KEY and rpc.is_rpc_secret(value)}
+
+    @staticmethod
+    def _marked(values: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
+        """As the engine keeps a non-secret-accepting provider's values (annotateSecrets in
+        pkg/resource/plugin/provider_plugin.go): a key that was a secret input stays secret."""
+        return {key: rpc.wrap_rpc_secret(value) if key in keys else value
+                for key, value in values.items()}
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         with self._idle:
@@ -81,31 +90,38 @@ class LabEngine(mocks.Mocks):
         key = f"{args.typ}::{args.name}"
         urn = self._urn(args.typ, args.name)
         news = self._plain(args.inputs)
+        secret = self._secret_keys(args.inputs)
+
+        def record(id_: str, inputs: dict[str, Any], outs: dict[str, Any]) -> Record:
+            return Record(args.typ, args.name, id_, self._marked(inputs, secret),
+                          self._marked(outs, secret))
+
         with self._lock:
             old = self.state.get(key)
         if old is None:
             inputs = self._check(urn, {}, news)
             id_, outs = self.host.create(urn, inputs)
-            self._record("create", key, Record(args.typ, args.name, id_, inputs, outs), new=True)
-            return id_, outs
-        inputs = self._check(urn, old.inputs, news)
-        diff = self.host.diff(old.id, urn, old.outputs, inputs)
+            self._record("create", key, record(id_, inputs, outs), new=True)
+            return id_, self._marked(outs, secret)
+        olds = self._plain(old.outputs)
+        inputs = self._check(urn, self._plain(old.inputs), news)
+        diff = self.host.diff(old.id, urn, olds, inputs)
         if diff.get("changes") != "DIFF_SOME":
             self._record("same", key, old)
             return old.id, old.outputs
         if diff.get("replaces"):
             # create-before-delete unless the provider asked otherwise
             if diff.get("deleteBeforeReplace"):
-                self.host.delete(old.id, urn, old.outputs)
+                self.host.delete(old.id, urn, olds)
                 id_, outs = self.host.create(urn, inputs)
             else:
                 id_, outs = self.host.create(urn, inputs)
-                self.host.delete(old.id, urn, old.outputs)
-            self._record("replace", key, Record(args.typ, args.name, id_, inputs, outs))
-            return id_, outs
-        outs = self.host.update(old.id, urn, old.outputs, inputs)
-        self._record("update", key, Record(args.typ, args.name, old.id, inputs, outs))
-        return old.id, outs
+                self.host.delete(old.id, urn, olds)
+            self._record("replace", key, record(id_, inputs, outs))
+            return id_, self._marked(outs, secret)
+        outs = self.host.update(old.id, urn, olds, inputs)
+        self._record("update", key, record(old.id, inputs, outs))
+        return old.id, self._marked(outs, secret)
 
     def _check(self, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         inputs, failures = self.host.check(urn, olds, news)
@@ -139,7 +155,8 @@ class LabEngine(mocks.Mocks):
         declared = {key for _, key in self.operations}
         for key in [k for k in reversed(self.order) if k not in declared]:
             record = self.state.pop(key)
-            self.host.delete(record.id, self._urn(record.type, record.name), record.outputs)
+            self.host.delete(record.id, self._urn(record.type, record.name),
+                             self._plain(record.outputs))
             self.order.remove(key)
             self.operations.append(("delete", key))
         return outputs
@@ -165,7 +182,8 @@ class LabEngine(mocks.Mocks):
     def destroy(self) -> None:
         for key in reversed(self.order):
             record = self.state.pop(key)
-            self.host.delete(record.id, self._urn(record.type, record.name), record.outputs)
+            self.host.delete(record.id, self._urn(record.type, record.name),
+                             self._plain(record.outputs))
             self.operations.append(("delete", key))
         self.order.clear()
 

@@ -149,7 +149,7 @@ def test_cpu_only_offering_needs_no_pool() -> None:
 
 def test_json_shape() -> None:
     data: dict[str, Any] = planned([pool()], [offering(maxInstances=9)]).as_json()
-    assert set(data) == {"feasible", "problems", "pools", "offerings"}
+    assert set(data) == {"feasible", "problems", "preconditions", "pools", "offerings"}
     assert data["feasible"] is False
     assert set(data["problems"][0]) == {"path", "message"}
     assert set(data["pools"][0]) == {"name", "hosts", "vgpuProfile", "gpuType", "framebufferGb",

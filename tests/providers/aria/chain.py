@@ -51,7 +51,6 @@ class Chain:
                            mappingName="tf-gpu", cpuCount=4, memoryMb=32768)
         content = machine_template(image_mapping="tf-gpu", flavor_mapping="tf-gpu",
                                    max_instances=max_instances,
-                                   customization_spec="gpu-mlaas-linux",
                                    container_image="tensorflow/tensorflow:latest-gpu")
         template = self.make(CloudTemplateProvider(), name="tf-gpu", owner=OWNER,
                              projectId=project_id, content=content)
