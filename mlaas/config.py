@@ -24,10 +24,10 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from mlaas import limits, names, profiles, stack_checks
+from mlaas import limits, names, profiles, settings, stack_checks
 from mlaas import stack_file as stack_file_reader
 from mlaas.issues import PROJECT, ConfigError, Issue
-from providers.settings import switch
+from mlaas.settings import switch
 
 # Memory kept for ESXi itself and the per-VM overhead of the vGPU VMs on each host. 16 GB covers
 # the hypervisor and a few hundred MB of overhead per VM on the hosts this project targets;
@@ -215,39 +215,46 @@ class Template(_Model):
     acceptance_test: bool = False
 
 
-def _vra_insecure(value: Any) -> bool:
-    return switch(value, f"config '{PROJECT}:vra.insecure'")
+def _switch_of(backend: settings.Backend) -> Any:
+    """A backend's TLS switch, read with the one vocabulary (`mlaas.settings.switch`)."""
+    return BeforeValidator(lambda value: switch(value, backend.insecure.source))
 
 
-class Vra(_Model):
-    """The vRealize Automation 7.3 endpoint and the account the providers log in with."""
+class _Endpoint(_Model):
+    """What every catalog backend's section has: where it is, how its certificate is trusted,
+    how long to wait for each call."""
 
     url: Annotated[str, Field(pattern=r"^https://[^/\s]+(/.*)?$")]
-    tenant: NonEmpty = "vsphere.local"
-    username: Annotated[str, Field(pattern=r"^[^@\s\\]+@[^@\s]+$")]
-    # Optional here: the providers fall back to VRA_PASSWORD. When set, it must be a secret.
-    password: SecretStr | None = None
-    business_group: NonEmpty
     ca_bundle: NonEmpty | None = None
-    insecure: Annotated[bool, BeforeValidator(_vra_insecure)] = False
+    insecure: bool = False
     timeout_seconds: Annotated[
         float,
         BeforeValidator(_number),
         Field(gt=0, le=limits.TIMEOUT_SECONDS.maximum, allow_inf_nan=False),
-    ] = 60.0  # per vRA call
+    ] = 60.0  # per call
 
     @model_validator(mode="after")
-    def _one_trust_mode(self) -> Vra:
+    def _one_trust_mode(self) -> _Endpoint:
         if self.insecure and self.ca_bundle:
             raise ValueError("set either caBundle or insecure, not both")
         return self
 
 
-class Aria(_Model):
+class Vra(_Endpoint):
+    """The vRealize Automation 7.3 endpoint and the account the providers log in with."""
+
+    tenant: NonEmpty = "vsphere.local"
+    username: Annotated[str, Field(pattern=r"^[^@\s\\]+@[^@\s]+$")]
+    # Optional here: the providers fall back to VRA_PASSWORD. When set, it must be a secret.
+    password: SecretStr | None = None
+    business_group: NonEmpty
+    insecure: Annotated[bool, _switch_of(settings.VRA)] = False
+
+
+class Aria(_Endpoint):
     """The Aria Automation 8 endpoint (instead of `vra`), the account and the project the
     catalog lives in (docs/aria8-api.md)."""
 
-    url: Annotated[str, Field(pattern=r"^https://[^/\s]+(/.*)?$")]
     username: NonEmpty | None = None
     # Optional here: the providers fall back to ARIA_PASSWORD / ARIA_REFRESH_TOKEN. When set,
     # each must be a secret.
@@ -256,14 +263,10 @@ class Aria(_Model):
     domain: NonEmpty | None = None  # CSP login domain, e.g. "System Domain"
     project: NonEmpty  # used when it exists, created otherwise
     region: NonEmpty | None = None  # region name or externalRegionId; absent: the only one
-    ca_bundle: NonEmpty | None = None
-    insecure: bool = False
-    timeout_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0  # per Aria call
+    insecure: Annotated[bool, _switch_of(settings.ARIA)] = False
 
     @model_validator(mode="after")
-    def _consistent(self) -> Aria:
-        if self.insecure and self.ca_bundle:
-            raise ValueError("set either caBundle or insecure, not both")
+    def _password_needs_username(self) -> Aria:
         if self.password is not None and self.username is None:
             raise ValueError("password needs username")
         return self

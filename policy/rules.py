@@ -30,10 +30,8 @@ from pulumi_policy import (
 
 from mlaas import profiles, sizing
 from mlaas.host_facts import reported_capacity
+from mlaas.settings import ARIA, LAB_STACKS, VRA, VSPHERE, Backend, SettingError
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
-from providers.aria import settings as aria_settings
-from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
-from providers.vra import settings as vra_settings
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
@@ -53,7 +51,7 @@ VSPHERE_DEFAULT_MEMORY_MB = 1024
 # The VMX key that carries a vGPU profile: pciPassthru<N>.vgpu = "grid_p100-4q".
 _VGPU_EXTRA_CONFIG = re.compile(r"^pciPassthru\d+\.vgpu$", re.IGNORECASE)
 _PASSWORD_KEY = re.compile(r"passw(or)?d|passphrase", re.IGNORECASE)
-DEFAULT_LAB_STACKS = ["dev", "dev-aria"]
+DEFAULT_LAB_STACKS = list(LAB_STACKS)
 
 
 # --- vgpu-memory-reservation-locked -------------------------------------------------------------
@@ -357,28 +355,16 @@ def _check_blueprint_fits(
 # --- tls-verification-required -------------------------------------------------------------------
 
 
-def _vsphere_switch() -> str | None:
+def _switch(backend: Backend) -> str | None:
     """Which of the stack config (the engine hands it to the pack in PULUMI_CONFIG) or the
-    environment (which the provider host inherits too) turns vSphere TLS checks off."""
-    return VSPHERE_UNVERIFIED.which(pulumi.runtime.get_config(VSPHERE_UNVERIFIED.key))
-
-
-def _vra_switch() -> str | None:
+    environment (which the provider host inherits too) turns the backend's TLS checks off."""
+    source = backend.insecure
+    key = source.obj or source.key
     try:
-        config = vra_settings.parse_vra_config(pulumi.runtime.get_config(vra_settings.CONFIG_KEY))
-    except vra_settings.VraSettingsError:
-        config = {}  # the providers reject it before connecting anywhere
-    return VRA_INSECURE.which(config.get("insecure"))
-
-
-def _aria_switch() -> str | None:
-    try:
-        config = aria_settings.parse_aria_config(
-            pulumi.runtime.get_config(aria_settings.CONFIG_KEY)
-        )
-    except aria_settings.AriaSettingsError:
-        config = {}  # the providers reject it before connecting anywhere
-    return ARIA_INSECURE.which(config.get("insecure"))
+        value = backend.stack_value(source, {key: pulumi.runtime.get_config(key)})
+    except SettingError:
+        value = None  # a malformed object: the providers reject it before connecting anywhere
+    return source.which(value)
 
 
 def _tls_off(args: ResourceValidationArgs) -> str | None:
@@ -398,16 +384,16 @@ def _tls_setting(args: ResourceValidationArgs) -> str | None:
     elif kind.startswith((VRA_TYPES, ARIA_TYPES)):
         if is_true(known(known(args.props, "endpoint"), "insecure"), "endpoint.insecure"):
             return "endpoint.insecure=true"
-        return _vra_switch() if kind.startswith(VRA_TYPES) else _aria_switch()
+        return _switch(VRA if kind.startswith(VRA_TYPES) else ARIA)
     elif kind.startswith(VSPHERE_DYNAMIC_TYPES):
-        return _vsphere_switch()
+        return _switch(VSPHERE)
     elif kind.startswith("vsphere:") and args.provider is not None:
         # The default vsphere provider is built from the same stack config and environment.
         if "::default" in args.provider.urn:
             allow = known(args.provider.props, "allowUnverifiedSsl")
             if is_true(allow, "allowUnverifiedSsl of the default vsphere provider"):
                 return "allowUnverifiedSsl=true on the default vsphere provider"
-            return _vsphere_switch()
+            return _switch(VSPHERE)
     return None
 
 

@@ -11,12 +11,13 @@ from typing import Annotated, Any, ClassVar, NotRequired, TypedDict
 
 import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from providers import ownership
 from providers.aria.client import AriaClient, client_for, path_segment
 from providers.aria.settings import configure_from_stack
 from providers.base import SchemaProvider, domain_props
+from providers.settings import EndpointInput
 from providers.unknowns import contains_unknown
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -30,18 +31,6 @@ class EndpointArgs(TypedDict):
     """Base URL, e.g. https://aria.example.com"""
     insecure: NotRequired[pulumi.Input[bool]]
     """Skip TLS verification (logged as a warning)."""
-
-
-class EndpointInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
-    insecure: bool = False
-
-    @field_validator("url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
 
 
 class AriaInputs(BaseModel):

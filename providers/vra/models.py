@@ -12,15 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
 )
 
+from providers import settings
 from providers.ownership import OWNER, stack_of
-from providers.settings import switch
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
@@ -52,20 +51,10 @@ def derive_id(name: str, owner: str | None = None, prefix: str = "") -> str:
     return (prefix + derived)[:128] if derived else ""
 
 
-class EndpointInput(BaseModel):
+class EndpointInput(settings.EndpointInput):
     """`endpoint`: which vRA (base URL + tenant); no secrets."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
     tenant: NonEmpty
-    # Read like every TLS switch (providers/settings.py), so "t" or "y" is an error here too.
-    insecure: Annotated[bool, BeforeValidator(lambda v: switch(v, "endpoint.insecure"))] = False
-
-    @field_validator("url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
 
 
 Owner = Annotated[str, StringConstraints(pattern=OWNER.pattern)]

@@ -209,7 +209,7 @@ def test_timeout_setting_refuses_bad_values(
 ) -> None:
     from providers.vra import settings
 
-    monkeypatch.setattr(settings, "_stack_vra",
+    monkeypatch.setattr(settings.STACK, "_values",
                         {"username": "u@x", "password": "p", "timeoutSeconds": value})
     with pytest.raises(settings.VraSettingsError, match=r"'gpu-mlaas:vra'\.timeoutSeconds"):
         settings.credentials_for(settings.Endpoint("https://vra.test", "t"))
@@ -218,7 +218,7 @@ def test_timeout_setting_refuses_bad_values(
 def test_timeout_setting_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from providers.vra import settings
 
-    monkeypatch.setattr(settings, "_stack_vra", {"username": "u@x", "password": "p"})
+    monkeypatch.setattr(settings.STACK, "_values", {"username": "u@x", "password": "p"})
     monkeypatch.setenv("VRA_TIMEOUT", "2.5")
     credentials = settings.credentials_for(settings.Endpoint("https://vra.test", "t"))
     assert credentials.timeout_seconds == 2.5
