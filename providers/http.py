@@ -10,6 +10,7 @@ re-read and adopt instead). Retry-After is honoured, bounded by MAX_RETRY_AFTER_
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -133,6 +134,27 @@ class ApiError(RuntimeError):
         return cls(method, path, resp.status_code, message or resp.reason or "error", code)
 
 
+def failure(exc: BaseException) -> str:
+    """What went wrong on the wire, in words safe to show: the exception's type and, for a
+    refused certificate, the TLS library's verdict (`SSLError: CERTIFICATE_VERIFY_FAILED ...`).
+    Never the exception's text: it can quote the URL, and nothing here may carry a token."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            verdict = [str(p) for p in (current.reason, getattr(current, "verify_message", None))
+                       if p]
+            return " ".join([f"{type(exc).__name__}:", *verdict])
+        linked = [*current.args, current.__cause__, current.__context__,
+                  getattr(current, "reason", None)]
+        todo += [e for e in linked if isinstance(e, BaseException)]
+    return type(exc).__name__
+
+
 class BearerClient:
     """A JSON REST client that sends a bearer token. Subclasses log in (`_bearer`, holding
     `_lock` while they fill `_token`) and may add query parameters per call (`_query`).
@@ -168,8 +190,7 @@ class BearerClient:
                                         headers=headers, timeout=self._timeout,
                                         verify=self._verify)
         except requests.RequestException as exc:
-            # Not the exception text: it can quote the URL, and nothing here may carry a token.
-            raise self.error(method, path, None, type(exc).__name__) from exc
+            raise self.error(method, path, None, failure(exc)) from exc
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
