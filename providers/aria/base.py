@@ -73,11 +73,11 @@ class AriaProvider(SchemaProvider):
 class OwnedObjectProvider(AriaProvider):
     """A named Aria object whose description carries the owner marker (providers/ownership.py).
 
-    create: one found by name is adopted only when its marker is this resource's owner, else
+    create: one found by name is adopted only by the ownership rule (`ownership.require`), else
     NotOwnedError; a POST whose answer was lost is settled by finding it again by name. read:
     the stored name and description (marker stripped) come back as inputs, so a change made
     outside Pulumi shows in the next diff; a deleted object drops out of state. update and
-    delete touch only an object whose marker is this resource's owner.
+    delete touch only an object the same rule proves ours.
     """
 
     collection: ClassVar[str]
@@ -136,18 +136,20 @@ class OwnedObjectProvider(AriaProvider):
 
     # -- life cycle -----------------------------------------------------------------------
 
-    def _check_owner(self, spec: Any, doc: dict[str, Any]) -> None:
+    def _check_owner(self, spec: Any, doc: dict[str, Any],
+                     state_marked: bool | None = None) -> None:
+        """The one rule (`ownership.require`; `state_marked` None: adopting `doc`)."""
         _, found = ownership.split(doc.get("description"))
-        if found != spec.owner or not spec.owner:
-            raise ownership.NotOwnedError(self.label, str(doc.get("name")), found,
-                                          spec.owner or "this stack")
+        ownership.require(self.label, str(doc.get("name")), found, spec.owner,
+                          state_marked=state_marked)
 
     def _outputs(self, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
         return {**spec.model_dump(exclude_none=True), self.id_key: str(doc["id"]),
                 **self.extra_outputs(doc)}
 
-    def _converge(self, client: AriaClient, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
-        self._check_owner(spec, doc)
+    def _converge(self, client: AriaClient, spec: Any, doc: dict[str, Any],
+                  state_marked: bool | None = None) -> dict[str, Any]:
+        self._check_owner(spec, doc, state_marked)
         return doc if self.same(spec, doc) else self.write(client, str(doc["id"]), spec)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -175,12 +177,13 @@ class OwnedObjectProvider(AriaProvider):
         doc = client.get(self.item_path(id_))
         if doc is None:
             raise self.gone(id_)
-        return UpdateResult(self._outputs(spec, self._converge(client, spec, doc)))
+        return UpdateResult(
+            self._outputs(spec, self._converge(client, spec, doc, ownership.state_marked(olds))))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = self.client(props)
         doc = client.get(self.item_path(id_))
         if doc is None:
             return  # already gone
-        self._check_owner(self.parse(props), doc)
+        self._check_owner(self.parse(props), doc, state_marked=ownership.state_marked(props))
         client.delete(self.item_path(id_))

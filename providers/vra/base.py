@@ -14,7 +14,6 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest
 
-from providers import ownership
 from providers.base import SchemaProvider
 from providers.base import domain_props as domain_props  # re-exported for callers
 from providers.unknowns import UNKNOWN as UNKNOWN  # re-exported for callers and tests
@@ -33,19 +32,6 @@ class EndpointArgs(TypedDict):
     """Tenant URL name, e.g. vsphere.local"""
     insecure: NotRequired[pulumi.Input[bool]]
     """Skip TLS verification (logged as a warning)."""
-
-
-def ensure_owned(
-    kind: str, name: str, found_owner: str | None, wanted: str | None, *, legacy: bool = False
-) -> None:
-    """An existing object may be adopted, changed or deleted only when its owner marker is this
-    resource's own (providers/ownership.py); anything else is `NotOwnedError`. `legacy`: the
-    object is in this resource's state from before markers existed (its state has no `owner`);
-    it may carry no marker and gets one with this write."""
-    if legacy and found_owner is None:
-        return
-    if found_owner != wanted:
-        raise ownership.NotOwnedError(kind, name, found_owner, wanted or "this resource")
 
 
 class VraProvider(SchemaProvider):

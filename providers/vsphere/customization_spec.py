@@ -128,8 +128,7 @@ class CustomizationSpecProvider(VsphereProvider):
                     manager.CreateCustomizationSpec(item=spec_item(spec))
             else:
                 owner = ownership.split(found.info.description)[1]
-                if owner != spec.owner or spec.owner is None:
-                    raise ownership.NotOwnedError(KIND, spec.name, owner, str(spec.owner))
+                ownership.require(KIND, spec.name, owner, spec.owner)
                 log.info("%s %s is this resource's own; adopting it", KIND, spec.name)
                 with client.explain(f"overwriting {KIND} {spec.name}"):
                     manager.OverwriteCustomizationSpec(
@@ -150,9 +149,8 @@ class CustomizationSpecProvider(VsphereProvider):
             if found is None:
                 raise client.VsphereError(f"{KIND} {id_} is gone; run `pulumi refresh`")
             owner = ownership.split(found.info.description)[1]
-            # Ours: this resource's marker, or one of this stack's (the logical name changed).
-            if owner is None or ownership.stack_of(owner) != ownership.stack_of(spec.owner):
-                raise ownership.NotOwnedError(KIND, id_, owner, str(spec.owner))
+            ownership.require(KIND, id_, owner, spec.owner,
+                              state_marked=ownership.state_marked(olds))
             with client.explain(f"overwriting {KIND} {id_}"):
                 _manager(si).OverwriteCustomizationSpec(
                     item=spec_item(spec, found.info.changeVersion)
@@ -182,7 +180,8 @@ class CustomizationSpecProvider(VsphereProvider):
             if found is None:
                 return
             owner = ownership.split(found.info.description)[1]
-            if owner != props.get("owner"):
+            if not ownership.changeable(owner, props.get("owner"),
+                                        state_marked=ownership.state_marked(props)):
                 log.warning("leaving %s %s: it carries owner %s, not %s", KIND, id_, owner,
                             props.get("owner"))
                 return

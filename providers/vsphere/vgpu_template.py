@@ -259,12 +259,6 @@ def marked_owner(props: Mapping[str, Any]) -> str | None:
     return ownership.split(props.get("config.annotation"))[1]
 
 
-def _mine(props: Mapping[str, Any], owner: str | None) -> bool:
-    """A VM is this resource's when it carries its marker; without an owner input (state
-    written before markers existed), only an unmarked VM is."""
-    return marked_owner(props) == owner
-
-
 class _Placement:
     """Where a template goes: datacenter, cluster pool, datastore, folder, base image."""
 
@@ -322,7 +316,7 @@ def _acceptance_test(
     leftover = client.find_vm(
         si, place.datacenter, place.dc_name, clone_name, ("config.annotation",)
     )
-    if leftover is not None and _mine(leftover[1], spec.owner):
+    if leftover is not None and ownership.adoptable(marked_owner(leftover[1]), spec.owner):
         destroy(si, leftover[0], clone_name)
     clone = None
     try:
@@ -361,8 +355,7 @@ def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict
     existing = client.find_vm(si, place.datacenter, place.dc_name, name, VM_PATHS)
     if existing is not None:
         vm, props = existing
-        if not _mine(props, spec.owner):
-            raise ownership.NotOwnedError("VM template", name, marked_owner(props), str(spec.owner))
+        ownership.require("VM template", name, marked_owner(props), spec.owner)
         wrong = mismatches(props, spec)
         if not wrong:
             log.info("template %s (%s) already exists as asked; adopting it", name, vm._moId)
@@ -461,16 +454,8 @@ class VgpuTemplateProvider(VsphereProvider):
                 raise client.VsphereError(
                     f"template {olds.get('templateName')} ({id_}) is gone; run `pulumi refresh`"
                 )
-            marker = marked_owner(props)
-            # Ours: this resource's marker, one of this stack's (the logical name changed), or
-            # none at all when the state predates markers (then the state's id is the proof).
-            same_stack = marker is not None and (
-                ownership.stack_of(marker) == ownership.stack_of(spec.owner)
-            )
-            if not (same_stack or (marker is None and previous is None)):
-                raise ownership.NotOwnedError(
-                    "VM template", props["name"], marked_owner(props), str(spec.owner)
-                )
+            ownership.require("VM template", props["name"], marked_owner(props), spec.owner,
+                              state_marked=previous is not None)
             wrong = [key for key in mismatches(props, spec) if key != "isTemplate"]
             if wrong or not props.get("config.template"):
                 raise client.VsphereError(
@@ -521,7 +506,8 @@ class VgpuTemplateProvider(VsphereProvider):
             current = client.properties(si, vm, ["config.annotation"])
             if current is None:
                 return
-            if not _mine(current, owner):
+            if not ownership.changeable(marked_owner(current), owner,
+                                        state_marked=owner is not None):
                 log.warning(
                     "leaving VM %s (%s): it carries owner %s, not %s",
                     name,
