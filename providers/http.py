@@ -1,5 +1,5 @@
 """What every REST backend's client shares: urllib3 retries, a JSON session with TLS verified
-unless told otherwise, polling, the error of a failed call and the bearer-token call with one
+unless told otherwise, the error of a failed call and the bearer-token call with one
 re-login on 401 (settings are read by `mlaas.settings`).
 
 Retries: idempotent calls are resent on connection errors and on 429/5xx; a POST only when the
@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
-import time
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 
 import requests
 import urllib3
@@ -75,24 +74,6 @@ def json_session(what: str, url: str, *, insecure: bool, ca_bundle: str | None) 
         log.warning("TLS verification is OFF for %s %s (insecure flag set)", what, url)
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return session, (False if insecure else (ca_bundle or True))
-
-
-T = TypeVar("T")
-
-
-def poll(probe: Callable[[], T | None], timeout_seconds: float, *, first_wait: float = 0.2,
-         max_wait: float = 2.0) -> T | None:
-    """`probe()` until it answers (not None), waiting twice as long each time up to `max_wait`;
-    None when the next wait would pass `timeout_seconds` (for what a server makes a moment
-    after it answers, e.g. catalog items imported after a save)."""
-    deadline = time.monotonic() + timeout_seconds
-    wait = first_wait
-    while True:
-        found = probe()
-        if found is not None or time.monotonic() + wait > deadline:
-            return found
-        time.sleep(wait)
-        wait = min(wait * 2, max_wait)
 
 
 class ApiError(RuntimeError):

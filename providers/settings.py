@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired, TypedDict
 
+import pulumi
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator
 
 from mlaas.settings import RestSettings, Setting, SettingError, config_object, switch
@@ -59,6 +60,16 @@ class StackObject:
     def lookup(values: dict[str, Any], setting: Setting) -> Any:
         """`setting` from `values` (a `values()` copy), else its environment variable."""
         return setting.lookup(setting.in_config(values))
+
+
+class EndpointArgs(TypedDict):
+    """The `endpoint` argument of a REST resource (no secrets: credentials come from stack
+    config); backends add their own keys."""
+
+    url: pulumi.Input[str]
+    """Base URL, e.g. https://vra.example.com"""
+    insecure: NotRequired[pulumi.Input[bool]]
+    """Skip TLS verification (logged as a warning)."""
 
 
 class EndpointInput(BaseModel):

@@ -7,30 +7,20 @@ is an in-place change.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, NotRequired, TypedDict
+from typing import Any, ClassVar
 
-import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
-from providers import ownership
+from providers import ownership, settings
 from providers.aria.client import AriaClient, client_for, path_segment
 from providers.aria.settings import configure_from_stack
-from providers.base import SchemaProvider, domain_props
+from providers.base import Owner, RestProvider, domain_props
 from providers.settings import EndpointInput
-from providers.unknowns import contains_unknown
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
 
 
-class EndpointArgs(TypedDict):
+class EndpointArgs(settings.EndpointArgs):
     """Which Aria a resource lives in (no secrets: credentials come from stack config)."""
-
-    url: pulumi.Input[str]
-    """Base URL, e.g. https://aria.example.com"""
-    insecure: NotRequired[pulumi.Input[bool]]
-    """Skip TLS verification (logged as a warning)."""
 
 
 class AriaInputs(BaseModel):
@@ -42,32 +32,19 @@ class AriaInputs(BaseModel):
     owner: Owner | None = None
 
 
-class AriaProvider(SchemaProvider):
+class AriaProvider(RestProvider):
     """Base of the Aria providers."""
+
+    service = "Aria"
 
     def configure(self, req: ConfigureRequest) -> None:
         configure_from_stack(req.config)
-
-    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
-        if key == "endpoint":
-            if contains_unknown(new):
-                return True, True
-            old, new = old or {}, new or {}
-            if str(old.get("url", "")).rstrip("/") != str(new.get("url", "")).rstrip("/"):
-                return True, True
-            return bool(old.get("insecure")) != bool(new.get("insecure")), False
-        return super().key_change(key, old, new)
 
     @staticmethod
     def client(props: dict[str, Any]) -> AriaClient:
         endpoint = EndpointInput.model_validate(props.get("endpoint"))
         return client_for(endpoint.url, endpoint.insecure)
 
-    def gone(self, id_: str) -> RuntimeError:
-        return RuntimeError(
-            f"{self.kind} {id_!r} no longer exists in Aria (deleted outside Pulumi); "
-            "run `pulumi refresh`, then `pulumi up` creates it again"
-        )
 
 
 class OwnedObjectProvider(AriaProvider):

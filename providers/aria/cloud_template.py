@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import yaml
 
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.base import SchemaResource
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/blueprint/api/blueprints"
 SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"

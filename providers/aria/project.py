@@ -9,8 +9,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.base import SchemaResource
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/iaas/api/projects"
 

@@ -15,9 +15,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
-from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
+from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs
 from providers.aria.client import AriaClient, AriaError, path_segment
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 
 RELEASED = "RELEASED"
 
@@ -89,8 +89,7 @@ class TemplateVersionProvider(AriaProvider):
         client = self.client(news)
         doc = client.get(_path(spec.blueprintId, spec.version))
         if doc is None:
-            raise RuntimeError(f"{self.kind} {id_!r} no longer exists in Aria; run "
-                               "`pulumi refresh`, then `pulumi up` creates it again")
+            raise self.gone(id_)
         return UpdateResult(
             self._outputs(spec, self._released(client, spec, doc, ownership.state_marked(olds))))
 

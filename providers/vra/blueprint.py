@@ -81,7 +81,7 @@ class BlueprintProvider(VraProvider):
     inputs_model = BlueprintInputs
     kind = "Blueprint"
     output_keys = ("publishStatus", "sourceMachineId")
-    identity_keys = ("blueprintId",)
+    replace_keys = ("blueprintId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "blueprintId")

@@ -19,9 +19,9 @@ from pydantic import (
 )
 
 from providers import settings
-from providers.ownership import OWNER, stack_of
+from providers.base import NonEmpty, Owner
+from providers.ownership import stack_of
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
 VRA_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 VraId = Annotated[str, StringConstraints(pattern=VRA_ID.pattern)]
@@ -57,7 +57,6 @@ class EndpointInput(settings.EndpointInput):
     tenant: NonEmpty
 
 
-Owner = Annotated[str, StringConstraints(pattern=OWNER.pattern)]
 
 
 class _Inputs(BaseModel):

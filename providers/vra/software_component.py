@@ -41,7 +41,7 @@ class SoftwareComponentProvider(VraProvider):
     inputs_model = SoftwareComponentInputs
     kind = "SoftwareComponent"
     output_keys = ("softwareComponentId", "publishStatus")
-    identity_keys = ("componentId",)
+    replace_keys = ("componentId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "componentId", SOFTWARE_PREFIX)
@@ -80,7 +80,8 @@ class SoftwareComponentProvider(VraProvider):
         # client-chosen, so it comes back as the same object).
         current = None if new else self._owned(client, spec, state_marked)
         if current is None:
-            current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
+            current = client.create(COLLECTION, desired, lambda: self._owned(client, spec),
+                                    read_back=lambda: client.get(path))
         parsed = parse_software_component(current)
         if {k: parsed[k] for k in _COMPARED} != wanted:
             # Read-modify-write: what vRA keeps on the object (version, dates) goes back as read.

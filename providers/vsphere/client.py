@@ -25,6 +25,7 @@ from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
 from mlaas.settings import VSPHERE, Setting, SettingError
+from providers.base import poll
 from providers.connections import ConnectionKey, Registry, Trust
 
 log = logging.getLogger(__name__)
@@ -460,24 +461,25 @@ def wait_for_task(
     filter lives on the shared session, where concurrent waits from other threads would take
     each other's updates.
     """
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
+
+    def finished() -> tuple[Any] | None:
         info = (properties(si, task, ["info"]) or {}).get("info")
         if info is None:
             raise VsphereError(f"{action}: task {task._moId} disappeared")
         if info.state == vim.TaskInfo.State.success:
-            return info.result
+            return (info.result,)
         if info.state == vim.TaskInfo.State.error:
             raise VsphereError(f"{action} failed: {describe_fault(info.error)}")
-        if time.monotonic() >= deadline:
-            try:
-                task.CancelTask()
-            except vmodl.MethodFault:
-                pass  # not cancelable; report the timeout anyway
-            raise VsphereError(f"{action} did not finish within {timeout:.0f}s (task {task._moId})")
-        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(delay * 1.6, 2.0)
+        return None
+
+    done = poll(finished, timeout, first_wait=0.02, max_wait=2.0, factor=1.6)
+    if done is None:
+        try:
+            task.CancelTask()
+        except vmodl.MethodFault:
+            pass  # not cancelable; report the timeout anyway
+        raise VsphereError(f"{action} did not finish within {timeout:.0f}s (task {task._moId})")
+    return done[0]
 
 
 __all__ = [

@@ -19,13 +19,12 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from pyVmomi import vim
 
 from providers import ownership
-from providers.base import SchemaResource
+from providers.base import NonEmpty, Owner, SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
 log = logging.getLogger(__name__)
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 KIND = "customization spec"
 
 
@@ -38,7 +37,7 @@ class CustomizationSpecInputs(BaseModel):
     domain: NonEmpty
     timeZone: NonEmpty = "Etc/UTC"
     hwClockUtc: StrictBool = True
-    owner: Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)] | None = None
+    owner: Owner | None = None
 
 
 def spec_item(spec: CustomizationSpecInputs, change_version: str | None = None) -> Any:

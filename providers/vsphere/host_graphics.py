@@ -17,15 +17,15 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pyVmomi import vim, vmodl
 
 from mlaas.profiles import match_offered
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -52,7 +52,6 @@ HOST_PATHS = (
     "vm",
 )
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class HostGraphicsInputs(BaseModel):

@@ -35,7 +35,7 @@ from pydantic import (
 from pyVmomi import vim
 
 from providers import ownership
-from providers.base import SchemaResource
+from providers.base import NonEmpty, Owner, SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -47,8 +47,6 @@ HASH_LENGTH = 8
 ANNOTATION = "gpu-mlaas vGPU template"
 ACCEPTANCE_SUFFIX = "-accept"
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
 
 
 class VgpuTemplateInputs(BaseModel):
@@ -427,15 +425,10 @@ class VgpuTemplateProvider(VsphereProvider):
     replace_keys = tuple(k for k in VgpuTemplateInputs.model_fields if k not in IN_PLACE_KEYS)
     output_keys = ("templateName", "templateId", "uuid", "isTemplate", "hardwareVersion")
 
+    drift_replaces = ("isTemplate",)
+
     def drifted(self, olds: dict[str, Any]) -> bool:
         return olds.get("isTemplate") is False  # someone turned it back into a VM: rebuild
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        result = super().diff(id_, olds, news)
-        replaces = list(result.replaces or [])
-        if self.drifted(olds) and "isTemplate" not in replaces:
-            result.replaces = [*replaces, "isTemplate"]
-        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         template_id, outs = client.run(lambda si: _build(si, self.parse(props)))

@@ -18,8 +18,8 @@ def test_adopting_needs_this_resources_own_marker() -> None:
     assert not adoptable(RENAMED, MINE)  # another resource of the stack: not by name
     assert not adoptable(PROD, MINE)
     assert not adoptable(None, MINE)  # made by hand
-    # A resource without an owner proves nothing: only an unmarked object, never a marked one.
-    assert adoptable(None, None) and not adoptable(MINE, None)
+    # A resource without an owner proves nothing: it adopts nothing.
+    assert not adoptable(None, None) and not adoptable(MINE, None)
 
 
 def test_changing_the_object_in_state_needs_a_marker_of_this_stack() -> None:

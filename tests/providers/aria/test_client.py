@@ -10,10 +10,10 @@ import pytest
 
 from lab.aria import AriaLab
 from mlaas.settings import ARIA
-from providers import http
 from providers.aria import client as aria_client
 from providers.aria import settings
 from providers.aria.client import AriaError, client_for
+from providers.base import poll
 from tests.providers.aria.chain import Chain
 from tests.support.aria_fixture import AriaApi
 
@@ -143,11 +143,11 @@ def test_stack_config_arrives_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_poll_waits_for_an_answer_and_gives_up_at_the_deadline() -> None:
     answers = iter([None, None, {"id": "i1"}])
-    assert http.poll(lambda: next(answers), 5.0, first_wait=0.01) == {"id": "i1"}
+    assert poll(lambda: next(answers), 5.0, first_wait=0.01) == {"id": "i1"}
     calls: list[float] = []
 
     def never() -> None:
         calls.append(time.monotonic())
 
-    assert http.poll(never, 0.1, first_wait=0.02, max_wait=0.04) is None
+    assert poll(never, 0.1, first_wait=0.02, max_wait=0.04) is None
     assert 2 <= len(calls) <= 5  # doubling waits, no call once the next wait passes 0.1 s
