@@ -97,7 +97,7 @@ def vra_catalog() -> dict[str, pulumi.Output[str]]:
     return {name: o.catalog_item_id for name, o in offerings.items()}
 
 
-# One catalog backend per stack (mlaas.config refuses both): Aria Automation 8 or vRA 7.3.
+# One catalog backend per stack (mlaas.loading refuses both): Aria Automation 8 or vRA 7.3.
 catalog_item_ids = (
     aria_catalog(config, sizing, templates.template_names, templates.customization_spec_name)
     if config.aria is not None

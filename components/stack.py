@@ -5,7 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
+from mlaas.config import StackConfig
+from mlaas.issues import PROJECT, ConfigError
+from mlaas.loading import from_runtime
 from mlaas.settings import VSPHERE, SettingError
 
 # Sections `plan` can do without but a deployment needs; plus one catalog backend.

@@ -16,11 +16,10 @@ from mlaas import profiles
 from mlaas.config import (
     DEFAULT_CPU_ONLY_MEMORY_GB,
     DEFAULT_CPU_ONLY_VCPUS,
-    PROJECT,
-    Issue,
     Pool,
     StackConfig,
 )
+from mlaas.issues import PROJECT, Issue
 
 
 def _camel(obj: object, names: Iterable[str]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from mlaas.config import ConfigError, Secret, from_runtime, load_stack_file, parse_config
+from mlaas.config import Secret
+from mlaas.issues import ConfigError
+from mlaas.loading import from_runtime, load_stack_file, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ARIA = {"url": "https://aria.example.com", "username": "admin", "project": "ml"}
