@@ -12,7 +12,8 @@ The one rule every resource applies before it writes (create/adopt, update, dele
 - Adopt: an object found by name (a create, or a POST whose answer was lost) is this resource's
   only when its marker is this resource's owner, or the older "<project>/<stack>" form of it
   (`adoptable`). No marker, or anyone else's, is `NotOwnedError`; a resource with no owner at
-  all adopts nothing. (What a create has just stored is read back without this check.)
+  all adopts only an unmarked object. A shared object (a catalog service, an Aria project) that
+  is not provably this resource's is used as it is, never written (`shared_is_ours`).
 - Update and delete: the object this resource's state names by id is still ours when its marker
   is one of this stack's (the logical name in it may have changed: an alias, a rename), never
   another stack's and never none (`changeable`).
@@ -87,9 +88,19 @@ def stack_of(owner: str | None) -> str | None:
 
 def adoptable(found: str | None, wanted: str | None) -> bool:
     """An object found by name carrying owner `found` may become the resource `wanted`'s. A
-    resource without an owner (never declared by the program: direct provider use) can prove
-    nothing, so it adopts nothing."""
-    return bool(wanted) and found in (wanted, stack_of(wanted))
+    resource without an owner (never declared by the program: state from before markers,
+    direct provider use) adopts only an object that carries no marker either."""
+    if not wanted:
+        return found is None
+    return found in (wanted, stack_of(wanted))
+
+
+def shared_is_ours(found: str | None, wanted: str | None) -> bool:
+    """A shared object found by its display name, which other stacks and people use too (a vRA
+    catalog service, an Aria project): the resource `wanted` writes and retires it only when
+    its marker proves it this resource's; otherwise it only uses it, as it is. A resource
+    without an owner proves nothing, so it never writes one."""
+    return bool(wanted) and adoptable(found, wanted)
 
 
 def changeable(found: str | None, wanted: str | None, *, state_marked: bool) -> bool:

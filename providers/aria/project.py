@@ -37,7 +37,7 @@ class ProjectProvider(OwnedObjectProvider):
         return {"$filter": f"name eq '{escaped}'"}
 
     def _mine(self, spec: ProjectInputs, doc: dict[str, Any]) -> bool:
-        return ownership.adoptable(ownership.split(doc.get("description"))[1], spec.owner)
+        return ownership.shared_is_ours(ownership.split(doc.get("description"))[1], spec.owner)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec: ProjectInputs = self.parse(props)

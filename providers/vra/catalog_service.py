@@ -52,7 +52,7 @@ class CatalogServiceProvider(VraProvider):
             if not spec.owner:
                 return service, False  # made just now, though no marker can prove it later
         _, marked = split_owner(service.get("description"))
-        return service, not ownership.adoptable(marked, spec.owner)
+        return service, not ownership.shared_is_ours(marked, spec.owner)
 
     def _put_if_changed(
         self, client: VraClient, service: dict[str, Any], spec: CatalogServiceInputs

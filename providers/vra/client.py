@@ -196,17 +196,16 @@ class VraClient(BearerClient):
         return None
 
     def create(
-        self, path: str, body: Any, reread: Callable[[], dict[str, Any] | None],
-        read_back: Callable[[], dict[str, Any] | None] | None = None,
+        self, path: str, body: Any, reread: Callable[[], dict[str, Any] | None]
     ) -> dict[str, Any]:
-        """POST `body`, then return the stored object as `read_back` (default: `reread`) reads
-        it (vRA's POST body is not relied on); a POST whose outcome is unknown is settled by
-        `reread` (`BearerClient.settle`: only the caller's own object is adopted)."""
+        """POST `body`, then return the stored object as read back by `reread` (vRA's POST
+        body is not relied on); a POST whose outcome is unknown is settled by `reread`
+        (`BearerClient.settle`: only the caller's own object is adopted)."""
         try:
             self.request("POST", path, json=body, ok=(200, 201))
         except VraError as exc:
             return self.settle(exc, path, reread)
-        found = (read_back or reread)()
+        found = reread()
         if found is None:
             raise VraError("POST", path, None, "created, but the object cannot be read back")
         return found

@@ -115,9 +115,7 @@ class EntitlementProvider(VraProvider):
         else:
             current = self._owned_by_name(client, spec)
         if current is None:
-            current = client.create(
-                COLLECTION, desired, lambda: self._owned_by_name(client, spec),
-                read_back=lambda: client.find_one(COLLECTION, "name", spec.name))
+            current = client.create(COLLECTION, desired, lambda: self._owned_by_name(client, spec))
         if _summary(current) != _summary(desired):
             # Read-modify-write: keep what vRA holds that this resource does not manage.
             current = {**current, **desired, "id": current["id"]}

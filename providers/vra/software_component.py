@@ -80,8 +80,7 @@ class SoftwareComponentProvider(VraProvider):
         # client-chosen, so it comes back as the same object).
         current = None if new else self._owned(client, spec, state_marked)
         if current is None:
-            current = client.create(COLLECTION, desired, lambda: self._owned(client, spec),
-                                    read_back=lambda: client.get(path))
+            current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
         parsed = parse_software_component(current)
         if {k: parsed[k] for k in _COMPARED} != wanted:
             # Read-modify-write: what vRA keeps on the object (version, dates) goes back as read.

@@ -18,8 +18,14 @@ def test_adopting_needs_this_resources_own_marker() -> None:
     assert not adoptable(RENAMED, MINE)  # another resource of the stack: not by name
     assert not adoptable(PROD, MINE)
     assert not adoptable(None, MINE)  # made by hand
-    # A resource without an owner proves nothing: it adopts nothing.
-    assert not adoptable(None, None) and not adoptable(MINE, None)
+    # A resource without an owner (state from before markers) adopts only an unmarked object.
+    assert adoptable(None, None) and not adoptable(MINE, None)
+
+
+def test_a_shared_object_is_written_only_when_its_marker_proves_it_ours() -> None:
+    assert ownership.shared_is_ours(MINE, MINE)
+    assert not ownership.shared_is_ours(None, MINE) and not ownership.shared_is_ours(PROD, MINE)
+    assert not ownership.shared_is_ours(None, None)  # no owner: used, never written
 
 
 def test_changing_the_object_in_state_needs_a_marker_of_this_stack() -> None:
