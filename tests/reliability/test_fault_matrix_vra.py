@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from lab.operated import OperatedLab
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from lab.vra import VraLab, start_vra
@@ -81,7 +82,7 @@ def object_counts(vra: VraLab) -> dict[str, int]:
     return counts
 
 
-def settle(vra: VraLab) -> None:
+def settle(vra: OperatedLab) -> None:
     """Wait until vRA has answered every request it took (a slow one may still be running after
     the client gave up), as the time between two real `pulumi up` runs would."""
     deadline = time.monotonic() + SETTLE_SECONDS
