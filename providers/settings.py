@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
@@ -60,6 +61,18 @@ class StackObject:
     def lookup(values: dict[str, Any], setting: Setting) -> Any:
         """`setting` from `values` (a `values()` copy), else its environment variable."""
         return setting.lookup(setting.in_config(values))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who to log in as, how to trust the server and how long to wait for it: what a REST
+    client is built from besides its endpoint. Secrets stay out of repr()."""
+
+    username: str | None
+    password: str | None = field(repr=False)
+    ca_bundle: str | None = None
+    insecure: bool = False
+    timeout_seconds: float = 60.0
 
 
 class EndpointArgs(TypedDict):

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlaas.settings import ARIA, SettingError
+from providers import settings
 from providers.settings import StackObject
 
 CONFIG_KEY = ARIA.obj
-DEFAULT_TIMEOUT_SECONDS = ARIA.timeout.default
 
 
 class AriaSettingsError(SettingError):
@@ -25,16 +25,11 @@ class AriaSettingsError(SettingError):
 
 
 @dataclass(frozen=True)
-class Credentials:
-    """Who to log in as, how to trust the server, how long to wait. Secrets stay out of repr()."""
+class Credentials(settings.Credentials):
+    """Aria logs in with a refresh token, or a username and password (CSP login domain)."""
 
-    username: str | None
-    password: str | None = field(repr=False)
-    refresh_token: str | None = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
     domain: str | None = None
-    ca_bundle: str | None = None
-    insecure: bool = False
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
 
 STACK = StackObject(ARIA, AriaSettingsError)

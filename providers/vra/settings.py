@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from mlaas.settings import VRA, SettingError
+from providers import settings
 from providers.settings import StackObject
 from providers.vra.models import EndpointInput
 
 CONFIG_KEY = VRA.obj
-DEFAULT_TIMEOUT_SECONDS = VRA.timeout.default
 
 
 class VraSettingsError(SettingError):
@@ -49,15 +49,11 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class Credentials:
-    """Who to log in as, how to trust the server and how long to wait for it.
-    `password` stays out of repr()."""
+class Credentials(settings.Credentials):
+    """vRA logs in with a username and a password, always."""
 
     username: str
     password: str = field(repr=False)
-    ca_bundle: str | None = None
-    insecure: bool = False
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
 
 STACK = StackObject(VRA, VraSettingsError)
