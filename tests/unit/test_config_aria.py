@@ -44,6 +44,10 @@ def test_vra_and_aria_together_are_refused() -> None:
         ({"insecure": True, "caBundle": "ca.pem"}, "gpu-mlaas:aria", "not both"),
         ({"timeoutSeconds": 0}, "gpu-mlaas:aria.timeoutSeconds", "greater than 0"),
         ({"tenant": "x"}, "gpu-mlaas:aria.tenant", "unknown key"),
+        # The same rules as gpu-mlaas:vra (one endpoint model, one switch vocabulary).
+        ({"insecure": "ture"}, "gpu-mlaas:aria.insecure", "must be true or false"),
+        ({"timeoutSeconds": 7200}, "gpu-mlaas:aria.timeoutSeconds", "less than or equal to 3600"),
+        ({"timeoutSeconds": True}, "gpu-mlaas:aria.timeoutSeconds", "must be a number"),
     ],
 )
 def test_each_bad_aria_value_names_its_key(change: dict[str, Any], path: str,
