@@ -28,6 +28,20 @@ class LabError(RuntimeError):
     """The lab did not start, or an operator call was refused."""
 
 
+class Seeded:
+    """A value of a lab's current seed, by its path in the seed's wire form
+    (`Seeded("users", 0, "username")`), as a read-only attribute."""
+
+    def __init__(self, *path: str | int) -> None:
+        self.path = path
+
+    def __get__(self, lab: OperatedLab, owner: type | None = None) -> str:
+        value: Any = lab.seed
+        for part in self.path:
+            value = value[part]
+        return str(value)
+
+
 class OperatedLab(StopsOnExit):
     """A running lab process. Operator calls verify TLS against the lab's own CA."""
 
@@ -48,15 +62,9 @@ class OperatedLab(StopsOnExit):
         self._seed: dict[str, Any] = self._call("GET", "/__lab/seed")
         self.returncode: int | None = None
 
-    # -- credentials of the current seed --------------------------------------------------------
-
-    @property
-    def username(self) -> str:
-        return str(self._seed["users"][0]["username"])
-
-    @property
-    def password(self) -> str:
-        return str(self._seed["users"][0]["password"])
+    # The credentials of the current seed's first user.
+    username = Seeded("users", 0, "username")
+    password = Seeded("users", 0, "password")
 
     @property
     def seed(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lab.operated import LabError, OperatedLab, start_lab
+from lab.operated import LabError, OperatedLab, Seeded, start_lab
 
 __all__ = ["LabError", "VraLab", "start_vra"]
 
@@ -20,18 +20,10 @@ class VraLab(OperatedLab):
     """A running vRA lab process (`lab.operated.OperatedLab`) and its seed's tenant and
     business group."""
 
-    @property
-    def tenant(self) -> str:
-        return str(self._seed["tenant"])
-
-    @property
-    def business_group(self) -> str:
-        """Name of the first business group (what a stack's config names)."""
-        return str(self._seed["businessGroups"][0]["name"])
-
-    @property
-    def business_group_id(self) -> str:
-        return str(self._seed["businessGroups"][0]["id"])
+    tenant = Seeded("tenant")
+    # The first business group (its name is what a stack's config names).
+    business_group = Seeded("businessGroups", 0, "name")
+    business_group_id = Seeded("businessGroups", 0, "id")
 
     def add_source_machine(self, name: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", "/__lab/source-machines", {"name": name})
