@@ -3,7 +3,6 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
-GO_PACKAGES := golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev
 # apt-get needs root: CI runs as root, a developer's shell goes through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -22,12 +21,12 @@ $(VENV)/.installed: pyproject.toml requirements.txt
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# Debian packages for the vCenter lab; installed only when missing.
+# Go for the vCenter lab (a Go module, lab/vcsim/go.mod: govmomi comes from the Go module
+# proxy); Debian's golang-go is installed only when no `go` is on PATH.
 lab-deps:
-	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/vmware/govmomi ] \
-	    || [ ! -d /usr/share/gocode/src/github.com/google/uuid ]; then \
-	  echo "installing $(GO_PACKAGES)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GO_PACKAGES); \
+	@if ! command -v go >/dev/null; then \
+	  echo "installing golang-go"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; \
 	fi
 
 lab-build: lab-deps $(VENV)/.installed

@@ -9,13 +9,8 @@ from typing import Any
 import pulumi
 
 from mlaas.config import Pool
-from mlaas.host_facts import capacity_from_hosts, pool_profile
+from mlaas.host_facts import OUTPUT_KEYS, HostFacts, capacity_from_hosts, pool_profile
 from providers.vsphere.host_graphics import HostGraphics
-
-# Per-host outputs the component passes on (the rest stays on the host resources).
-HOST_FACTS = ("hostName", "graphicsType", "assignmentPolicy", "gpuModel", "gpuCount",
-              "otherModeGpus", "physicalCores", "sockets", "memoryGb", "powerPolicy",
-              "sharedGraphicsActive", "offeredProfiles", "hostProfile")
 
 
 @dataclass(frozen=True)
@@ -47,6 +42,7 @@ class GpuHostPool(pulumi.ComponentResource):
             )
             for host in pool.hosts
         ]
+        # Each host as one typed record (mlaas.host_facts.HostFacts), passed on as its outputs.
         self.hosts = pulumi.Output.all(*[self._facts(graphics) for graphics in self.graphics])
         # Sized from what vSphere reports, so a pool config that overstates its hosts fails here.
         self.capacity = self.hosts.apply(
@@ -61,4 +57,5 @@ class GpuHostPool(pulumi.ComponentResource):
 
     @staticmethod
     def _facts(graphics: HostGraphics) -> pulumi.Output[dict[str, Any]]:
-        return pulumi.Output.all(**{key: getattr(graphics, key) for key in HOST_FACTS})
+        outputs = pulumi.Output.all(**{key: getattr(graphics, key) for key in OUTPUT_KEYS})
+        return outputs.apply(lambda facts: HostFacts.from_output(facts).output())

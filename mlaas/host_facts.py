@@ -1,10 +1,15 @@
-"""Compare what vSphere reports about a pool's hosts with the pool's config, and size the pool
-from the reported facts (the config may be optimistic; the hosts are not)."""
+"""What vSphere reports about one GPU host, as one typed record (`HostFacts`) from the vSphere
+provider to the components, the stack outputs and the policy pack; compare a pool's hosts with
+the pool's config, and size the pool from the reported facts (the config may be optimistic; the
+hosts are not)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from mlaas import profiles
 from mlaas.config import Pool
@@ -18,21 +23,82 @@ class HostMismatch(ValueError):
     """A host's real hardware contradicts the pool config."""
 
 
-def mismatches(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> list[str]:
+class HostFacts(BaseModel):
+    """One host as vSphere reports it. Outputs and policy see it under its camelCase names
+    (`gpuCount`, `driverVersion`); `from_output` reads such a mapping back. Facts the host has
+    not reported (a preview before the first read) are None."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    host_name: str
+    graphics_type: str | None = None  # host default graphics type (sharedDirect = vGPU)
+    assignment_policy: str | None = None
+    gpu_model: str | None = None  # the device names of the GPUs running vGPU
+    gpu_count: int | None = None  # GPUs running vGPU, the ones that give slots
+    other_mode_gpus: list[dict[str, Any]] = []
+    physical_cores: int | None = None
+    sockets: int | None = None
+    memory_gb: int | None = None
+    power_policy: str | None = None
+    shared_graphics_active: bool | None = None
+    offered_profiles: list[str] = []
+    host_profile: str | None = None  # the pool's profile as this host spells it
+    # The NVIDIA vGPU Manager installed on the host (HostImageConfigManager, docs/vsphere-vgpu.md
+    # "The host driver"): its VIB ("name version") and the driver version ("550.127.06").
+    driver_package: str | None = None
+    driver_version: str | None = None
+
+    @classmethod
+    def from_output(cls, output: Mapping[str, Any]) -> HostFacts:
+        return cls.model_validate(dict(output))
+
+    def output(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True)
+
+
+# The output names of the record, in order (what components pass on and policy reads).
+OUTPUT_KEYS: tuple[str, ...] = tuple(
+    str(field.alias) for field in HostFacts.model_fields.values()
+)
+
+
+def _facts(hosts: Sequence[HostFacts | Mapping[str, Any]]) -> list[HostFacts]:
+    return [h if isinstance(h, HostFacts) else HostFacts.from_output(h) for h in hosts]
+
+
+def pool_driver(pool: Pool, hosts: Sequence[HostFacts | Mapping[str, Any]]) -> str | None:
+    """The one NVIDIA vGPU Manager version of the pool's hosts; hosts that run different ones
+    are an error naming each host and version (a pool is homogeneous: one driver release offers
+    one set of profile names and sizes). None when no host reports one."""
+    facts = _facts(hosts)
+    versions = {f.host_name: f.driver_version for f in facts if f.driver_version}
+    distinct = sorted(set(versions.values()))
+    if len(distinct) > 1:
+        listing = ", ".join(f"{host}={versions[host]}" for host in sorted(versions))
+        raise HostMismatch(
+            f"GPU pool {pool.name!r}: its hosts run different NVIDIA vGPU Manager versions "
+            f"({listing}); install one driver release on every host of the pool"
+        )
+    return distinct[0] if distinct else None
+
+
+def mismatches(pool: Pool, hosts: Sequence[HostFacts | Mapping[str, Any]]) -> list[str]:
     """One line per contradiction, naming the host, the config key and both values."""
     lines = []
-    for host in hosts:
-        name = host.get("hostName", "?")
+    for host in _facts(hosts):
+        name = host.host_name
         checks = [
-            ("gpusPerHost", pool.gpus_per_host, int(host["gpuCount"])),
-            ("hostCores", pool.host_cores, int(host["physicalCores"])),
-            ("hostSockets", pool.host_sockets, int(host["sockets"])),
+            ("gpusPerHost", pool.gpus_per_host, host.gpu_count),
+            ("hostCores", pool.host_cores, host.physical_cores),
+            ("hostSockets", pool.host_sockets, host.sockets),
         ]
         for key, expected, actual in checks:
             if expected != actual:
                 lines.append(f"host {name}: pool {pool.name!r} sets {key} {expected}, "
                              f"vSphere reports {actual}")
-        memory = float(host["memoryGb"])
+        memory = float(host.memory_gb or 0)
         if abs(memory - pool.host_memory_gb) > pool.host_memory_gb * MEMORY_TOLERANCE:
             lines.append(f"host {name}: pool {pool.name!r} sets hostMemoryGb "
                          f"{pool.host_memory_gb}, vSphere reports {memory:g}")
@@ -59,7 +125,9 @@ def pool_profile(pool: Pool, spellings: Mapping[str, str | None]) -> str:
     return distinct[0]
 
 
-def reported_capacity(vgpu_profile: str, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
+def reported_capacity(
+    vgpu_profile: str, hosts: Sequence[HostFacts | Mapping[str, Any]]
+) -> PoolCapacity:
     """Slot capacity of a pool from what its hosts report (`gpuCount`, `physicalCores`,
     `sockets`, whole numbers): the one rule of the components and the policy pack.
 
@@ -69,17 +137,22 @@ def reported_capacity(vgpu_profile: str, hosts: Sequence[Mapping[str, Any]]) -> 
     VM's virtual socket never spans two physical ones (vNUMA, white paper 4.5). Raises
     ProfileError for a profile the catalog does not know."""
     profile = profiles.lookup(vgpu_profile)
+    facts = _facts(hosts)
     return pool_capacity(
         max_per_gpu=profile.max_per_gpu,
-        gpus_per_host=min(int(host["gpuCount"]) for host in hosts),
-        hosts=len(hosts),
-        host_cores=min(int(host["physicalCores"]) for host in hosts),
-        host_sockets=max(int(host["sockets"]) for host in hosts),
+        gpus_per_host=min(int(host.gpu_count or 0) for host in facts),
+        hosts=len(facts),
+        host_cores=min(int(host.physical_cores or 0) for host in facts),
+        host_sockets=max(int(host.sockets or 0) for host in facts),
     )
 
 
-def capacity_from_hosts(pool: Pool, hosts: Sequence[Mapping[str, Any]]) -> PoolCapacity:
-    """Slot capacity computed from the reported hardware; raises HostMismatch on contradictions."""
+def capacity_from_hosts(
+    pool: Pool, hosts: Sequence[HostFacts | Mapping[str, Any]]
+) -> PoolCapacity:
+    """Slot capacity computed from the reported hardware; raises HostMismatch on contradictions
+    (hardware against the config, or hosts running different vGPU Manager versions)."""
+    pool_driver(pool, hosts)
     problems = mismatches(pool, hosts)
     if problems:
         raise HostMismatch(

@@ -11,7 +11,7 @@ import yaml
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from mlaas import profiles, sizing
-from mlaas.host_facts import reported_capacity
+from mlaas.host_facts import HostFacts, reported_capacity
 from policy.props import UNKNOWN, as_int, known, known_list
 from policy.types import ARIA_FLAVOR, ARIA_TEMPLATE, BLUEPRINT, HOST_GRAPHICS
 
@@ -24,6 +24,7 @@ _HOST_ATTRIBUTES = {
     "physicalCores": "physical cores",
     "sockets": "sockets",
     "memoryGb": "memory (GB)",
+    "driverVersion": "NVIDIA vGPU Manager version",
 }
 
 
@@ -98,7 +99,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
     (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
     outputs are unknown."""
     profile_name = known(hosts[0].props, "vgpuProfile")
-    figures: list[dict[str, int]] = []
+    figures: list[HostFacts] = []
     for host in hosts:
         numbers: dict[str, int] = {}
         for key in ("gpuCount", "physicalCores", "sockets"):
@@ -109,7 +110,7 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
             if number is None or number < 1:
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
             numbers[key] = number
-        figures.append(numbers)
+        figures.append(HostFacts.from_output({"hostName": _host_label(host), **numbers}))
     if profile_name is UNKNOWN:
         return None
     try:

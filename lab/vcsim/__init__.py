@@ -15,7 +15,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -36,6 +36,13 @@ DEFAULT_BASE_IMAGE = "ubuntu-base"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 CA_FILE_NAME = "vcsim-ca.pem"
+# The vSphere API the lab presents (vCenter about + hosts' config.product): vSphere 8.0 U3 by
+# default, 6.5 for the white paper's setup (clients then speak the 6.5 schema).
+API_VERSIONS = ("8.0.3.0", "6.5")
+DEFAULT_API_VERSION = API_VERSIONS[0]
+# The NVIDIA vGPU Manager driver every host runs unless told otherwise: vGPU 17 (R550) on
+# vSphere 8.0 U3, vGPU 5 (R384, the white paper's) on 6.5 (docs/vsphere-vgpu.md, "The host driver").
+DEFAULT_VGPU_MANAGER = {"8.0.3.0": "550.127.06", "6.5": "384.73"}
 PASSWORD_ENV = "VCSIM_GPU_PASSWORD"  # read by the Go binary when -password is not given
 
 
@@ -60,6 +67,8 @@ class VcsimLab(StopsOnExit):
     base_image: str  # powered-off Linux VM with a disk and a NIC, to clone templates from
     gpu_device: str  # graphicsInfo[].deviceName of every GPU
     profiles: tuple[str, ...]  # vGPU profiles the hosts offer once in sharedDirect mode
+    api_version: str  # about.apiVersion of vCenter and its hosts
+    vgpu_managers: dict[str, str | None]  # host -> vGPU Manager version (None: not installed)
     process: subprocess.Popen[str] = field(repr=False)
     log_file: Path  # the simulator's stderr, removed by stop()
     _tmp: Path | None = field(default=None, repr=False)
@@ -108,6 +117,9 @@ def start_vcsim(
     password: str | None = None,
     base_image: str = DEFAULT_BASE_IMAGE,
     session_idle_timeout_s: float = 0,
+    api_version: str = DEFAULT_API_VERSION,
+    vgpu_manager: str | None = "",
+    host_vgpu_manager: Mapping[str, str | None] | None = None,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -119,8 +131,14 @@ def start_vcsim(
     image's virtual hardware version.
     ca_dir receives the CA bundle (`vcsim-ca.pem`); default: a temporary folder removed by
     `stop()`. password defaults to a random one. session_idle_timeout_s > 0 makes the simulator
-    expire idle sessions, to exercise re-login.
+    expire idle sessions, to exercise re-login. api_version is the vSphere API the lab
+    presents: "8.0.3.0" (vSphere 8.0 U3) or "6.5" (the white paper's vSphere 6.5).
+    vgpu_manager is the NVIDIA vGPU Manager driver version of every host ("" = the release's
+    default, None = not installed: the host offers no profile); host_vgpu_manager overrides it
+    per host name.
     """
+    if api_version not in API_VERSIONS:
+        raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
     gpu_model = gpu_type(gpu)
     if profiles is None:
         profiles = [profile_prefix + p.name.removeprefix("grid_") for p in gpu_model.profiles]
@@ -128,6 +146,15 @@ def start_vcsim(
     if any("," in p or ":" in p or not p.strip() for p in offered):
         raise LabError(f"profiles must be non-empty names without commas, got {offered!r}")
     password = password if password is not None else secrets.token_urlsafe(12)
+    host_names = tuple(f"{CLUSTER}_H{i}" for i in range(hosts))
+    default_driver = DEFAULT_VGPU_MANAGER.get(api_version) if vgpu_manager == "" else vgpu_manager
+    overrides = dict(host_vgpu_manager or {})
+    unknown = sorted(set(overrides) - set(host_names))
+    if unknown:
+        raise LabError(f"host_vgpu_manager names unknown host(s) {', '.join(unknown)}")
+    drivers = {h: overrides.get(h, default_driver) for h in host_names}
+    if any(v is not None and ("," in v or "=" in v or not v.strip()) for v in drivers.values()):
+        raise LabError(f"vGPU Manager versions must be plain version strings, got {drivers!r}")
 
     binary = ensure_binary()
     tmp = Path(tempfile.mkdtemp(prefix="vcsim-lab-"))
@@ -151,6 +178,9 @@ def start_vcsim(
             f"-tls-key={files.key_file}",
             f"-base-image={base_image}",
             f"-session-idle-timeout={session_idle_timeout_s}s",
+            f"-api-version={api_version}",
+            f"-vgpu-manager={default_driver or 'none'}",
+            "-host-vgpu-manager=" + ",".join(f"{h}={v or 'none'}" for h, v in overrides.items()),
         ]
         log_file = tmp / "vcsim.log"
         try:
@@ -184,12 +214,14 @@ def start_vcsim(
         ca_file=files.ca_file,
         datacenter=DATACENTER,
         cluster=CLUSTER,
-        host_names=tuple(f"{CLUSTER}_H{i}" for i in range(hosts)),
+        host_names=host_names,
         datastore=DATASTORE,
         network=NETWORK,
         base_image=base_image,
         gpu_device=gpu_model.device_name,
         profiles=offered,
+        api_version=api_version,
+        vgpu_managers=drivers,
         process=process,
         log_file=log_file,
         _tmp=tmp,

@@ -1,7 +1,8 @@
-"""Build the vCenter lab binary (`lab/vcsim/bin/vcsim-gpu`) from the Go sources in `src/`.
+"""Build the vCenter lab binary (`lab/vcsim/bin/vcsim-gpu`) from the Go module in `lab/vcsim`.
 
-Uses Debian's Go toolchain and govmomi in GOPATH mode, so no module download is ever needed.
-A build happens only when the binary is missing or older than a Go source file.
+The module (`go.mod`, `go.sum`) pins govmomi; `go build` fetches it from the Go module proxy
+into the module cache on the first build and checks it against `go.sum`. A build happens only
+when the binary is missing or older than a Go source file, `go.mod` or `go.sum`.
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "src"
+MODULE_FILES = (HERE / "go.mod", HERE / "go.sum")
 BIN_DIR = HERE / "bin"
 BINARY = BIN_DIR / "vcsim-gpu"
-GOPATH = Path("/usr/share/gocode")
-# What each apt package provides; the error names the package to install.
-REQUIRED_PACKAGES = {
-    "golang-go": None,
-    "golang-github-vmware-govmomi-dev": GOPATH / "src/github.com/vmware/govmomi/simulator",
-    "golang-github-google-uuid-dev": GOPATH / "src/github.com/google/uuid",
-}
+# Oldest Go that builds the module (go.mod's `go` line); an older `go` fetches a newer
+# toolchain itself (GOTOOLCHAIN=auto, Go 1.21+).
+GO_PACKAGE = "golang-go"
 
 
 class BuildError(RuntimeError):
@@ -32,15 +30,12 @@ class BuildError(RuntimeError):
 
 
 def _go() -> str:
-    """The `go` command, or a BuildError naming the Debian packages to install."""
+    """The `go` command, or a BuildError saying how to install it."""
     go = shutil.which("go")
-    missing = [] if go else ["golang-go"]
-    missing += [pkg for pkg, path in REQUIRED_PACKAGES.items() if path and not path.is_dir()]
-    if go is None or missing:
-        packages = " ".join(REQUIRED_PACKAGES)
+    if go is None:
         raise BuildError(
-            f"cannot build the vCenter lab: missing Debian package(s) {' '.join(missing)}; "
-            f"install them with `sudo apt-get install {packages}` (or `make lab-deps`)"
+            "cannot build the vCenter lab: no `go` command; install Go 1.21 or newer "
+            f"(`sudo apt-get install {GO_PACKAGE}`, `make lab-deps`, or https://go.dev/dl)"
         )
     return go
 
@@ -49,11 +44,11 @@ def _newest_source() -> float:
     files = list(SOURCES.glob("*.go"))
     if not files:
         raise BuildError(f"no Go sources in {SOURCES}")
-    return max(f.stat().st_mtime for f in files)
+    return max(f.stat().st_mtime for f in [*files, *MODULE_FILES])
 
 
 def is_stale() -> bool:
-    """True when the binary is missing or older than a Go source."""
+    """True when the binary is missing or older than a Go source or the module files."""
     return not BINARY.exists() or BINARY.stat().st_mtime < _newest_source()
 
 
@@ -74,16 +69,17 @@ def build(*, force: bool = False) -> Path:
 def _compile(go: str) -> None:
     env = {
         **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": str(GOPATH),
+        "GO111MODULE": "on",
+        # go.sum is the lock: a build never edits go.mod/go.sum, a mismatch fails it.
+        "GOFLAGS": "-mod=readonly",
         # A private cache keeps builds working for users without a writable ~/.cache.
         "GOCACHE": str(BIN_DIR / ".gocache"),
         "CGO_ENABLED": "0",
     }
     partial = BIN_DIR / f"vcsim-gpu.{os.getpid()}.partial"
     result = subprocess.run(
-        [go, "build", "-ldflags", "-s -w", "-o", str(partial), "."],
-        cwd=SOURCES,
+        [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(partial), "./src"],
+        cwd=HERE,
         env=env,
         capture_output=True,
         text=True,

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from lab.vcsim import LabError, start_vcsim
+from lab.vcsim import API_VERSIONS, DEFAULT_API_VERSION, LabError, start_vcsim
 from lab.vcsim.build import BuildError
 
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--profile-prefix", default="grid_", help="how the hosts spell profiles: grid_ or nvidia_"
+    )
+    p.add_argument(
+        "--api-version",
+        default=DEFAULT_API_VERSION,
+        choices=API_VERSIONS,
+        help="vSphere API the vCenter and hosts report (default: vSphere 8.0 U3)",
     )
     p.add_argument("--ca-file", type=Path, help="write the CA bundle (PEM) to this path")
     p.add_argument("--user", default=None, help="login user (default administrator@vsphere.local)")
@@ -67,6 +73,7 @@ def main(argv: list[str]) -> int:
             cores=args.cores,
             sockets=args.sockets,
             memory_gb=args.memory_gb,
+            api_version=args.api_version,
             **extra,
         )
     except (LabError, BuildError, ValueError) as err:

@@ -24,10 +24,12 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pyVmomi import vim, vmodl
 
+from mlaas.host_facts import OUTPUT_KEYS, HostFacts
 from mlaas.profiles import match_offered
 from providers.base import NonEmpty, SchemaResource
-from providers.vsphere import client
+from providers.vsphere import client, host_driver
 from providers.vsphere.base import VsphereProvider
+from providers.vsphere.host_driver import VgpuManager
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ HOST_PATHS = (
     "runtime.inMaintenanceMode",
     "configManager.graphicsManager",
     "configManager.serviceSystem",
+    "configManager.imageConfigManager",
     "config.graphicsConfig",
     "config.sharedPassthruGpuTypes",
     "config.graphicsInfo",
@@ -108,37 +111,42 @@ def _gpu_devices(props: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def host_facts(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The outputs vSphere reports for a host (everything except the user's inputs). Only GPUs
-    whose active type is vGPU count; the others are listed in `otherModeGpus`."""
+def host_facts(
+    spec: HostGraphicsInputs, props: Mapping[str, Any], driver: VgpuManager | None
+) -> HostFacts:
+    """The host as vSphere reports it (mlaas.host_facts.HostFacts). Only GPUs whose active type
+    is vGPU count; the others are listed in `otherModeGpus`."""
     config = props.get("config.graphicsConfig")
-    devices = _gpu_devices(props)
-    nvidia = [d for d in devices if "nvidia" in (d["vendorName"] or "").lower()]
+    nvidia = [d for d in _gpu_devices(props) if "nvidia" in (d["vendorName"] or "").lower()]
     vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE]
     models = sorted({d["deviceName"] for d in vgpu})
     cpu = props.get("hardware.cpuInfo")
     power = props.get("config.powerSystemInfo")
-    return {
-        "graphicsType": config.hostDefaultGraphicsType if config else None,
-        "currentAssignmentPolicy": config.sharedPassthruAssignmentPolicy if config else None,
-        "offeredProfiles": list(props.get("config.sharedPassthruGpuTypes") or []),
-        "gpuDevices": devices,
-        "gpuCount": len(vgpu),
-        "gpuModel": ", ".join(models) if models else None,
-        "otherModeGpus": [
+    offered = list(props.get("config.sharedPassthruGpuTypes") or [])
+    return HostFacts(
+        host_name=spec.hostName,
+        graphics_type=config.hostDefaultGraphicsType if config else None,
+        assignment_policy=spec.assignmentPolicy,
+        gpu_model=", ".join(models) if models else None,
+        gpu_count=len(vgpu),
+        other_mode_gpus=[
             {"pciId": d["pciId"], "activeType": d["activeType"]}
             for d in nvidia
             if d["activeType"] != VGPU_GRAPHICS_TYPE
         ],
-        "physicalCores": int(cpu.numCpuCores) if cpu else None,
-        "sockets": int(cpu.numCpuPackages) if cpu else None,
-        "memoryGb": round(int(props.get("hardware.memorySize") or 0) / 2**30),
-        "powerPolicy": power.currentPolicy.shortName if power and power.currentPolicy else None,
+        physical_cores=int(cpu.numCpuCores) if cpu else None,
+        sockets=int(cpu.numCpuPackages) if cpu else None,
+        memory_gb=round(int(props.get("hardware.memorySize") or 0) / 2**30),
+        power_policy=power.currentPolicy.shortName if power and power.currentPolicy else None,
         # Some GPU serves shared graphics (vSGA or vGPU) right now.
-        "sharedGraphicsActive": any(
+        shared_graphics_active=any(
             d["activeType"] in ("shared", VGPU_GRAPHICS_TYPE) for d in nvidia
         ),
-    }
+        offered_profiles=offered,
+        host_profile=match_offered(spec.vgpuProfile, offered),
+        driver_package=driver.package if driver else None,
+        driver_version=driver.version if driver else None,
+    )
 
 
 def _lagging(props: Mapping[str, Any]) -> list[str]:
@@ -305,11 +313,15 @@ class _Host:
             self.reread()
 
 
-def _outputs(ref: Any, spec: HostGraphicsInputs, props: Mapping[str, Any]) -> dict[str, Any]:
+def _outputs(
+    ref: Any, spec: HostGraphicsInputs, props: Mapping[str, Any], driver: VgpuManager | None
+) -> dict[str, Any]:
+    config = props.get("config.graphicsConfig")
     outs: dict[str, Any] = spec.model_dump()
-    outs.update(host_facts(props))
+    outs.update(host_facts(spec, props, driver).output())
     outs["hostId"] = ref._moId
-    outs["hostProfile"] = match_offered(spec.vgpuProfile, outs["offeredProfiles"])
+    outs["currentAssignmentPolicy"] = config.sharedPassthruAssignmentPolicy if config else None
+    outs["gpuDevices"] = _gpu_devices(props)
     return outs
 
 
@@ -321,6 +333,10 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
         host.require_connected()
         if host.props.get("configManager.graphicsManager") is None:
             raise client.VsphereError(f"host {host.name} has no graphics manager (no GPU support)")
+        # The driver first: without the vGPU Manager no profile will ever be offered.
+        driver = host_driver.require(
+            host.name, host.props.get("configManager.imageConfigManager"), spec.pool
+        )
         # A host may list its profiles before vGPU mode is on; if so, refuse before any change.
         offered = host.offered()
         if offered and match_offered(spec.vgpuProfile, offered) is None:
@@ -330,7 +346,7 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
                      spec.assignmentPolicy)
         host.activate()
         host.wait_for_profile()
-        return host.ref._moId, _outputs(host.ref, spec, host.props)
+        return host.ref._moId, _outputs(host.ref, spec, host.props, driver)
 
     return client.run(op)
 
@@ -341,21 +357,12 @@ class HostGraphicsProvider(VsphereProvider):
     kind = "vsphere:HostGraphics"
     inputs_model = HostGraphicsInputs
     replace_keys = ("hostName",)
+    # The host facts record (mlaas.host_facts.HostFacts) plus what only this resource reports.
     output_keys = (
         "hostId",
-        "hostProfile",
-        "graphicsType",
+        *(key for key in OUTPUT_KEYS if key not in HostGraphicsInputs.model_fields),
         "currentAssignmentPolicy",
-        "offeredProfiles",
         "gpuDevices",
-        "gpuCount",
-        "gpuModel",
-        "otherModeGpus",
-        "physicalCores",
-        "sockets",
-        "memoryGb",
-        "powerPolicy",
-        "sharedGraphicsActive",
     )
 
     def drifted(self, olds: dict[str, Any]) -> bool:
@@ -363,6 +370,9 @@ class HostGraphicsProvider(VsphereProvider):
         # refresh): put it right.
         graphics_type = olds.get("graphicsType")
         if graphics_type is not None and graphics_type != VGPU_GRAPHICS_TYPE:
+            return True
+        # The vGPU Manager was removed (a refresh read none): update, which says so.
+        if "driverVersion" in olds and olds["driverVersion"] is None:
             return True
         return any(
             d.get("configuredType") == VGPU_GRAPHICS_TYPE
@@ -394,7 +404,10 @@ class HostGraphicsProvider(VsphereProvider):
                     ),
                 }
             )
-            return _outputs(host, spec, current)
+            driver = host_driver.installed(
+                str(current["name"]), current.get("configManager.imageConfigManager")
+            )
+            return _outputs(host, spec, current, driver)
 
         what = f"host {props.get('hostName')}"
         return self.read_object(id_, vim.HostSystem, HOST_PATHS, what, outputs)

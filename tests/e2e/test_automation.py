@@ -65,6 +65,10 @@ def test_up_creates_the_catalog_and_reports_capacity(run: EngineStack) -> None:
     assert set(outputs["catalogItemIds"].value) == {"tensorflow-gpu", "pytorch-gpu"}
     assert outputs["slotCapacity"].value["pools"]["p100-pool"]["slotsTotal"] == 12
     assert all(op == "create" for op, _ in run.steps() if not _.startswith("Stack::"))
+    # Each host's NVIDIA vGPU Manager, as the host lists it (HostImageConfigManager).
+    hosts = outputs["gpuHosts"].value["p100-pool"]
+    assert {h["hostName"]: h["driverVersion"] for h in hosts} == {
+        name: "550.127.06" for name in ("DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2")}
 
 
 def _api(vra: VraLab) -> VraApi:

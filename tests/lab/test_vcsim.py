@@ -347,3 +347,59 @@ def test_stop_ends_the_simulator_cleanly(vcsim_factory: LabFactory) -> None:
     assert lab.process.returncode == 0  # exited on SIGTERM by itself, not killed
     assert not workdir.exists() and lab.ca_file.exists()  # the caller's ca_dir is kept
     lab.stop()  # idempotent
+
+
+def test_lab_speaks_the_vsphere_8_api_and_a_6_5_one_when_asked(
+    vcsim: VcsimLab, si: Managed, vcsim_factory: LabFactory
+) -> None:
+    # pyVmomi picks its wire version from what the lab announces (vimServiceVersions.xml).
+    assert vcsim.api_version == "8.0.3.0"
+    assert si.content.about.apiVersion == "8.0.3.0"
+    assert si._stub.versionId == '"urn:vim25/8.0.3.0"'
+    host = _hosts(si)[0]
+    assert host.config.product.fullName.startswith("VMware ESXi 8.0.3 ")
+    assert host.summary.config.product.apiVersion == "8.0.3.0"
+
+    old = vcsim_factory(hosts=1, api_version="6.5")
+    with connect(old) as si65:
+        assert si65.content.about.fullName.startswith("VMware vCenter Server 6.5.0 ")
+        assert si65._stub.versionId == '"urn:vim25/6.5"'
+        host65 = _hosts(si65)[0]
+        assert host65.config.product.apiVersion == "6.5"
+        # What the product reads parses at 6.5: no property newer than the schema is sent.
+        assert [g.graphicsType for g in host65.config.graphicsInfo] == ["shared"]
+
+
+def test_unknown_api_version_is_refused_before_start() -> None:
+    from lab.vcsim import LabError, start_vcsim
+
+    with pytest.raises(LabError, match="api_version must be one of 8.0.3.0, 6.5"):
+        start_vcsim(api_version="7.0")
+
+
+def test_hosts_list_their_vibs_and_one_without_the_vgpu_manager_offers_nothing(
+    vcsim_factory: LabFactory,
+) -> None:
+    lab = vcsim_factory(hosts=2, host_vgpu_manager={"DC0_C0_H1": None})
+    assert lab.vgpu_managers == {"DC0_C0_H0": "550.127.06", "DC0_C0_H1": None}
+    with connect(lab) as si:
+        with_driver, without = _hosts(si)
+        packages = with_driver.configManager.imageConfigManager.FetchSoftwarePackages()
+        nvidia = [(p.name, p.vendor, p.version) for p in packages if p.vendor == "NVD"]
+        assert nvidia == [("NVD-VGPU-800", "NVD", "550.127.06-1OEM.800.1.0.20613240")]
+        assert "esx-base" in {p.name for p in packages}
+        listed = without.configManager.imageConfigManager.FetchSoftwarePackages()
+        assert {p.vendor for p in listed} <= {"VMware", "VMW"}
+        for host in (with_driver, without):
+            _vgpu_mode(host)
+        assert list(with_driver.config.sharedPassthruGpuTypes) == list(lab.profiles)
+        assert not without.config.sharedPassthruGpuTypes  # no driver, no vGPU type
+
+
+def test_a_6_5_host_carries_the_white_papers_driver(vcsim_factory: LabFactory) -> None:
+    lab = vcsim_factory(hosts=1, api_version="6.5")
+    with connect(lab) as si:
+        packages = _hosts(si)[0].configManager.imageConfigManager.FetchSoftwarePackages()
+        assert [(p.name, p.version) for p in packages if p.vendor == "NVIDIA"] == [
+            ("NVIDIA-VMware_ESXi_6.5_Host_Driver", "384.73-1OEM.650.0.0.4598673")
+        ]

@@ -107,6 +107,8 @@ def host_props(name: str = "esx-01.lab", pool: str = "p100", **changes: Any) -> 
         "memoryGb": 256.0,
         "powerPolicy": "static",
         "sharedGraphicsActive": True,
+        "driverPackage": "NVD-VGPU-800 550.127.06-1OEM.800.1.0.20613240",
+        "driverVersion": "550.127.06",
         "hostId": "host-21",
     }
     props.update(changes)

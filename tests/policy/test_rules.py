@@ -253,6 +253,7 @@ def test_host_facts_not_read_yet_are_not_violations() -> None:
         ("physicalCores", 20.0, "physical cores"),
         ("memoryGb", 384.0, "memory"),
         ("sockets", 1.0, "sockets"),
+        ("driverVersion", "535.216.01", "NVIDIA vGPU Manager version"),
     ],
 )
 def test_hosts_that_differ_fail(key: str, value: Any, label: str) -> None:

@@ -6,74 +6,101 @@ import (
 	"regexp"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// serveClone runs vcsim's CloneVM_Task (it runs to completion within the call) and then makes
-// the clone what vCenter makes: a copy of the source's firmware, hardware version, memory
-// reservation and advanced settings (vcsim 0.24 drops them), with the clone spec's own config
-// (annotation, firmware, reservation) on top; with spec.powerOn the clone is powered on under the same rules as PowerOnVM_Task,
-// and a refusal fails the task (the powered-off clone stays, as on vCenter).
-func (g *guard) serveClone(w http.ResponseWriter, r *http.Request, src *simulator.VirtualMachine, req *types.CloneVM_Task) {
+// serveClone runs vcsim's CloneVM_Task, waits for it (vcsim runs tasks in the background) and
+// then makes the clone what vCenter makes: a copy of the source's firmware, hardware version,
+// memory reservation and advanced settings (vcsim drops them), with the clone spec's own config
+// (annotation, firmware, reservation) on top. With spec.powerOn (which vcsim ignores) the clone
+// is powered on under the same rules as PowerOnVM_Task, and a refusal fails the task (the
+// powered-off clone stays, as on vCenter). The answer goes out once the task has ended.
+func (g *guard) serveClone(ctx *simulator.Context, w http.ResponseWriter, r *http.Request, src *simulator.VirtualMachine, req *types.CloneVM_Task) {
 	rec := httptest.NewRecorder()
 	g.next.ServeHTTP(rec, r)
-	defer func() {
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-	}()
+	defer copyResponse(w, rec)
 
-	task := answeredTask(rec.Body.Bytes())
-	if task == nil || task.Info.State != types.TaskInfoStateSuccess {
+	task := g.answeredTask(rec.Body.Bytes())
+	if task == nil {
 		return
 	}
-	ref, ok := task.Info.Result.(types.ManagedObjectReference)
+	ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{{Name: "info.name", Val: "CloneVM_Task"}})
+	task.Wait()
+	var state types.TaskInfoState
+	var result types.AnyType
+	ctx.WithLock(task, func() { state, result = task.Info.State, task.Info.Result })
+	if state != types.TaskInfoStateSuccess {
+		return
+	}
+	ref, ok := result.(types.ManagedObjectReference)
 	if !ok {
 		return
 	}
-	clone, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	clone, ok := g.reg.Get(ref).(*simulator.VirtualMachine)
 	if !ok {
 		return
 	}
-	keepSourceConfig(src, clone, req.Spec.Config)
+	keepSourceConfig(ctx, src, clone, req.Spec.Config)
 	if !req.Spec.PowerOn || req.Spec.Template {
 		return
 	}
-	shape := shapeOf(clone)
+	shape := shapeOf(ctx, clone)
 	target := shape.host
 	if req.Spec.Location.Host != nil {
 		target = req.Spec.Location.Host
 	}
-	if fault, msg := g.checkPowerOn(shape, target); fault != nil {
-		setTaskError(task, fault, msg)
+	if fault, msg := g.checkPowerOn(ctx, shape, target); fault != nil {
+		setTaskError(ctx, task, fault, msg)
 		return
 	}
-	simulator.Map.Update(clone, []types.PropertyChange{
-		{Name: "runtime.powerState", Val: types.VirtualMachinePowerStatePoweredOn},
-		{Name: "summary.runtime.powerState", Val: types.VirtualMachinePowerStatePoweredOn},
+	if fault := powerOn(ctx, clone); fault != nil {
+		setTaskError(ctx, task, fault.Fault, fault.LocalizedMessage)
+	}
+}
+
+// powerOn runs vcsim's own power-on of vm to its end; the fault of a failed one, else nil.
+func powerOn(ctx *simulator.Context, vm *simulator.VirtualMachine) *types.LocalizedMethodFault {
+	var res any
+	ctx.WithLock(vm, func() {
+		res = vm.PowerOnVMTask(ctx, &types.PowerOnVM_Task{This: vm.Self})
 	})
+	body := res.(*methods.PowerOnVM_TaskBody)
+	if body.Fault_ != nil {
+		fault, _ := body.Fault_.VimFault().(types.BaseMethodFault)
+		if fault == nil {
+			fault = &types.InvalidState{}
+		}
+		return &types.LocalizedMethodFault{Fault: fault, LocalizedMessage: body.Fault_.String}
+	}
+	task, ok := ctx.Map.Get(body.Res.Returnval).(*simulator.Task)
+	if !ok {
+		return nil
+	}
+	task.Wait()
+	var fault *types.LocalizedMethodFault
+	ctx.WithLock(task, func() { fault = task.Info.Error })
+	return fault
 }
 
 var taskInResponse = regexp.MustCompile(`<returnval type="Task">([^<]+)</returnval>`)
 
 // answeredTask is the task a *_Task call answered with, read from its SOAP response.
-func answeredTask(body []byte) *simulator.Task {
+func (g *guard) answeredTask(body []byte) *simulator.Task {
 	m := taskInResponse.FindSubmatch(body)
 	if m == nil {
 		return nil
 	}
-	task, _ := simulator.Map.Get(types.ManagedObjectReference{Type: "Task", Value: string(m[1])}).(*simulator.Task)
+	task, _ := g.reg.Get(types.ManagedObjectReference{Type: "Task", Value: string(m[1])}).(*simulator.Task)
 	return task
 }
 
-func keepSourceConfig(src, clone *simulator.VirtualMachine, spec *types.VirtualMachineConfigSpec) {
+func keepSourceConfig(ctx *simulator.Context, src, clone *simulator.VirtualMachine, spec *types.VirtualMachineConfigSpec) {
 	var firmware, version string
 	var locked *bool
 	var alloc *types.ResourceAllocationInfo
 	var extra []types.BaseOptionValue
-	simulator.Map.WithLock(src, func() {
+	ctx.WithLock(src, func() {
 		firmware, version = src.Config.Firmware, src.Config.Version
 		locked = src.Config.MemoryReservationLockedToMax
 		if src.Config.MemoryAllocation != nil {
@@ -82,7 +109,7 @@ func keepSourceConfig(src, clone *simulator.VirtualMachine, spec *types.VirtualM
 		}
 		extra = append(extra, src.Config.ExtraConfig...)
 	})
-	simulator.Map.WithLock(clone, func() {
+	ctx.WithLock(clone, func() {
 		c := clone.Config
 		c.Firmware, c.Version = firmware, version
 		c.MemoryReservationLockedToMax = locked

@@ -21,7 +21,7 @@ type SpecManager struct {
 func replaceCustomizationSpecManager(m *simulator.Model) {
 	sm := &SpecManager{items: append([]types.CustomizationSpecItem(nil), simulator.DefaultCustomizationSpec...)}
 	sm.Self = *m.ServiceContent.CustomizationSpecManager
-	simulator.Map.Put(sm) // same reference: replaces the stock object
+	m.Map().Put(sm) // same reference: replaces the stock object
 }
 
 func (m *SpecManager) find(name string) int {

@@ -72,12 +72,14 @@ type gpuInventory struct {
 	fbKB     int64
 	profiles []profileSpec
 
+	reg      *simulator.Registry
 	mu       sync.Mutex
 	managers map[types.ManagedObjectReference]*GraphicsManager // by host
 }
 
-func newGpuInventory(o *options) *gpuInventory {
+func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 	return &gpuInventory{
+		reg:      reg,
 		device:   o.gpuDevice,
 		deviceID: int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
 		perHost:  o.gpusPerHost,
@@ -90,7 +92,7 @@ func newGpuInventory(o *options) *gpuInventory {
 func pciID(slot int) string { return fmt.Sprintf("0000:%02x:00.0", gpuBuses[slot]) }
 
 // attach gives host h its GPUs (PCI devices) and a HostGraphicsManager.
-func (inv *gpuInventory) attach(h *simulator.HostSystem) {
+func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool) {
 	devices := append([]types.HostPciDevice(nil), h.Hardware.PciDevice...)
 	for i := 0; i < inv.perHost; i++ {
 		devices = append(devices, types.HostPciDevice{
@@ -107,7 +109,7 @@ func (inv *gpuInventory) attach(h *simulator.HostSystem) {
 	}
 	h.Hardware.PciDevice = devices
 
-	gm := &GraphicsManager{host: h, inv: inv, active: make([]string, inv.perHost)}
+	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost)}
 	for i := range gm.active {
 		gm.active[i] = graphicsShared // ESXi's factory default, running since boot
 	}
@@ -116,8 +118,8 @@ func (inv *gpuInventory) attach(h *simulator.HostSystem) {
 		HostDefaultGraphicsType:        graphicsShared, // ESXi's factory default
 		SharedPassthruAssignmentPolicy: "performance",
 	}
-	gm.publish()
-	simulator.Map.Put(gm)
+	gm.publish(ctx)
+	inv.reg.Put(gm)
 	h.ConfigManager.GraphicsManager = &gm.Self
 
 	inv.mu.Lock()
@@ -126,7 +128,7 @@ func (inv *gpuInventory) attach(h *simulator.HostSystem) {
 }
 
 // offered returns the vGPU profiles host currently offers, and whether the host is known.
-func (inv *gpuInventory) offered(host types.ManagedObjectReference) ([]string, bool) {
+func (inv *gpuInventory) offered(ctx *simulator.Context, host types.ManagedObjectReference) ([]string, bool) {
 	inv.mu.Lock()
 	gm, ok := inv.managers[host]
 	inv.mu.Unlock()
@@ -134,20 +136,20 @@ func (inv *gpuInventory) offered(host types.ManagedObjectReference) ([]string, b
 		return nil, false
 	}
 	var profiles []string
-	simulator.Map.WithLock(gm, func() {
+	ctx.WithLock(gm, func() {
 		profiles = append(profiles, gm.SharedPassthruGpuTypes...)
 	})
 	return profiles, true
 }
 
 // vgpuGPUs is how many of host's GPUs run vGPU (active type sharedDirect).
-func (inv *gpuInventory) vgpuGPUs(host types.ManagedObjectReference) int {
+func (inv *gpuInventory) vgpuGPUs(ctx *simulator.Context, host types.ManagedObjectReference) int {
 	inv.mu.Lock()
 	gm, ok := inv.managers[host]
 	inv.mu.Unlock()
 	n := 0
 	if ok {
-		simulator.Map.WithLock(gm, func() {
+		ctx.WithLock(gm, func() {
 			for _, t := range gm.active {
 				if t == graphicsSharedDirect {
 					n++
@@ -186,16 +188,17 @@ type GraphicsManager struct {
 	mo.HostGraphicsManager
 	host   *simulator.HostSystem
 	inv    *gpuInventory
+	driver bool     // the NVIDIA vGPU Manager is installed (without it no profile is offered)
 	active []string // active graphics type per GPU slot
 }
 
 // activate makes every GPU's active type its configured one (X.Org restart, reboot).
 // Callers hold gm's lock.
-func (gm *GraphicsManager) activate() {
+func (gm *GraphicsManager) activate(ctx *simulator.Context) {
 	for i := range gm.active {
 		gm.active[i] = gm.effectiveType(pciID(i))
 	}
-	gm.publish()
+	gm.publish(ctx)
 }
 
 // effectiveType is the graphics type of the GPU at pciId: a per-device override, or the host default.
@@ -215,7 +218,7 @@ func (gm *GraphicsManager) effectiveType(pciId string) string {
 // profiles while no GPU runs in sharedDirect mode. The lab takes the strict reading and lists
 // them only while a GPU is active in sharedDirect; the product switches the host first and
 // reads the list afterwards, which works either way. The power-on checks use the same list.
-func (gm *GraphicsManager) publish() {
+func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 	var info []types.HostGraphicsInfo
 	vgpuMode := false
 	for i := 0; i < gm.inv.perHost; i++ {
@@ -230,20 +233,19 @@ func (gm *GraphicsManager) publish() {
 		})
 	}
 	var profiles []string
-	if vgpuMode {
+	if vgpuMode && gm.driver {
 		for _, p := range gm.inv.profiles {
 			profiles = append(profiles, p.name)
 		}
 	}
-	// sharedGpuCapabilities (API 6.7) stays unset: the lab reports vCenter 6.5, and pyVmomi
-	// cannot parse a property newer than the negotiated version.
+	// sharedGpuCapabilities (API 6.7) stays unset (lab/vcsim/README.md, "Known gaps").
 	gm.GraphicsInfo = info
 	gm.SharedPassthruGpuTypes = profiles
 
 	config := *gm.GraphicsConfig
 	config.DeviceType = append([]types.HostGraphicsConfigDeviceType(nil), config.DeviceType...)
 	host := gm.host
-	simulator.Map.WithLock(host, func() {
+	ctx.WithLock(host, func() {
 		host.Config.GraphicsConfig = &config
 		host.Config.GraphicsInfo = append([]types.HostGraphicsInfo(nil), info...)
 		host.Config.SharedPassthruGpuTypes = append([]string(nil), profiles...)
@@ -289,7 +291,7 @@ func (gm *GraphicsManager) validate(c *types.HostGraphicsConfig) *soap.Fault {
 	return nil
 }
 
-func (gm *GraphicsManager) UpdateGraphicsConfig(req *types.UpdateGraphicsConfig) soap.HasFault {
+func (gm *GraphicsManager) UpdateGraphicsConfig(ctx *simulator.Context, req *types.UpdateGraphicsConfig) soap.HasFault {
 	body := new(methods.UpdateGraphicsConfigBody)
 	if fault := gm.validate(&req.Config); fault != nil {
 		body.Fault_ = fault
@@ -297,13 +299,13 @@ func (gm *GraphicsManager) UpdateGraphicsConfig(req *types.UpdateGraphicsConfig)
 	}
 	config := req.Config
 	gm.GraphicsConfig = &config
-	gm.publish()
+	gm.publish(ctx)
 	body.Res = new(types.UpdateGraphicsConfigResponse)
 	return body
 }
 
-func (gm *GraphicsManager) RefreshGraphicsManager(req *types.RefreshGraphicsManager) soap.HasFault {
-	gm.publish()
+func (gm *GraphicsManager) RefreshGraphicsManager(ctx *simulator.Context, req *types.RefreshGraphicsManager) soap.HasFault {
+	gm.publish(ctx)
 	return &methods.RefreshGraphicsManagerBody{Res: new(types.RefreshGraphicsManagerResponse)}
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
-	"io/ioutil"
+	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
@@ -20,27 +22,42 @@ import (
 //     powerOn) fails unless the rules of poweron.go hold.
 //   - CloneVM_Task keeps what a real clone keeps (clone.go).
 //   - ReconfigVM_Task adding a vGPU to a VM that is not powered off fails (InvalidPowerState).
-//   - Fetch of an unset property returns nothing instead of crashing the request (vcsim 0.24
-//     indexes an empty missingSet in PropertyCollector.Fetch and drops the connection).
+//   - Fetch of an unset property returns nothing instead of a RetrievePropertiesEx answer or a
+//     dropped connection (PropertyCollector.Fetch answers an unset property with the body of
+//     its inner RetrievePropertiesEx call, which pyVmomi cannot read as a Fetch response).
 //
 // The checks fail the *task*, as vCenter does, so clients see the fault from task.info.error.
 type guard struct {
 	next http.Handler
+	reg  *simulator.Registry // the vim25 registry of the model
 	gpus *gpuInventory
 }
 
+// labSession is the session the lab's own calls into the simulator run under.
+var labSession = types.UserSession{Key: "vcsim-gpu-lab", UserName: "vcsim-gpu", FullName: "vcsim-gpu"}
+
+// newContext is a fresh simulator context for the lab's own reads and changes: a context is
+// the owner of the object locks it takes, so each request of the guard gets its own.
+func newContext(reg *simulator.Registry) *simulator.Context {
+	return &simulator.Context{
+		Context: context.Background(),
+		Map:     reg,
+		Session: &simulator.Session{UserSession: labSession, Registry: simulator.NewRegistry(), Map: reg},
+	}
+}
+
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != simulator.Map.Path {
+	if r.Method != http.MethodPost || r.URL.Path != g.reg.Path {
 		g.next.ServeHTTP(w, r)
 		return
 	}
-	body, err := ioutil.ReadAll(r.Body)
+	body, err := io.ReadAll(r.Body)
 	_ = r.Body.Close()
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	r.Body = ioutil.NopCloser(bytes.NewReader(body))
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	method, err := simulator.UnmarshalBody(types.TypeFunc(), body)
 	if err != nil {
 		g.next.ServeHTTP(w, r) // vcsim answers malformed requests itself
@@ -51,69 +68,86 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.serveFetch(w, r)
 		return
 	}
-	if !authenticated(r) {
+	if !g.authenticated(r) {
 		g.next.ServeHTTP(w, r) // vcsim turns the caller away itself
 		return
 	}
+	ctx := newContext(g.reg)
 	switch req := method.Body.(type) {
 	case *types.PowerOnVM_Task:
-		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
-			shape := shapeOf(vm)
+		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {
+			shape := shapeOf(ctx, vm)
 			target := shape.host
 			if req.Host != nil {
 				target = req.Host
 			}
-			if g.refuse(w, vm, method.Name, shape.name)(g.checkPowerOn(shape, target)) {
+			if g.refuse(ctx, w, vm, method.Name, shape.name)(g.checkPowerOn(ctx, shape, target)) {
 				return
 			}
 		}
 	case *types.PowerOnMultiVM_Task:
 		for _, ref := range req.Vm {
-			if vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine); ok {
-				shape := shapeOf(vm)
-				dc := simulator.Map.Get(method.This)
-				if dc != nil && g.refuse(w, dc, method.Name, shape.name)(g.checkPowerOn(shape, shape.host)) {
+			if vm, ok := g.reg.Get(ref).(*simulator.VirtualMachine); ok {
+				shape := shapeOf(ctx, vm)
+				dc := g.reg.Get(method.This)
+				if dc != nil && g.refuse(ctx, w, dc, method.Name, shape.name)(g.checkPowerOn(ctx, shape, shape.host)) {
 					return
 				}
 			}
 		}
 	case *types.ReconfigVM_Task:
-		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
-			if g.refuse(w, vm, method.Name, vm.Name)(g.checkReconfigure(vm, req)) {
+		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {
+			if g.refuse(ctx, w, vm, method.Name, vm.Name)(g.checkReconfigure(ctx, vm, req)) {
 				return
 			}
 		}
 	case *types.CloneVM_Task:
-		if vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine); ok {
-			g.serveClone(w, r, vm, req)
+		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {
+			g.serveClone(ctx, w, r, vm, req)
 			return
 		}
+	}
+	if strings.HasSuffix(method.Name, "_Task") {
+		g.serveTask(ctx, w, r, method.Name)
+		return
 	}
 	g.next.ServeHTTP(w, r)
 }
 
+// serveTask runs a *_Task method and names its task by the method, as vCenter does
+// (TaskInfo.name is the WSDL method name, "PowerOnVM_Task"; vcsim puts "PowerOn" there, which
+// pyVmomi cannot resolve while the task runs).
+func (g *guard) serveTask(ctx *simulator.Context, w http.ResponseWriter, r *http.Request, method string) {
+	rec := httptest.NewRecorder()
+	g.next.ServeHTTP(rec, r)
+	if task := g.answeredTask(rec.Body.Bytes()); task != nil {
+		ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{{Name: "info.name", Val: method}})
+	}
+	copyResponse(w, rec)
+}
+
 // refuse returns a function that, given a check's result, answers the call with a failed task
 // and reports true when the check found a fault.
-func (g *guard) refuse(w http.ResponseWriter, on mo.Reference, method, name string) func(types.BaseMethodFault, string) bool {
+func (g *guard) refuse(ctx *simulator.Context, w http.ResponseWriter, on mo.Reference, method, name string) func(types.BaseMethodFault, string) bool {
 	return func(fault types.BaseMethodFault, msg string) bool {
 		if fault == nil {
 			return false
 		}
 		log.Printf("vcsim-gpu: %s of %s refused: %s", method, name, msg)
-		failTask(w, on, method, fault, msg)
+		failTask(ctx, w, on, method, fault, msg)
 		return true
 	}
 }
 
 // authenticated reports whether the request carries a live session cookie, so that the checks
 // never answer for a caller vcsim itself would turn away with NotAuthenticated.
-func authenticated(r *http.Request) bool {
+func (g *guard) authenticated(r *http.Request) bool {
 	cookie, err := r.Cookie(soap.SessionCookieName)
 	if err != nil {
 		return false
 	}
 	// A Session's view of the SessionManager lists every live session (exported API).
-	view := (&simulator.Session{Registry: simulator.NewRegistry()}).Get(simulator.Map.SessionManager().Reference())
+	view := (&simulator.Session{Registry: simulator.NewRegistry(), Map: g.reg}).Get(g.reg.SessionManager().Reference())
 	for _, s := range view.(*simulator.SessionManager).SessionList {
 		if s.Key == cookie.Value {
 			return true
@@ -133,8 +167,8 @@ func vgpuProfile(device types.BaseVirtualDevice) string {
 }
 
 // checkReconfigure refuses adding a vGPU to a VM that is not powered off.
-func (g *guard) checkReconfigure(vm *simulator.VirtualMachine, req *types.ReconfigVM_Task) (types.BaseMethodFault, string) {
-	state := shapeOf(vm).powerState
+func (g *guard) checkReconfigure(ctx *simulator.Context, vm *simulator.VirtualMachine, req *types.ReconfigVM_Task) (types.BaseMethodFault, string) {
+	state := shapeOf(ctx, vm).powerState
 	if state == types.VirtualMachinePowerStatePoweredOff {
 		return nil, ""
 	}
@@ -167,34 +201,54 @@ func writeSOAP(w http.ResponseWriter, inner string) {
 }
 
 // failTask creates a task on obj that ends in fault and answers the call with it.
-func failTask(w http.ResponseWriter, obj mo.Reference, method string, fault types.BaseMethodFault, msg string) {
+func failTask(ctx *simulator.Context, w http.ResponseWriter, obj mo.Reference, method string, fault types.BaseMethodFault, msg string) {
 	name := strings.TrimSuffix(method, "_Task") + "Task"
 	task := simulator.CreateTask(obj, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		return nil, fault
 	})
-	ref := task.Run()
+	ref := task.Run(ctx)
+	task.Wait() // tasks run in the background; the answer goes out once this one has failed
 	// Task.Run puts the Go type name into localizedMessage; clients show this text instead.
-	setTaskError(task, fault, msg)
+	setTaskError(ctx, task, fault, msg)
 	writeSOAP(w, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></%sResponse>`,
 		method, ref.Value, method))
 }
 
-func setTaskError(task *simulator.Task, fault types.BaseMethodFault, msg string) {
-	simulator.Map.Update(task, []types.PropertyChange{
+func setTaskError(ctx *simulator.Context, task *simulator.Task, fault types.BaseMethodFault, msg string) {
+	ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{
 		{Name: "info.state", Val: types.TaskInfoStateError},
 		{Name: "info.result", Val: nil},
 		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: msg}},
 	})
 }
 
-// serveFetch runs vcsim's Fetch and turns its crash on unset properties into an empty answer,
-// which is what pyVmomi reads as None.
+// serveFetch runs vcsim's Fetch and answers an unset property with an empty FetchResponse,
+// which is what pyVmomi reads as None (vcsim answers it with its inner RetrievePropertiesEx
+// body, or panics on an empty result).
 func (g *guard) serveFetch(w http.ResponseWriter, r *http.Request) {
+	empty := func(why any) {
+		log.Printf("vcsim-gpu: Fetch of an unset property (%v); answering with no value", why)
+		writeSOAP(w, `<FetchResponse xmlns="urn:vim25"></FetchResponse>`)
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			log.Printf("vcsim-gpu: Fetch of an unset property (%v); answering with no value", p)
-			writeSOAP(w, `<FetchResponse xmlns="urn:vim25"></FetchResponse>`)
+			empty(p)
 		}
 	}()
-	g.next.ServeHTTP(w, r)
+	rec := httptest.NewRecorder()
+	g.next.ServeHTTP(rec, r)
+	if rec.Code == http.StatusOK && !bytes.Contains(rec.Body.Bytes(), []byte("<FetchResponse")) {
+		empty("no FetchResponse")
+		return
+	}
+	copyResponse(w, rec)
+}
+
+// copyResponse sends a recorded answer on.
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }

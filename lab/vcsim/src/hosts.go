@@ -11,9 +11,9 @@ import (
 )
 
 // clusterHosts returns the simulator's HostSystem objects (all of them sit in the one cluster).
-func clusterHosts() []*simulator.HostSystem {
+func clusterHosts(reg *simulator.Registry) []*simulator.HostSystem {
 	var hosts []*simulator.HostSystem
-	for _, e := range simulator.Map.All("HostSystem") {
+	for _, e := range reg.All("HostSystem") {
 		hosts = append(hosts, e.(*simulator.HostSystem))
 	}
 	return hosts
@@ -62,8 +62,8 @@ func sizeHost(h *simulator.HostSystem, o *options) {
 
 // resumCluster recomputes the cluster summary from the resized hosts (vcsim sums them once,
 // when the stock-sized hosts join). Units follow the API: MHz, bytes, and MB for effective memory.
-func resumCluster(hosts []*simulator.HostSystem) {
-	for _, e := range simulator.Map.All("ClusterComputeResource") {
+func resumCluster(reg *simulator.Registry, hosts []*simulator.HostSystem) {
+	for _, e := range reg.All("ClusterComputeResource") {
 		c := e.(*simulator.ClusterComputeResource)
 		s := c.Summary.GetComputeResourceSummary()
 		*s = types.ComputeResourceSummary{OverallStatus: types.ManagedEntityStatusGreen}
@@ -91,12 +91,12 @@ type PowerSystem struct {
 	host *simulator.HostSystem
 }
 
-func addPowerSystem(h *simulator.HostSystem) {
+func addPowerSystem(reg *simulator.Registry, h *simulator.HostSystem) {
 	p := &PowerSystem{host: h}
 	p.Self = types.ManagedObjectReference{Type: "HostPowerSystem", Value: "powerSystem-" + h.Self.Value}
 	p.Capability = *h.Config.PowerSystemCapability
 	p.Info = *h.Config.PowerSystemInfo
-	simulator.Map.Put(p)
+	reg.Put(p)
 	h.ConfigManager.PowerSystem = &p.Self
 }
 

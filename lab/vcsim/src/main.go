@@ -44,6 +44,17 @@ type options struct {
 	baseImage   string
 	baseVersion string
 	sessionIdle time.Duration
+	api         apiRelease
+	driver      string            // NVIDIA vGPU Manager version of every host; "" = none
+	hostDrivers map[string]string // per-host override of driver
+}
+
+// driverOf is the vGPU Manager version host h runs ("" = not installed).
+func (o *options) driverOf(host string) string {
+	if v, ok := o.hostDrivers[host]; ok {
+		return v
+	}
+	return o.driver
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -68,6 +79,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
 	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
+	driver := fs.String("vgpu-manager", "none", "NVIDIA vGPU Manager driver version on every host (none = not installed)")
+	hostDrivers := fs.String("host-vgpu-manager", "", "per-host vGPU Manager version, host=version,... (none = not installed)")
+	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -76,6 +90,25 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.password == "" {
 		o.password = "pass"
+	}
+	release, ok := apiReleases[*api]
+	if !ok {
+		return nil, fmt.Errorf("-api-version must be one of %s, got %q", strings.Join(apiVersions(), ", "), *api)
+	}
+	o.api = release
+	o.driver = *driver
+	perHost, err := parseHostValues("-host-vgpu-manager", *hostDrivers)
+	if err != nil {
+		return nil, err
+	}
+	o.hostDrivers = perHost
+	if o.driver == "none" || o.driver == "" {
+		o.driver = ""
+	}
+	for h, v := range o.hostDrivers {
+		if v == "none" {
+			o.hostDrivers[h] = ""
+		}
 	}
 	for _, p := range strings.Split(*profiles, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -114,15 +147,30 @@ func parseFlags(args []string) (*options, error) {
 	return o, nil
 }
 
+// parseHostValues reads "host=value,host=value".
+func parseHostValues(flag, text string) (map[string]string, error) {
+	values := map[string]string{}
+	for _, item := range strings.Split(text, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		host, value, ok := strings.Cut(item, "=")
+		if !ok || host == "" {
+			return nil, fmt.Errorf("%s: expected host=value, got %q", flag, item)
+		}
+		values[host] = value
+	}
+	return values, nil
+}
+
 func run(o *options) error {
 	// Registered before anything else: a SIGTERM that arrives while the model is being built
 	// must still end in a clean shutdown instead of the default kill.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 
-	simulator.SessionIdleTimeout = o.sessionIdle
-
 	m := simulator.VPX()
+	m.ServiceContent.About = o.api.about(m.ServiceContent.About)
 	m.Datacenter = 1
 	m.Cluster = 1
 	m.ClusterHost = o.hosts
@@ -134,28 +182,33 @@ func run(o *options) error {
 	}
 	defer m.Remove() // deletes the datastore's temporary folder
 
-	gpus := newGpuInventory(o)
-	hosts := clusterHosts()
+	reg := m.Map()
+	ctx := newContext(reg)
+	setSessionIdleTimeout(reg, o.sessionIdle)
+	gpus := newGpuInventory(reg, o)
+	hosts := clusterHosts(reg)
 	for _, h := range hosts {
 		sizeHost(h, o)
-		addPowerSystem(h)
-		gpus.attach(h)
-		addServiceSystem(h, gpus)
+		o.api.brandHost(h)
+		addPowerSystem(reg, h)
+		addImageConfigManager(reg, h, o.api, o.driverOf(h.Name))
+		gpus.attach(ctx, h, o.driverOf(h.Name) != "")
+		addServiceSystem(reg, h, gpus)
 		for _, name := range o.disconnect {
 			if h.Name == name {
 				h.Runtime.ConnectionState = types.HostSystemConnectionStateDisconnected
 			}
 		}
 	}
-	resumCluster(hosts)
+	resumCluster(reg, hosts)
 	replaceCustomizationSpecManager(m)
 
-	ctx := context.Background()
-	client, err := vim25.NewClient(ctx, m.Service) // in-process, no network session
+	bg := context.Background()
+	client, err := vim25.NewClient(bg, m.Service) // in-process, no network session
 	if err != nil {
 		return fmt.Errorf("in-process client: %w", err)
 	}
-	if err := createBaseImage(ctx, client, o.baseImage, o.baseVersion); err != nil {
+	if err := createBaseImage(bg, client, o.baseImage, o.baseVersion); err != nil {
 		return fmt.Errorf("base image %q: %w", o.baseImage, err)
 	}
 
@@ -173,7 +226,7 @@ func run(o *options) error {
 	server := m.Service.NewServer()
 	defer server.Close()
 	// Swapped in before the URL is printed, so no client can reach the server without it.
-	server.Config.Handler = &guard{next: server.Config.Handler, gpus: gpus}
+	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus}
 
 	fmt.Println(server.URL.String())
 	_ = os.Stdout.Sync()

@@ -35,9 +35,9 @@ type vmShape struct {
 	extra       map[string]string
 }
 
-func shapeOf(vm *simulator.VirtualMachine) vmShape {
+func shapeOf(ctx *simulator.Context, vm *simulator.VirtualMachine) vmShape {
 	var s vmShape
-	simulator.Map.WithLock(vm, func() {
+	ctx.WithLock(vm, func() {
 		s.name = vm.Name
 		s.host = vm.Runtime.Host
 		s.powerState = vm.Runtime.PowerState
@@ -66,8 +66,8 @@ func shapeOf(vm *simulator.VirtualMachine) vmShape {
 	return s
 }
 
-func hostName(ref types.ManagedObjectReference) string {
-	if h, ok := simulator.Map.Get(ref).(*simulator.HostSystem); ok {
+func hostName(ctx *simulator.Context, ref types.ManagedObjectReference) string {
+	if h, ok := ctx.Map.Get(ref).(*simulator.HostSystem); ok {
 		return h.Name
 	}
 	return ref.Value
@@ -78,15 +78,15 @@ func configFault(msg string) (types.BaseMethodFault, string) {
 }
 
 // checkPowerOn returns the fault a power-on of vm on target would end in, or nil.
-func (g *guard) checkPowerOn(vm vmShape, target *types.ManagedObjectReference) (types.BaseMethodFault, string) {
+func (g *guard) checkPowerOn(ctx *simulator.Context, vm vmShape, target *types.ManagedObjectReference) (types.BaseMethodFault, string) {
 	if vm.powerState == types.VirtualMachinePowerStatePoweredOn || len(vm.profiles) == 0 || target == nil {
 		return nil, "" // vcsim's own answer is right here
 	}
-	offered, known := g.gpus.offered(*target)
+	offered, known := g.gpus.offered(ctx, *target)
 	if !known {
 		return nil, ""
 	}
-	host := hostName(*target)
+	host := hostName(ctx, *target)
 	if v, err := strconv.Atoi(strings.TrimPrefix(vm.version, "vmx-")); err == nil && v < minVgpuHardwareVersion {
 		return configFault(fmt.Sprintf("Could not power on VM %s: a vGPU needs virtual hardware vmx-%d or later, the VM has %s",
 			vm.name, minVgpuHardwareVersion, vm.version))
@@ -120,14 +120,14 @@ func (g *guard) checkPowerOn(vm vmShape, target *types.ManagedObjectReference) (
 				"EFI firmware (has %q)", vm.name, p, vm.firmware))
 		}
 	}
-	return g.checkSlots(vm, *target, host)
+	return g.checkSlots(ctx, vm, *target, host)
 }
 
 // checkSlots places vm's vGPUs beside those of the VMs already running on host.
-func (g *guard) checkSlots(vm vmShape, host types.ManagedObjectReference, name string) (types.BaseMethodFault, string) {
+func (g *guard) checkSlots(ctx *simulator.Context, vm vmShape, host types.ManagedObjectReference, name string) (types.BaseMethodFault, string) {
 	count := map[string]int{}
-	for _, e := range simulator.Map.All("VirtualMachine") {
-		other := shapeOf(e.(*simulator.VirtualMachine))
+	for _, e := range ctx.Map.All("VirtualMachine") {
+		other := shapeOf(ctx, e.(*simulator.VirtualMachine))
 		if other.host == nil || *other.host != host || other.powerState != types.VirtualMachinePowerStatePoweredOn {
 			continue
 		}
@@ -146,7 +146,7 @@ func (g *guard) checkSlots(vm vmShape, host types.ManagedObjectReference, name s
 		}
 		needed += (n + per - 1) / per
 	}
-	if have := g.gpus.vgpuGPUs(host); needed > have {
+	if have := g.gpus.vgpuGPUs(ctx, host); needed > have {
 		msg := fmt.Sprintf("Could not power on VM %s: insufficient graphics resources on host %s "+
 			"(%d GPU(s) in vGPU mode, all vGPU slots of %s in use)", vm.name, name, have, strings.Join(vm.profiles, ", "))
 		return &types.InsufficientGraphicsResourcesFault{}, msg

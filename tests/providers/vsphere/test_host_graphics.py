@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -180,3 +181,39 @@ def test_host_without_the_profile_fails_and_keeps_the_correct_mode(vcsim_factory
         assert inspector.graphics(host) == ("sharedDirect", "performance")
     finally:
         inspector.close()
+
+
+def test_host_without_the_vgpu_manager_fails_in_seconds_naming_it(vcsim_factory: Any) -> None:
+    lab = vcsim_factory(hosts=2, host_vgpu_manager={"DC0_C0_H1": None})
+    provider = configure(HostGraphicsProvider(), lab)
+    inspector = Inspector(lab)
+    try:
+        inspector.set_graphics("DC0_C0_H1", "shared")
+        started = time.monotonic()
+        with pytest.raises(VsphereError) as failure:
+            # The deadline is ten minutes: the driver check must not wait for it.
+            provider.create(inputs("DC0_C0_H1", changeTimeoutSeconds=600))
+        assert time.monotonic() - started < 10
+        message = str(failure.value)
+        assert "host DC0_C0_H1 of pool 'gpu-pool' has no NVIDIA vGPU Manager installed" in message
+        assert "esxcli software vib install" in message
+        # Refused before any change.
+        assert inspector.graphics("DC0_C0_H1") == ("shared", "performance")
+
+        outs = outs_of(provider.create(inputs("DC0_C0_H0")))
+        assert outs["driverVersion"] == lab.vgpu_managers["DC0_C0_H0"] == "550.127.06"
+        assert outs["driverPackage"] == "NVD-VGPU-800 550.127.06-1OEM.800.1.0.20613240"
+    finally:
+        inspector.close()
+
+
+def test_refresh_reads_the_driver_and_a_removed_one_is_drift(provider: HostGraphicsProvider,
+                                                             lab: Any) -> None:
+    host = lab.host_names[0]
+    created = outs_of(provider.create(inputs(host)))
+    read = provider.read(created["hostId"], created)
+    assert outs_of(read)["driverVersion"] == created["driverVersion"] is not None
+    assert provider.drifted(created) is False
+    assert provider.drifted({**created, "driverVersion": None}) is True
+    # State written before the driver was reported is no drift.
+    assert provider.drifted({k: v for k, v in created.items() if k != "driverVersion"}) is False
