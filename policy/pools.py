@@ -11,14 +11,22 @@ import yaml
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from mlaas import profiles, sizing
-from mlaas.host_facts import HostFacts, reported_capacity
+from mlaas.host_facts import HostFacts, reported_capacity, reported_passthrough_capacity
 from policy.props import UNKNOWN, as_int, known, known_list
-from policy.types import ARIA_FLAVOR, ARIA_TEMPLATE, BLUEPRINT, HOST_GRAPHICS
+from policy.types import (
+    ARIA_FLAVOR,
+    ARIA_TEMPLATE,
+    BLUEPRINT,
+    GPU_HOSTS,
+    HOST_GRAPHICS,
+    HOST_PASSTHROUGH,
+)
 
 # --- stack rules over the pool's hosts -----------------------------------------------------------
 
 # What must be the same on every host of a pool, with the words used in messages.
 _HOST_ATTRIBUTES = {
+    "gpusPerVm": "GPUs per VM",
     "gpuModel": "GPU model",
     "gpuCount": "GPU count",
     "physicalCores": "physical cores",
@@ -31,7 +39,7 @@ _HOST_ATTRIBUTES = {
 def _hosts_by_pool(resources: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
     pools: dict[str, list[PolicyResource]] = defaultdict(list)
     for resource in resources:
-        if resource.resource_type != HOST_GRAPHICS:
+        if resource.resource_type not in GPU_HOSTS:
             continue
         pool = known(resource.props, "pool")
         if pool is not UNKNOWN and pool:
@@ -45,6 +53,8 @@ def _host_label(host: PolicyResource) -> str:
 
 
 def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolation) -> None:
+    if host.resource_type != HOST_GRAPHICS:
+        return  # a passthrough host offers whole GPUs, no profiles
     profile = known(host.props, "vgpuProfile")
     offered = known_list(_reported(host, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
@@ -82,9 +92,24 @@ def gpu_pool_homogeneous_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     for pool, hosts in sorted(_hosts_by_pool(list(args.resources)).items()):
+        mixed = _mixed_modes(hosts)
+        if mixed:
+            report_violation(f"Give pool {pool!r} one mode: {mixed}.", None)
+            continue
         for host in hosts:
             _check_profile_offered(pool, host, report_violation)
         _check_alike(pool, hosts, report_violation)
+
+
+def _mixed_modes(hosts: list[PolicyResource]) -> str | None:
+    """Which hosts of one pool run vGPU and which pass GPUs through, when both do (a GPU runs
+    one mode; a pool is homogeneous); None otherwise."""
+    by_kind = {kind: sorted(_host_label(h) for h in hosts if h.resource_type == kind)
+               for kind in GPU_HOSTS}
+    if all(by_kind.values()):
+        return (f"hosts {', '.join(by_kind[HOST_GRAPHICS])} run vGPU while "
+                f"{', '.join(by_kind[HOST_PASSTHROUGH])} pass whole GPUs through")
+    return None
 
 
 def _reported(host: PolicyResource, key: str) -> Any:
@@ -96,8 +121,11 @@ def _reported(host: PolicyResource, key: str) -> Any:
 
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
     """The pool's capacity from its hosts' outputs, by the components' own rule
-    (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
-    outputs are unknown."""
+    (`mlaas.host_facts.reported_capacity`, `reported_passthrough_capacity` for a passthrough
+    pool); a message when it cannot be sized; None while outputs are unknown."""
+    mixed = _mixed_modes(hosts)
+    if mixed:
+        return mixed
     profile_name = known(hosts[0].props, "vgpuProfile")
     figures: list[HostFacts] = []
     for host in hosts:
@@ -111,12 +139,28 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
             numbers[key] = number
         figures.append(HostFacts.from_output({"hostName": _host_label(host), **numbers}))
+    if hosts[0].resource_type == HOST_PASSTHROUGH:
+        return _passthrough_capacity(hosts, figures)
     if profile_name is UNKNOWN:
         return None
     try:
         return reported_capacity(str(profile_name), figures)
     except profiles.ProfileError as error:
         return str(error)
+
+
+def _passthrough_capacity(
+    hosts: list[PolicyResource], figures: list[HostFacts]
+) -> sizing.PoolCapacity | str | None:
+    """A passthrough pool sized by its hosts' `gpusPerVm` (one number for the pool)."""
+    values = [known(host.props, "gpusPerVm") for host in hosts]
+    if any(value is UNKNOWN for value in values):
+        return None
+    numbers = {as_int(value) for value in values}
+    per_vm = numbers.pop() if len(numbers) == 1 else None
+    if per_vm is None or per_vm < 1:
+        return f"its hosts set gpusPerVm {sorted(set(map(str, values)))}, not one whole number"
+    return reported_passthrough_capacity(per_vm, figures)
 
 
 def blueprint_within_pool_capacity_validator(
@@ -133,8 +177,9 @@ def blueprint_within_pool_capacity_validator(
         hosts = pools.get(str(pool))
         if not hosts:
             report_violation(
-                f"Blueprint {blueprint.name!r} names pool {pool!r}, but no HostGraphics resource "
-                "of this stack belongs to that pool; its capacity cannot be checked.",
+                f"Blueprint {blueprint.name!r} names pool {pool!r}, but no HostGraphics or "
+                "HostPassthrough resource of this stack belongs to that pool; its capacity "
+                "cannot be checked.",
                 blueprint.urn,
             )
             continue
@@ -147,7 +192,8 @@ def blueprint_within_pool_capacity_validator(
                 blueprint.urn,
             )
             continue
-        _check_blueprint_fits(blueprint, str(pool), capacity, report_violation)
+        kind = "passthrough" if hosts[0].resource_type == HOST_PASSTHROUGH else "vGPU"
+        _check_blueprint_fits(blueprint, str(pool), capacity, kind, report_violation)
 
 
 def _count_maximum(content: Any) -> int | None:
@@ -185,6 +231,7 @@ def _check_blueprint_fits(
     blueprint: PolicyResource,
     pool: str,
     capacity: sizing.PoolCapacity,
+    kind_of_slots: str,
     report: ReportViolation,
 ) -> None:
     cpu, instances = _asks(blueprint)
@@ -194,10 +241,10 @@ def _check_blueprint_fits(
     # (input, what the resource asks, the pool's limit, what the pool has, the verb)
     limits = (
         (cpu_key, cpu, capacity.vcpus_per_vm,
-         f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} vGPU slots "
-         "per host)", "asks for"),
+         f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} "
+         f"{kind_of_slots} slots per host)", "asks for"),
         (instances_key, instances, capacity.slots_total,
-         f"{capacity.slots_total} vGPU slots in all", "allows"),
+         f"{capacity.slots_total} {kind_of_slots} slots in all", "allows"),
     )
     for key, value, limit, has, verb in limits:
         if value is not None and value > limit:

@@ -28,6 +28,7 @@ from policy.types import (
     ARIA_TEMPLATE,
     BLUEPRINT,
     HOST_GRAPHICS,
+    HOST_PASSTHROUGH,
     VGPU_TEMPLATE,
     VSPHERE_PROVIDER,
     VSPHERE_VM,
@@ -42,8 +43,8 @@ from policy.vgpu_vms import (
 # Also read by the tests through this module.
 __all__ = [
     "ARIA_FLAVOR", "ARIA_TEMPLATE", "BLUEPRINT", "DEFAULT_LAB_STACKS", "HOST_GRAPHICS",
-    "POLICIES", "VGPU_TEMPLATE", "VSPHERE_PROVIDER", "VSPHERE_VM", "_pool_capacity",
-    "secret_passwords",
+    "HOST_PASSTHROUGH", "POLICIES", "VGPU_TEMPLATE", "VSPHERE_PROVIDER", "VSPHERE_VM",
+    "_pool_capacity", "secret_passwords",
 ]
 
 # --- the policies --------------------------------------------------------------------------------
@@ -51,8 +52,8 @@ __all__ = [
 vgpu_memory_reservation_locked = ResourceValidationPolicy(
     name="vgpu-memory-reservation-locked",
     description=(
-        "A VM or template that carries a vGPU reserves all of its memory (white paper 4.3.2-4.3.4, "
-        "the vGPU template)."
+        "A VM or template that carries a vGPU or passthrough GPUs reserves all of its memory "
+        "(white paper 4.3.2-4.3.4, the vGPU template; vSphere reserves it for PCI passthrough)."
     ),
     validate=vgpu_memory_reservation_locked_validator,
 )
@@ -60,7 +61,8 @@ vgpu_memory_reservation_locked = ResourceValidationPolicy(
 blueprint_full_clone_only = ResourceValidationPolicy(
     name="blueprint-full-clone-only",
     description=(
-        "Blueprints that clone a vGPU template use full clones (the white paper's blueprint)."
+        "Blueprints that clone a GPU template (vGPU or passthrough) use full clones (the white "
+        "paper's blueprint)."
     ),
     validate=blueprint_full_clone_only_validator,
 )
@@ -77,8 +79,9 @@ blueprint_memory_reservation_matches = ResourceValidationPolicy(
 gpu_pool_homogeneous = StackValidationPolicy(
     name="gpu-pool-homogeneous",
     description=(
-        "Every host of a GPU pool offers the pool's vGPU profile, and the hosts of a pool are "
-        "alike: GPU model and count, sockets, cores and memory (white paper 4.4)."
+        "Every host of a GPU pool offers the pool's vGPU profile (or passes GPUs through), the "
+        "hosts of a pool run one mode and are alike: GPUs per VM, GPU model and count, sockets, "
+        "cores and memory (white paper 4.4)."
     ),
     validate=gpu_pool_homogeneous_validator,
 )
@@ -86,9 +89,9 @@ gpu_pool_homogeneous = StackValidationPolicy(
 blueprint_within_pool_capacity = StackValidationPolicy(
     name="blueprint-within-pool-capacity",
     description=(
-        "A vGPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
+        "A GPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
         "vCPUs than its pool's physical cores per VM and allows no more instances than the "
-        "pool's vGPU slots (white paper 4.4 and 4.5)."
+        "pool's vGPU or passthrough slots (white paper 4.4 and 4.5)."
     ),
     validate=blueprint_within_pool_capacity_validator,
 )

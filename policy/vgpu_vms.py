@@ -39,6 +39,14 @@ def _vm_vgpu_evidence(props: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _template_gpus(props: Mapping[str, Any]) -> str:
+    """What GPU a template carries, for messages: its vGPU profile or its passthrough devices."""
+    devices = known_list(known(props, "passthroughDevices"))
+    if isinstance(devices, list) and devices:
+        return f"{len(devices)} passthrough GPU(s)"
+    return f"profile {known(props, 'vgpuProfile')!r}"
+
+
 def vgpu_memory_reservation_locked_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -48,9 +56,9 @@ def vgpu_memory_reservation_locked_validator(
         if locked is UNKNOWN or locked is True:
             return
         report_violation(
-            f"Set memoryReservationLockedToMax to true on vGPU template {args.name!r} "
-            f"(profile {known(props, 'vgpuProfile')!r}): a VM with a vGPU powers on only when all "
-            "of its memory is reserved.",
+            f"Set memoryReservationLockedToMax to true on GPU template {args.name!r} "
+            f"({_template_gpus(props)}): a VM with a vGPU or passthrough GPUs powers on only when "
+            "all of its memory is reserved.",
             None,
         )
     elif args.resource_type == VSPHERE_VM:
@@ -67,7 +75,8 @@ def vgpu_memory_reservation_locked_validator(
         # memory, so the flag alone does not reserve anything.
         report_violation(
             f"Set memoryReservation to memory ({memory} MB) on virtual machine {args.name!r}, "
-            f"which carries a vGPU ({evidence}); it reserves {reservation} MB. "
+            f"which carries a vGPU or passthrough device ({evidence}); it reserves "
+            f"{reservation} MB. "
             "memoryReservationLockedToMax alone is ignored unless the two are equal.",
             None,
         )
@@ -102,8 +111,8 @@ def blueprint_full_clone_only_validator(
         return
     report_violation(
         f"Set cloneType to {FULL_CLONE!r} on blueprint {args.name!r} (pool "
-        f"{known(args.props, 'pool')!r}); it is {clone_type!r}. Machines cloned from a vGPU "
-        "template must be full clones.",
+        f"{known(args.props, 'pool')!r}); it is {clone_type!r}. Machines cloned from a GPU "
+        "template (vGPU or passthrough) must be full clones.",
         None,
     )
 
@@ -121,7 +130,7 @@ def blueprint_memory_reservation_matches_validator(
         return
     report_violation(
         f"Set customProperties[{RESERVATION_PROPERTY!r}] to {str(as_int(memory) or memory)!r} "
-        f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a vGPU "
-        "blueprint reserves all of its memory.",
+        f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a GPU "
+        "blueprint (vGPU or passthrough) reserves all of its memory.",
         None,
     )

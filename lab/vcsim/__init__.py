@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from lab import tls
@@ -44,6 +45,9 @@ DEFAULT_API_VERSION = API_VERSIONS[0]
 # vSphere 8.0 U3, vGPU 5 (R384, the white paper's) on 6.5 (docs/vsphere-vgpu.md, "The host driver").
 DEFAULT_VGPU_MANAGER = {"8.0.3.0": "550.127.06", "6.5": "384.73"}
 PASSWORD_ENV = "VCSIM_GPU_PASSWORD"  # read by the Go binary when -password is not given
+
+
+T = TypeVar("T")
 
 
 class LabError(RuntimeError):
@@ -90,13 +94,24 @@ class VcsimLab(StopsOnExit):
 
 
 def _profile_spec(name: str) -> str:
-    """`name:framebufferGB:maxPerGPU` from the catalog, so the lab enforces large-BAR rules and
-    slots per GPU; a name the catalog does not know is passed on bare (no such rules)."""
+    """`name:framebufferGB:maxPerGPU[:mig]` from the catalog, so the lab enforces large-BAR rules,
+    slots per GPU and MIG mode; a name the catalog does not know is passed on bare (no such
+    rules)."""
     try:
         profile = lookup(name)
     except ProfileError:
         return name
-    return f"{name}:{profile.framebuffer_gb}:{profile.max_per_gpu}"
+    mig = ":mig" if profile.mig else ""
+    return f"{name}:{profile.framebuffer_gb}:{profile.max_per_gpu}{mig}"
+
+
+def _per_host(what: str, values: Mapping[str, T] | None, hosts: Sequence[str]) -> dict[str, T]:
+    """A per-host option as a dict; a host the lab does not have is an error naming it."""
+    given = dict(values or {})
+    unknown = sorted(set(given) - set(hosts))
+    if unknown:
+        raise LabError(f"{what} names unknown host(s) {', '.join(unknown)}")
+    return given
 
 
 def start_vcsim(
@@ -120,6 +135,10 @@ def start_vcsim(
     api_version: str = DEFAULT_API_VERSION,
     vgpu_manager: str | None = "",
     host_vgpu_manager: Mapping[str, str | None] | None = None,
+    mig_gpus: Mapping[str, Sequence[int] | Literal["all"]] | None = None,
+    reboot_only: Sequence[str] = (),
+    reboot_time_s: float = 1.0,
+    vgpu_hotmigrate: bool | None = None,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -135,7 +154,13 @@ def start_vcsim(
     presents: "8.0.3.0" (vSphere 8.0 U3) or "6.5" (the white paper's vSphere 6.5).
     vgpu_manager is the NVIDIA vGPU Manager driver version of every host ("" = the release's
     default, None = not installed: the host offers no profile); host_vgpu_manager overrides it
-    per host name.
+    per host name. mig_gpus puts GPUs in MIG mode, by host: GPU indexes or "all" (a GPU in MIG
+    mode offers only the MIG-backed profiles, one outside it only the time-sliced ones).
+    reboot_only names hosts that, like ESXi 7.0 U1+ hosts (Broadcom KB 318047), activate a
+    changed graphics type only on reboot (RebootHost_Task, maintenance mode); a reboot keeps
+    the host notResponding for reboot_time_s. vgpu_hotmigrate is vCenter's advanced setting
+    `vgpu.hotmigrate.enabled` (None: not set), without which maintenance mode cannot evacuate
+    powered-on vGPU VMs.
     """
     if api_version not in API_VERSIONS:
         raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
@@ -148,11 +173,15 @@ def start_vcsim(
     password = password if password is not None else secrets.token_urlsafe(12)
     host_names = tuple(f"{CLUSTER}_H{i}" for i in range(hosts))
     default_driver = DEFAULT_VGPU_MANAGER.get(api_version) if vgpu_manager == "" else vgpu_manager
-    overrides = dict(host_vgpu_manager or {})
-    unknown = sorted(set(overrides) - set(host_names))
-    if unknown:
-        raise LabError(f"host_vgpu_manager names unknown host(s) {', '.join(unknown)}")
+    overrides = _per_host("host_vgpu_manager", host_vgpu_manager, host_names)
     drivers = {h: overrides.get(h, default_driver) for h in host_names}
+    mig = _per_host("mig_gpus", mig_gpus, host_names)
+    _per_host("reboot_only", dict.fromkeys(reboot_only), host_names)
+    hotmigrate = "" if vgpu_hotmigrate is None else str(vgpu_hotmigrate).lower()
+    mig_flag = ",".join(
+        f"{h}={slots if slots == 'all' else '+'.join(str(int(i)) for i in slots)}"
+        for h, slots in mig.items()
+    )
     if any(v is not None and ("," in v or "=" in v or not v.strip()) for v in drivers.values()):
         raise LabError(f"vGPU Manager versions must be plain version strings, got {drivers!r}")
 
@@ -181,6 +210,10 @@ def start_vcsim(
             f"-api-version={api_version}",
             f"-vgpu-manager={default_driver or 'none'}",
             "-host-vgpu-manager=" + ",".join(f"{h}={v or 'none'}" for h, v in overrides.items()),
+            f"-mig-gpus={mig_flag}",
+            f"-reboot-only-hosts={','.join(reboot_only)}",
+            f"-reboot-time={reboot_time_s}s",
+            f"-vgpu-hotmigrate={hotmigrate}",
         ]
         log_file = tmp / "vcsim.log"
         try:

@@ -25,15 +25,18 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pyVmomi import vim, vmodl
 
 from mlaas.host_facts import OUTPUT_KEYS, HostFacts
-from mlaas.profiles import match_offered
+from mlaas.profiles import ProfileError, lookup, match_offered
 from providers.base import NonEmpty, SchemaResource
 from providers.vsphere import client, host_driver
+from providers.vsphere import host_maintenance as maintenance
 from providers.vsphere.base import VsphereProvider
 from providers.vsphere.host_driver import VgpuManager
 
 log = logging.getLogger(__name__)
 
 VGPU_GRAPHICS_TYPE = "sharedDirect"
+# HostGraphicsInfo.vgpuMode of a GPU in MIG mode (API 8.0.3, pyVmomi HostGraphicsInfoVgpuMode).
+MIG_VGPU_MODE = "multiInstanceGpu"
 XORG_SERVICE = "xorg"
 DEFAULT_POLICY: Literal["performance", "consolidation"] = "performance"
 DEFAULT_CHANGE_TIMEOUT_S = 600.0
@@ -106,9 +109,36 @@ def _gpu_devices(props: Mapping[str, Any]) -> list[dict[str, Any]]:
             "memoryMb": int(info.memorySizeInKB or 0) // 1024,
             "configuredType": _configured_type(config, info.pciId),
             "activeType": info.graphicsType,
+            # API 8.0.3+: sameSize, mixedSize or multiInstanceGpu; None on older hosts.
+            "vgpuMode": getattr(info, "vgpuMode", None),
         }
         for info in props.get("config.graphicsInfo") or []
     ]
+
+
+def _wants_mig(vgpu_profile: str) -> bool | None:
+    """Whether the profile is MIG-backed (catalog); None for a profile the catalog lacks."""
+    try:
+        return lookup(vgpu_profile).mig
+    except ProfileError:
+        return None
+
+
+def _in_pool_mode(device: Mapping[str, Any], mig: bool | None) -> bool:
+    """A vGPU GPU serves the pool's profile kind: MIG-backed profiles need a GPU in MIG mode,
+    time-sliced ones a GPU outside it. Hosts before API 8.0.3 do not report the mode."""
+    mode = device.get("vgpuMode")
+    if mig is None or mode in (None, "", "none"):
+        return True
+    return (mode == MIG_VGPU_MODE) == mig
+
+
+def _other_mode(device: Mapping[str, Any]) -> dict[str, Any]:
+    """How a GPU outside the pool's mode is reported (vgpuMode only where the host has it)."""
+    entry = {"pciId": device["pciId"], "activeType": device["activeType"]}
+    if device.get("vgpuMode"):
+        entry["vgpuMode"] = device["vgpuMode"]
+    return entry
 
 
 def host_facts(
@@ -118,7 +148,8 @@ def host_facts(
     is vGPU count; the others are listed in `otherModeGpus`."""
     config = props.get("config.graphicsConfig")
     nvidia = [d for d in _gpu_devices(props) if "nvidia" in (d["vendorName"] or "").lower()]
-    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE]
+    mig = _wants_mig(spec.vgpuProfile)
+    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE and _in_pool_mode(d, mig)]
     models = sorted({d["deviceName"] for d in vgpu})
     cpu = props.get("hardware.cpuInfo")
     power = props.get("config.powerSystemInfo")
@@ -129,11 +160,8 @@ def host_facts(
         assignment_policy=spec.assignmentPolicy,
         gpu_model=", ".join(models) if models else None,
         gpu_count=len(vgpu),
-        other_mode_gpus=[
-            {"pciId": d["pciId"], "activeType": d["activeType"]}
-            for d in nvidia
-            if d["activeType"] != VGPU_GRAPHICS_TYPE
-        ],
+        # GPUs that give the pool no slot: not running vGPU, or in the other MIG mode.
+        other_mode_gpus=[_other_mode(d) for d in nvidia if d not in vgpu],
         physical_cores=int(cpu.numCpuCores) if cpu else None,
         sockets=int(cpu.numCpuPackages) if cpu else None,
         memory_gb=round(int(props.get("hardware.memorySize") or 0) / 2**30),
@@ -177,6 +205,7 @@ class _Host:
         self.ref, props = client.find_host(si, self.name, HOST_PATHS)
         self.props: dict[str, Any] = props
         self.deadline = time.monotonic() + spec.changeTimeoutSeconds
+        self.entered_maintenance = False  # by this change, so left again at its end
 
     def reread(self) -> dict[str, Any]:
         props = client.properties(self.si, self.ref, HOST_PATHS)
@@ -197,13 +226,21 @@ class _Host:
                 f"pool {self.spec.pool!r}, then run `pulumi up` again"
             )
 
-    def running_vms(self) -> list[str]:
-        names = []
+    def running_vms(self) -> list[tuple[str, bool]]:
+        """(name, has a vGPU) of each powered-on VM on the host, by name."""
+        running = []
         for vm in self.props.get("vm") or []:
-            props = client.properties(self.si, vm, ["name", "runtime.powerState"]) or {}
+            props = client.properties(
+                self.si, vm, ["name", "runtime.powerState", "config.hardware.device"]
+            ) or {}
             if props.get("runtime.powerState") == vim.VirtualMachine.PowerState.poweredOn:
-                names.append(str(props.get("name")))
-        return sorted(names)
+                vgpu = any(
+                    isinstance(getattr(d, "backing", None),
+                               vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo)
+                    for d in props.get("config.hardware.device") or []
+                )
+                running.append((str(props.get("name")), vgpu))
+        return sorted(running)
 
     def configure_graphics(self) -> bool:
         """Set the host default type and policy if they differ; True when something changed."""
@@ -237,33 +274,71 @@ class _Host:
         return True
 
     def activate(self) -> None:
-        """Restart X.Org so every GPU runs its configured type; one host of a pool at a time."""
+        """Make every GPU run its configured type: restart X.Org, read the active type again
+        and, where it still lags (hosts that activate only on reboot, ESXi 7.0 U1+, Broadcom
+        KB 318047), reboot the host in maintenance mode when the pool allows it. One host of a
+        pool at a time, within the change deadline."""
         lagging = _lagging(self.props)
         if not lagging:
             return
         with _pool_lock(self.spec.pool):
-            running = self.running_vms()
-            entered = False
+            self.entered_maintenance = False
             try:
+                running = self.running_vms()
                 if running and self.spec.maintenanceMode:
-                    entered = self._enter_maintenance()
+                    self._enter_maintenance(running)
                     running = self.running_vms()
                 if running:
-                    hint = (
-                        "maintenance mode did not move them away (is DRS fully automated?)"
-                        if entered
-                        else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
-                    )
-                    raise client.VsphereError(
-                        f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
-                        "but still run in another mode, and X.Org can only restart with no VM "
-                        f"powered on; running: {', '.join(running)}. Power them off or move "
-                        f"them to another host ({hint}), then run `pulumi up` again"
-                    )
+                    self._refuse_running(lagging, [name for name, _ in running])
                 self._restart_xorg()
+                lagging = _lagging(self.props)
+                if lagging:
+                    self._reboot(lagging)
             finally:
-                if entered:
-                    self._exit_maintenance()
+                # Only a maintenance mode this change entered is left again.
+                if self.entered_maintenance and self.props.get("runtime.connectionState") == (
+                    "connected"
+                ):
+                    maintenance.leave(self.si, self.ref, self.name, self._remaining())
+                    self.reread()
+
+    def _refuse_running(self, lagging: list[str], running: list[str]) -> None:
+        hint = (
+            "maintenance mode did not move them away (is DRS fully automated?)"
+            if self.entered_maintenance
+            else f"or set maintenanceMode: true on pool {self.spec.pool!r}"
+        )
+        raise client.VsphereError(
+            f"host {self.name}: GPU(s) {', '.join(lagging)} are configured for vGPU "
+            "but still run in another mode, and X.Org can only restart with no VM "
+            f"powered on; running: {', '.join(running)}. Power them off or move "
+            f"them to another host ({hint}), then run `pulumi up` again"
+        )
+
+    def _reboot(self, lagging: list[str]) -> None:
+        """The X.Org restart did not activate the type: reboot in maintenance mode, or say why
+        a reboot is needed when the pool does not allow it."""
+        active = sorted({str(g.graphicsType) for g in self.props.get("config.graphicsInfo") or []
+                         if g.pciId in lagging})
+        if not self.spec.maintenanceMode:
+            raise client.VsphereError(
+                f"host {self.name}: GPU(s) {', '.join(lagging)} still run {', '.join(active)} "
+                "after an X.Org restart: this host activates a changed graphics type only on "
+                "reboot (ESXi 7.0 Update 1 and later, Broadcom KB 318047). Set maintenanceMode: "
+                f"true on pool {self.spec.pool!r} to let `pulumi up` reboot it in maintenance "
+                "mode (one host of the pool at a time), or reboot it yourself, then run "
+                "`pulumi up` again"
+            )
+        if not self.props.get("runtime.inMaintenanceMode"):
+            self._enter_maintenance(self.running_vms())
+        maintenance.reboot(self.si, self.ref, self.name, self.deadline)
+        self.reread()
+        still = _lagging(self.props)
+        if still:
+            raise client.VsphereError(
+                f"host {self.name}: GPU(s) {', '.join(still)} still do not run vGPU after a "
+                "reboot; check the NVIDIA vGPU Manager and the host's graphics settings"
+            )
 
     def _restart_xorg(self) -> None:
         services = self.props.get("configManager.serviceSystem")
@@ -277,25 +352,50 @@ class _Host:
     def _remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 1.0)
 
-    def _enter_maintenance(self) -> bool:
+    def _enter_maintenance(self, running: list[tuple[str, bool]]) -> None:
+        """Enter maintenance mode unless the host already is in it, first checking that vCenter
+        can move the running vGPU VMs away."""
         if self.props.get("runtime.inMaintenanceMode"):
-            return False
-        action = f"entering maintenance mode on host {self.name}"
-        log.info("%s (VMs are evacuated by DRS)", action)
-        with client.explain(action):
-            task = self.ref.EnterMaintenanceMode_Task(
-                timeout=int(self._remaining()), evacuatePoweredOffVms=False
-            )
-        client.wait_for_task(self.si, task, action, timeout=self._remaining())
+            return
+        maintenance.require_vgpu_hot_migrate(
+            self.si, self.name, [name for name, vgpu in running if vgpu]
+        )
+        maintenance.enter(self.si, self.ref, self.name, self._remaining())
+        self.entered_maintenance = True
         self.reread()
-        return True
 
-    def _exit_maintenance(self) -> None:
-        action = f"leaving maintenance mode on host {self.name}"
-        with client.explain(action):
-            task = self.ref.ExitMaintenanceMode_Task(timeout=int(self._remaining()))
-        client.wait_for_task(self.si, task, action, timeout=self._remaining())
-        self.reread()
+    def require_gpu_modes(self) -> None:
+        """Every vGPU GPU of the host is in the MIG mode the pool's profile needs: MIG-backed
+        profiles run only on GPUs in MIG mode, time-sliced ones only outside it (NVIDIA vGPU
+        user guide, docs/vsphere-vgpu.md "MIG"). MIG mode is set on the host, not through
+        vSphere, so a wrong one is an error naming host, GPU and remedy. Checked where the host
+        reports the mode (API 8.0.3+)."""
+        mig = _wants_mig(self.spec.vgpuProfile)
+        devices = sorted(
+            (d for d in _gpu_devices(self.props) if "nvidia" in (d["vendorName"] or "").lower()),
+            key=lambda d: d["pciId"],
+        )
+        wrong = [
+            (index, d) for index, d in enumerate(devices)
+            if d["activeType"] == VGPU_GRAPHICS_TYPE and not _in_pool_mode(d, mig)
+        ]
+        if not wrong:
+            return
+        gpus = ", ".join(f"{d['pciId']} (nvidia-smi index {index})" for index, d in wrong)
+        commands = "; ".join(f"`nvidia-smi -i {index} -mig {int(bool(mig))}`" for index, _ in wrong)
+        profile, pool = self.spec.vgpuProfile, self.spec.pool
+        if mig:
+            problem = (f"are not in MIG mode, which the MIG-backed profile {profile} of pool "
+                       f"{pool!r} needs. MIG mode is set on the host: enable SR-IOV in the "
+                       f"server's BIOS, run {commands} in the ESXi shell")
+        else:
+            problem = (f"are in MIG mode, which runs only MIG-backed profiles, not the "
+                       f"time-sliced {profile} of pool {pool!r}. Disable MIG mode on the host "
+                       f"with {commands} in the ESXi shell (or use a MIG-backed profile)")
+        raise client.VsphereError(
+            f"host {self.name}: GPU(s) {gpus} {problem}, then reset the GPU or reboot the host, "
+            "and run `pulumi up` again"
+        )
 
     def wait_for_profile(self) -> str:
         """The host's spelling of the profile, once its driver lists it. An empty list may still
@@ -345,6 +445,7 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
             log.info("host %s is already configured for vGPU (%s)", host.name,
                      spec.assignmentPolicy)
         host.activate()
+        host.require_gpu_modes()
         host.wait_for_profile()
         return host.ref._moId, _outputs(host.ref, spec, host.props, driver)
 

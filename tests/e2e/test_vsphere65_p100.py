@@ -6,7 +6,6 @@ change nothing, destroy leaves the lab as seeded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 
 import pytest
 from pyVmomi import vim
@@ -15,6 +14,7 @@ from lab.automation import EngineStack, cli_built
 from lab.vcsim import VcsimLab
 from lab.vcsim.client import connect, vm_names
 from lab.vra import VraLab
+from tests.e2e.conftest import engine_stack, lab_pair
 from tests.support.managed import Managed
 
 pytestmark = pytest.mark.skipif(
@@ -24,14 +24,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
-    from lab.vcsim import start_vcsim
-    from lab.vra import start_vra
-
-    folder = tmp_path_factory.mktemp("vsphere65")
-    with start_vcsim(ca_dir=folder, api_version="6.5") as vcsim, start_vra(
-        ca_file=folder / "vra-ca.pem", vcenter=vcsim
-    ) as vra:
-        yield vcsim, vra
+    with lab_pair(tmp_path_factory, "vsphere65", api_version="6.5") as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +37,7 @@ def seed(labs: tuple[VcsimLab, VraLab]) -> set[str]:
 def run(
     tmp_path_factory: pytest.TempPathFactory, labs: tuple[VcsimLab, VraLab], seed: set[str]
 ) -> Iterator[EngineStack]:
-    state = tmp_path_factory.mktemp("vsphere65-state")
-    with closing(EngineStack("vsphere65", *labs, state)) as stack:
+    with engine_stack(tmp_path_factory, "vsphere65", labs) as stack:
         yield stack
 
 

@@ -100,8 +100,45 @@ def test_hosts_spell_profiles_as_their_driver_does(a100: tuple[VcsimLab, Any]) -
     host = _host(si)
     _vgpu_mode(host)
     offered = list(host.config.sharedPassthruGpuTypes)
-    assert PROFILE in offered and "nvidia_a100-3-20c" in offered
-    assert not [p for p in offered if not p.startswith("nvidia_")]
+    assert PROFILE in offered and not [p for p in offered if not p.startswith("nvidia_")]
+    # Outside MIG mode a GPU offers no MIG-backed type.
+    assert "nvidia_a100-3-20c" not in offered
+    assert {g.vgpuMode for g in host.config.graphicsInfo} == {"sameSize"}
+
+
+def test_gpus_in_mig_mode_offer_mig_backed_types_only(vcsim_factory: LabFactory) -> None:
+    lab = vcsim_factory(hosts=2, gpu="a100", gpus_per_host=2, profile_prefix="nvidia_",
+                        mig_gpus={"DC0_C0_H0": "all", "DC0_C0_H1": [1]})
+    with connect(lab) as si:
+        content: Managed = si.content
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+        all_mig, mixed = sorted(view.view, key=lambda h: h.name)
+        view.Destroy()
+        for host in (all_mig, mixed):
+            _vgpu_mode(host)
+        offered = set(all_mig.config.sharedPassthruGpuTypes)
+        assert "nvidia_a100-3-20c" in offered and PROFILE not in offered
+        assert [g.vgpuMode for g in all_mig.config.graphicsInfo] == ["multiInstanceGpu"] * 2
+        # One GPU of each mode: the host lists both kinds, each GPU reports its own mode.
+        assert {"nvidia_a100-3-20c", PROFILE} <= set(mixed.config.sharedPassthruGpuTypes)
+        assert [g.vgpuMode for g in mixed.config.graphicsInfo] == ["sameSize", "multiInstanceGpu"]
+
+        # grid_a100-3-20c: 2 per GPU in MIG mode; the mixed host has one such GPU.
+        for i in range(2):
+            vm = _vm(si, lab, f"mig-{i}", "nvidia_a100-3-20c", extra=LARGE_BAR)
+            if vm.runtime.host != mixed:
+                WaitForTask(vm.RelocateVM_Task(vim.vm.RelocateSpec(host=mixed)))
+            WaitForTask(vm.PowerOnVM_Task())
+        third = _vm(si, lab, "mig-2", "nvidia_a100-3-20c", extra=LARGE_BAR)
+        if third.runtime.host != mixed:
+            WaitForTask(third.RelocateVM_Task(vim.vm.RelocateSpec(host=mixed)))
+        message = _refused(third.PowerOnVM_Task(host=mixed),
+                           vim.fault.InsufficientGraphicsResourcesFault)
+        assert "1 GPU(s) in vGPU mode in MIG mode" in message
+        # Without a host named, placement (as DRS) finds the host whose GPUs are all in MIG mode.
+        WaitForTask(third.PowerOnVM_Task())
+        assert third.runtime.host == all_mig and third.runtime.powerState == "poweredOn"
+        assert third in all_mig.vm and third not in mixed.vm
 
 
 def test_xorg_restart_is_refused_while_a_vm_runs(a100: tuple[VcsimLab, Any]) -> None:

@@ -45,12 +45,7 @@ func (g *guard) serveClone(ctx *simulator.Context, w http.ResponseWriter, r *htt
 	if !req.Spec.PowerOn || req.Spec.Template {
 		return
 	}
-	shape := shapeOf(ctx, clone)
-	target := shape.host
-	if req.Spec.Location.Host != nil {
-		target = req.Spec.Location.Host
-	}
-	if fault, msg := g.checkPowerOn(ctx, shape, target); fault != nil {
+	if fault, msg := g.place(ctx, clone, req.Spec.Location.Host); fault != nil {
 		setTaskError(ctx, task, fault, msg)
 		return
 	}

@@ -34,9 +34,18 @@ var (
 // figures the lab enforces: frame buffer (large-BAR rules) and vGPUs per GPU (slots).
 type profileSpec struct {
 	name        string
-	framebuffer int // GB; 0 when unknown (no large-BAR rule)
-	maxPerGPU   int // 0 when unknown (no slot limit)
+	framebuffer int  // GB; 0 when unknown (no large-BAR rule)
+	maxPerGPU   int  // 0 when unknown (no slot limit)
+	mig         bool // MIG-backed: runs only on a GPU in MIG mode (time-sliced ones only outside it)
 }
+
+// vgpuMode values of HostGraphicsInfo (API 8.0.3, HostGraphicsInfoVgpuMode in pyVmomi and
+// govmomi): "sameSize" (every vGPU of a GPU the same type, the lab's time-sliced mode) and
+// "multiInstanceGpu" (MIG-backed vGPUs on a GPU in MIG mode).
+const (
+	vgpuModeSameSize = "sameSize"
+	vgpuModeMIG      = "multiInstanceGpu"
+)
 
 // largeBAR: profiles whose mapping needs 64-bit MMIO and EFI firmware (docs/vsphere-vgpu.md,
 // "VM prerequisites"): compute (C-series) types and frame buffers of 16 GB or more.
@@ -45,15 +54,19 @@ func (p profileSpec) largeBAR() bool {
 	return p.framebuffer >= 16 || strings.HasSuffix(name, "c")
 }
 
-// parseProfile reads "name" or "name:framebufferGB:maxPerGPU".
+// parseProfile reads "name" or "name:framebufferGB:maxPerGPU[:mig]".
 func parseProfile(text string) (profileSpec, error) {
 	parts := strings.Split(text, ":")
 	spec := profileSpec{name: parts[0]}
 	if len(parts) == 1 {
 		return spec, nil
 	}
+	if len(parts) == 4 && parts[3] == "mig" {
+		spec.mig = true
+		parts = parts[:3]
+	}
 	if len(parts) != 3 {
-		return spec, fmt.Errorf("profile %q: expected name or name:framebufferGB:maxPerGPU", text)
+		return spec, fmt.Errorf("profile %q: expected name or name:framebufferGB:maxPerGPU[:mig]", text)
 	}
 	if _, err := fmt.Sscan(parts[1], &spec.framebuffer); err != nil || spec.framebuffer < 0 {
 		return spec, fmt.Errorf("profile %q: bad frame buffer", text)
@@ -73,6 +86,7 @@ type gpuInventory struct {
 	profiles []profileSpec
 
 	reg      *simulator.Registry
+	release  apiRelease
 	mu       sync.Mutex
 	managers map[types.ManagedObjectReference]*GraphicsManager // by host
 }
@@ -80,6 +94,7 @@ type gpuInventory struct {
 func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 	return &gpuInventory{
 		reg:      reg,
+		release:  o.api,
 		device:   o.gpuDevice,
 		deviceID: int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
 		perHost:  o.gpusPerHost,
@@ -92,7 +107,7 @@ func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 func pciID(slot int) string { return fmt.Sprintf("0000:%02x:00.0", gpuBuses[slot]) }
 
 // attach gives host h its GPUs (PCI devices) and a HostGraphicsManager.
-func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool) {
+func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem, driver bool, mig []bool, rebootOnly bool) {
 	devices := append([]types.HostPciDevice(nil), h.Hardware.PciDevice...)
 	for i := 0; i < inv.perHost; i++ {
 		devices = append(devices, types.HostPciDevice{
@@ -109,7 +124,7 @@ func (inv *gpuInventory) attach(ctx *simulator.Context, h *simulator.HostSystem,
 	}
 	h.Hardware.PciDevice = devices
 
-	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost)}
+	gm := &GraphicsManager{host: h, inv: inv, driver: driver, active: make([]string, inv.perHost), mig: mig, rebootOnly: rebootOnly}
 	for i := range gm.active {
 		gm.active[i] = graphicsShared // ESXi's factory default, running since boot
 	}
@@ -142,16 +157,17 @@ func (inv *gpuInventory) offered(ctx *simulator.Context, host types.ManagedObjec
 	return profiles, true
 }
 
-// vgpuGPUs is how many of host's GPUs run vGPU (active type sharedDirect).
-func (inv *gpuInventory) vgpuGPUs(ctx *simulator.Context, host types.ManagedObjectReference) int {
+// vgpuGPUs is how many of host's GPUs run vGPU (active type sharedDirect) in MIG mode (mig) or
+// outside it: MIG-backed and time-sliced vGPUs each need a GPU of their own mode.
+func (inv *gpuInventory) vgpuGPUs(ctx *simulator.Context, host types.ManagedObjectReference, mig bool) int {
 	inv.mu.Lock()
 	gm, ok := inv.managers[host]
 	inv.mu.Unlock()
 	n := 0
 	if ok {
 		ctx.WithLock(gm, func() {
-			for _, t := range gm.active {
-				if t == graphicsSharedDirect {
+			for i, t := range gm.active {
+				if t == graphicsSharedDirect && gm.mig[i] == mig {
 					n++
 				}
 			}
@@ -190,15 +206,27 @@ type GraphicsManager struct {
 	inv    *gpuInventory
 	driver bool     // the NVIDIA vGPU Manager is installed (without it no profile is offered)
 	active []string // active graphics type per GPU slot
+	mig    []bool   // MIG mode per GPU slot (set on the host with nvidia-smi, not through vSphere)
+	// rebootOnly: the host (ESXi 7.0 U1+, Broadcom KB 318047) activates a changed graphics
+	// type only on reboot; an X.Org restart leaves the active type as it was.
+	rebootOnly bool
 }
 
-// activate makes every GPU's active type its configured one (X.Org restart, reboot).
-// Callers hold gm's lock.
-func (gm *GraphicsManager) activate(ctx *simulator.Context) {
+// boot is what a host reboot does to the GPUs: each runs its configured type. Callers hold
+// gm's lock.
+func (gm *GraphicsManager) boot(ctx *simulator.Context) {
 	for i := range gm.active {
 		gm.active[i] = gm.effectiveType(pciID(i))
 	}
 	gm.publish(ctx)
+}
+
+// restartXorg is what an X.Org restart does: every GPU runs its configured type, except on a
+// reboot-only host, where nothing changes. Callers hold gm's lock.
+func (gm *GraphicsManager) restartXorg(ctx *simulator.Context) {
+	if !gm.rebootOnly {
+		gm.boot(ctx)
+	}
 }
 
 // effectiveType is the graphics type of the GPU at pciId: a per-device override, or the host default.
@@ -220,22 +248,36 @@ func (gm *GraphicsManager) effectiveType(pciId string) string {
 // reads the list afterwards, which works either way. The power-on checks use the same list.
 func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 	var info []types.HostGraphicsInfo
-	vgpuMode := false
+	modes := map[bool]bool{} // MIG mode -> some GPU in that mode runs vGPU
 	for i := 0; i < gm.inv.perHost; i++ {
 		t := gm.active[i]
-		vgpuMode = vgpuMode || t == graphicsSharedDirect
-		info = append(info, types.HostGraphicsInfo{
+		g := types.HostGraphicsInfo{
 			DeviceName:     gm.inv.device,
 			VendorName:     nvidiaVendorName,
 			PciId:          pciID(i),
 			GraphicsType:   t,
 			MemorySizeInKB: gm.inv.fbKB,
-		})
+		}
+		if t == graphicsSharedDirect {
+			modes[gm.mig[i]] = true
+			// vgpuMode exists from API 8.0.3 on: a 6.5 client could not parse it.
+			if gm.inv.release.atLeast("8.0.3.0") {
+				g.VgpuMode = vgpuModeSameSize
+				if gm.mig[i] {
+					g.VgpuMode = vgpuModeMIG
+				}
+			}
+		}
+		info = append(info, g)
 	}
+	// A GPU in MIG mode offers the MIG-backed types, one outside it the time-sliced ones
+	// (docs/vsphere-vgpu.md, "MIG"); the host lists what its vGPU GPUs offer together.
 	var profiles []string
-	if vgpuMode && gm.driver {
+	if gm.driver {
 		for _, p := range gm.inv.profiles {
-			profiles = append(profiles, p.name)
+			if modes[p.mig] {
+				profiles = append(profiles, p.name)
+			}
 		}
 	}
 	// sharedGpuCapabilities (API 6.7) stays unset (lab/vcsim/README.md, "Known gaps").

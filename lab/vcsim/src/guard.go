@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -28,9 +29,10 @@ import (
 //
 // The checks fail the *task*, as vCenter does, so clients see the fault from task.info.error.
 type guard struct {
-	next http.Handler
-	reg  *simulator.Registry // the vim25 registry of the model
-	gpus *gpuInventory
+	next       http.Handler
+	reg        *simulator.Registry // the vim25 registry of the model
+	gpus       *gpuInventory
+	rebootTime time.Duration // how long a host reboot keeps the host notResponding
 }
 
 // labSession is the session the lab's own calls into the simulator run under.
@@ -76,21 +78,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch req := method.Body.(type) {
 	case *types.PowerOnVM_Task:
 		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {
-			shape := shapeOf(ctx, vm)
-			target := shape.host
-			if req.Host != nil {
-				target = req.Host
-			}
-			if g.refuse(ctx, w, vm, method.Name, shape.name)(g.checkPowerOn(ctx, shape, target)) {
+			if g.refuse(ctx, w, vm, method.Name, vm.Name)(g.place(ctx, vm, req.Host)) {
 				return
 			}
 		}
 	case *types.PowerOnMultiVM_Task:
 		for _, ref := range req.Vm {
 			if vm, ok := g.reg.Get(ref).(*simulator.VirtualMachine); ok {
-				shape := shapeOf(ctx, vm)
 				dc := g.reg.Get(method.This)
-				if dc != nil && g.refuse(ctx, w, dc, method.Name, shape.name)(g.checkPowerOn(ctx, shape, shape.host)) {
+				if dc != nil && g.refuse(ctx, w, dc, method.Name, vm.Name)(g.place(ctx, vm, nil)) {
 					return
 				}
 			}
@@ -100,6 +96,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if g.refuse(ctx, w, vm, method.Name, vm.Name)(g.checkReconfigure(ctx, vm, req)) {
 				return
 			}
+		}
+	case *types.EnterMaintenanceMode_Task:
+		if host, ok := g.reg.Get(method.This).(*simulator.HostSystem); ok && g.serveEnterMaintenance(ctx, w, host) {
+			return
+		}
+	case *types.RebootHost_Task:
+		if host, ok := g.reg.Get(method.This).(*simulator.HostSystem); ok {
+			g.serveReboot(ctx, w, host, req)
+			return
 		}
 	case *types.CloneVM_Task:
 		if vm, ok := g.reg.Get(method.This).(*simulator.VirtualMachine); ok {

@@ -47,6 +47,32 @@ type options struct {
 	api         apiRelease
 	driver      string            // NVIDIA vGPU Manager version of every host; "" = none
 	hostDrivers map[string]string // per-host override of driver
+	migGPUs     map[string]string // host -> GPU slots in MIG mode ("0+1", "all")
+	rebootOnly  []string          // hosts that activate a graphics type only on reboot
+	rebootTime  time.Duration
+	hotMigrate  string // vCenter's vgpu.hotmigrate.enabled ("" = not set)
+}
+
+// migOf is the MIG mode of each GPU slot of host h.
+func (o *options) migOf(host string) ([]bool, error) {
+	mig := make([]bool, o.gpusPerHost)
+	spec := o.migGPUs[host]
+	for _, item := range strings.Split(spec, "+") {
+		switch item = strings.TrimSpace(item); {
+		case item == "":
+		case item == "all":
+			for i := range mig {
+				mig[i] = true
+			}
+		default:
+			var slot int
+			if _, err := fmt.Sscan(item, &slot); err != nil || slot < 0 || slot >= o.gpusPerHost {
+				return nil, fmt.Errorf("-mig-gpus: host %s: GPU %q is not one of 0..%d", host, item, o.gpusPerHost-1)
+			}
+			mig[slot] = true
+		}
+	}
+	return mig, nil
 }
 
 // driverOf is the vGPU Manager version host h runs ("" = not installed).
@@ -80,6 +106,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
 	driver := fs.String("vgpu-manager", "none", "NVIDIA vGPU Manager driver version on every host (none = not installed)")
+	rebootOnly := fs.String("reboot-only-hosts", "", "comma-separated hosts (7.0 U1+ style) that activate a graphics type only on reboot")
+	fs.DurationVar(&o.rebootTime, "reboot-time", time.Second, "how long a host reboot keeps the host notResponding")
+	fs.StringVar(&o.hotMigrate, "vgpu-hotmigrate", "", "vCenter advanced setting vgpu.hotmigrate.enabled (true/false; empty = not set)")
+	migGPUs := fs.String("mig-gpus", "", "GPUs in MIG mode, host=slot+slot,... or host=all")
 	hostDrivers := fs.String("host-vgpu-manager", "", "per-host vGPU Manager version, host=version,... (none = not installed)")
 	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
 	if err := fs.Parse(args); err != nil {
@@ -102,6 +132,9 @@ func parseFlags(args []string) (*options, error) {
 		return nil, err
 	}
 	o.hostDrivers = perHost
+	if o.migGPUs, err = parseHostValues("-mig-gpus", *migGPUs); err != nil {
+		return nil, err
+	}
 	if o.driver == "none" || o.driver == "" {
 		o.driver = ""
 	}
@@ -117,6 +150,11 @@ func parseFlags(args []string) (*options, error) {
 				return nil, err
 			}
 			o.profiles = append(o.profiles, spec)
+		}
+	}
+	for _, h := range strings.Split(*rebootOnly, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			o.rebootOnly = append(o.rebootOnly, h)
 		}
 	}
 	for _, h := range strings.Split(*disconnected, ",") {
@@ -185,6 +223,7 @@ func run(o *options) error {
 	reg := m.Map()
 	ctx := newContext(reg)
 	setSessionIdleTimeout(reg, o.sessionIdle)
+	setHotMigrate(reg, o.hotMigrate)
 	gpus := newGpuInventory(reg, o)
 	hosts := clusterHosts(reg)
 	for _, h := range hosts {
@@ -192,7 +231,11 @@ func run(o *options) error {
 		o.api.brandHost(h)
 		addPowerSystem(reg, h)
 		addImageConfigManager(reg, h, o.api, o.driverOf(h.Name))
-		gpus.attach(ctx, h, o.driverOf(h.Name) != "")
+		mig, err := o.migOf(h.Name)
+		if err != nil {
+			return err
+		}
+		gpus.attach(ctx, h, o.driverOf(h.Name) != "", mig, oneOf(h.Name, o.rebootOnly))
 		addServiceSystem(reg, h, gpus)
 		for _, name := range o.disconnect {
 			if h.Name == name {
@@ -226,7 +269,7 @@ func run(o *options) error {
 	server := m.Service.NewServer()
 	defer server.Close()
 	// Swapped in before the URL is printed, so no client can reach the server without it.
-	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus}
+	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus, rebootTime: o.rebootTime}
 
 	fmt.Println(server.URL.String())
 	_ = os.Stdout.Sync()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -123,6 +124,67 @@ func (g *guard) checkPowerOn(ctx *simulator.Context, vm vmShape, target *types.M
 	return g.checkSlots(ctx, vm, *target, host)
 }
 
+// place finds where vm can power on, as DRS initial placement does for a VM in a DRS cluster:
+// its own host when that passes the rules, else the first other connected host of its cluster
+// (by name, not in maintenance mode) that does, and moves the powered-off VM there. With an
+// explicit host only that host is tried. The fault of the VM's own host when none passes.
+func (g *guard) place(ctx *simulator.Context, vm *simulator.VirtualMachine, explicit *types.ManagedObjectReference) (types.BaseMethodFault, string) {
+	shape := shapeOf(ctx, vm)
+	if explicit != nil {
+		return g.checkPowerOn(ctx, shape, explicit)
+	}
+	fault, msg := g.checkPowerOn(ctx, shape, shape.host)
+	if fault == nil || shape.host == nil {
+		return fault, msg
+	}
+	from, ok := ctx.Map.Get(*shape.host).(*simulator.HostSystem)
+	if !ok {
+		return fault, msg
+	}
+	for _, h := range clusterPeers(ctx, from) {
+		ref := h.Self
+		if f, _ := g.checkPowerOn(ctx, shape, &ref); f == nil {
+			moveVM(ctx, vm, from, h)
+			return nil, ""
+		}
+	}
+	return fault, msg
+}
+
+// clusterPeers are the other hosts of from's cluster that could take a VM (connected, not in
+// maintenance mode), by name; none for a standalone host.
+func clusterPeers(ctx *simulator.Context, from *simulator.HostSystem) []*simulator.HostSystem {
+	if from.Parent == nil || from.Parent.Type != "ClusterComputeResource" {
+		return nil
+	}
+	var peers []*simulator.HostSystem
+	for _, e := range ctx.Map.All("HostSystem") {
+		h := e.(*simulator.HostSystem)
+		ctx.WithLock(h, func() {
+			if h.Self != from.Self && h.Parent != nil && *h.Parent == *from.Parent &&
+				h.Runtime.ConnectionState == types.HostSystemConnectionStateConnected && !h.Runtime.InMaintenanceMode {
+				peers = append(peers, h)
+			}
+		})
+	}
+	sort.Slice(peers, func(i, j int) bool { return peers[i].Name < peers[j].Name })
+	return peers
+}
+
+// moveVM moves a VM from one host to another of its cluster (host.vm lists and the VM's
+// runtime.host), as a migration does.
+func moveVM(ctx *simulator.Context, vm *simulator.VirtualMachine, from, to *simulator.HostSystem) {
+	ctx.WithLock(from, func() { ctx.Map.RemoveReference(ctx, from, &from.Vm, vm.Self) })
+	ctx.WithLock(to, func() { ctx.Map.AddReference(ctx, to, &to.Vm, vm.Self) })
+	ref := to.Self
+	ctx.WithLock(vm, func() {
+		ctx.Update(vm, []types.PropertyChange{
+			{Name: "runtime.host", Val: ref},
+			{Name: "summary.runtime.host", Val: ref},
+		})
+	})
+}
+
 // checkSlots places vm's vGPUs beside those of the VMs already running on host.
 func (g *guard) checkSlots(ctx *simulator.Context, vm vmShape, host types.ManagedObjectReference, name string) (types.BaseMethodFault, string) {
 	count := map[string]int{}
@@ -138,18 +200,25 @@ func (g *guard) checkSlots(ctx *simulator.Context, vm vmShape, host types.Manage
 	for _, p := range vm.profiles {
 		count[p]++
 	}
-	needed := 0
+	needed := map[bool]int{} // GPUs needed in MIG mode (true) and outside it (false)
 	for p, n := range count {
 		per := 1 << 30
-		if spec, ok := g.gpus.spec(p); ok && spec.maxPerGPU > 0 {
+		spec, ok := g.gpus.spec(p)
+		if ok && spec.maxPerGPU > 0 {
 			per = spec.maxPerGPU
 		}
-		needed += (n + per - 1) / per
+		needed[spec.mig] += (n + per - 1) / per
 	}
-	if have := g.gpus.vgpuGPUs(ctx, host); needed > have {
-		msg := fmt.Sprintf("Could not power on VM %s: insufficient graphics resources on host %s "+
-			"(%d GPU(s) in vGPU mode, all vGPU slots of %s in use)", vm.name, name, have, strings.Join(vm.profiles, ", "))
-		return &types.InsufficientGraphicsResourcesFault{}, msg
+	for _, mig := range []bool{false, true} {
+		if have := g.gpus.vgpuGPUs(ctx, host, mig); needed[mig] > have {
+			mode := "outside MIG mode"
+			if mig {
+				mode = "in MIG mode"
+			}
+			msg := fmt.Sprintf("Could not power on VM %s: insufficient graphics resources on host %s "+
+				"(%d GPU(s) in vGPU mode %s, all vGPU slots of %s in use)", vm.name, name, have, mode, strings.Join(vm.profiles, ", "))
+			return &types.InsufficientGraphicsResourcesFault{}, msg
+		}
 	}
 	return nil, ""
 }

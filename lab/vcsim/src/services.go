@@ -66,7 +66,7 @@ func (s *ServiceSystem) RestartService(ctx *simulator.Context, req *types.Restar
 		return body
 	}
 	if gm, ok := s.gpus.manager(s.host.Self); ok {
-		ctx.WithLock(gm, func() { gm.activate(ctx) })
+		ctx.WithLock(gm, func() { gm.restartXorg(ctx) })
 	}
 	body.Res = new(types.RestartServiceResponse)
 	return body

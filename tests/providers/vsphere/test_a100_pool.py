@@ -71,19 +71,19 @@ def test_lagging_host_refused_while_a_vm_runs_then_restarted(
         assert message.startswith(f"host {host}: GPU(s) 0000:3b:00.0 are configured for vGPU")
         assert "running: busy" in message and "maintenanceMode: true" in message
 
-        # With maintenanceMode the host enters maintenance mode for the restart and leaves it
-        # again; the lab's vCenter has no DRS to move `busy` away, so it is still refused.
-        with pytest.raises(VsphereError, match="maintenance mode did not move them away"):
-            provider.create(provider.check({}, host_inputs(host, maintenanceMode=True)).inputs)
+        # With maintenanceMode the host enters maintenance mode for the restart (DRS moves
+        # `busy`, which has no vGPU, to another host) and leaves it again.
+        created = provider.create(
+            provider.check({}, host_inputs(host, maintenanceMode=True)).inputs)
+        assert outs_of(created)["gpuCount"] == 1
         tasks = a100_inspector.si.content.taskManager.recentTask or []
         done = [t.info.descriptionId for t in tasks]
         assert "HostSystem.enterMaintenanceMode" in done
         assert "HostSystem.exitMaintenanceMode" in done
         assert a100_inspector.host(host).runtime.inMaintenanceMode is False
-        # The configured type is set (and kept); the active one still lags.
-        assert a100_inspector.graphics(host)[0] == "sharedDirect"
+        assert busy.runtime.host.name != host and busy.runtime.powerState == "poweredOn"
         info = a100_inspector.host(host).config.graphicsInfo
-        assert [g.graphicsType for g in info] == ["shared"]
+        assert [g.graphicsType for g in info] == ["sharedDirect"]
     finally:
         a100_inspector.wait(busy.PowerOffVM_Task())
 
