@@ -10,14 +10,10 @@ import pulumi
 
 from components.aria_catalog_offering import aria_catalog
 from components.gpu_host_pool import GpuHostPool, GpuHostPoolArgs
-from components.ml_catalog_offering import MlCatalogOffering, MlCatalogOfferingArgs
-from components.owners import owner_of
+from components.ml_catalog_offering import vra_catalog
 from components.stack import check_vsphere_settings, load
 from components.vgpu_vm_template import TemplateSize, VgpuVmTemplates, VgpuVmTemplatesArgs
-from mlaas.readiness import guest_licence
 from mlaas.sizing import plan
-from providers.vra.base import EndpointArgs
-from providers.vra.catalog_service import CatalogService
 
 # Everything imported so far (the SDK, pyVmomi) lives as long as the program, and so does
 # every Output the program declares: keep the cyclic garbage collector from re-walking them all on
@@ -82,56 +78,10 @@ templates = VgpuVmTemplates(
 )
 
 
-def vra_catalog() -> dict[str, pulumi.Output[str]]:
-    """The vRA 7.3 catalog: one service, then per offering software component to entitlement."""
-    assert config.vra and config.template and config.catalog  # checked by load()
-    endpoint = EndpointArgs(
-        url=config.vra.url, tenant=config.vra.tenant, insecure=config.vra.insecure
-    )
-    service = CatalogService(
-        "catalog-service",
-        endpoint=endpoint,
-        name=config.catalog.service,
-        description=config.catalog.description,
-        owner=owner_of("catalog-service"),
-    )
-
-    licensing = config.licensing
-    token = licensing.client_config_token if licensing else None
-    offerings = {}
-    for planned in sizing.offerings:
-        offerings[planned.name] = MlCatalogOffering(
-            planned.name,
-            MlCatalogOfferingArgs(
-                endpoint=endpoint,
-                offering=planned,
-                source_machine=(
-                    templates.template_names[planned.pool]
-                    if planned.pool
-                    else config.template.base_image
-                ),
-                customization_spec=templates.customization_spec_name,
-                service_id=service.serviceId,
-                business_group=config.vra.business_group,
-                principals=config.catalog.entitled_principals,
-                network=config.template.network,
-                licence=guest_licence(licensing, planned.vgpu_profile),
-                licence_token=(
-                    pulumi.Output.secret(token.value)
-                    if token is not None and token.value is not None
-                    else None
-                ),
-            ),
-        )
-    return {name: o.catalog_item_id for name, o in offerings.items()}
-
-
-# One catalog backend per stack (mlaas.config refuses both): Aria Automation 8 or vRA 7.3.
-catalog_item_ids = (
-    aria_catalog(config, sizing, templates.template_names, templates.customization_spec_name)
-    if config.aria is not None
-    else vra_catalog()
-)
+# One catalog backend per stack (mlaas.loading refuses both): Aria Automation 8 or vRA 7.3.
+catalog = aria_catalog if config.aria is not None else vra_catalog
+catalog_item_ids = catalog(config, sizing, templates.template_names,
+                           templates.customization_spec_name)
 pulumi.export("catalogItemIds", catalog_item_ids)
 pulumi.export("slotCapacity", {
     "pools": {name: pool.capacity for name, pool in pools.items()},

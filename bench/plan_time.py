@@ -1,6 +1,6 @@
 """Figure 4: `plan` for a pool of 10 hosts vs 1,000 hosts.
 
-In process: parse + validate the stack config and size it (`mlaas.config.parse_config`,
+In process: parse + validate the stack config and size it (`mlaas.loading.parse_config`,
 `mlaas.sizing.plan`), best of N. CLI: wall time of `python -m mlaas plan --stack-file ...`,
 best of N, interpreter start-up included (what a user waits for).
 """
@@ -18,7 +18,7 @@ import yaml
 
 from bench.report import Figure
 from bench.stacks import sized_config
-from mlaas.config import namespaced, parse_config
+from mlaas.loading import namespaced, parse_config
 from mlaas.sizing import plan
 from tests.support.dynamic_host import PROJECT_ROOT
 

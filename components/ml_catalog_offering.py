@@ -1,4 +1,5 @@
-"""MlCatalogOffering: one catalog offering in vRA, from software component to entitlement."""
+"""MlCatalogOffering: one catalog offering in vRA, from software component to entitlement;
+`vra_catalog` declares the catalog service and every offering in it (like `aria_catalog`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import pulumi
 
 from components.guest_setup import TOKEN_PROPERTY, guest_properties, guest_steps
 from components.owners import owner_of
-from mlaas.readiness import GuestLicence
-from mlaas.sizing import OfferingPlan
+from mlaas.config import StackConfig
+from mlaas.readiness import GuestLicence, guest_licence
+from mlaas.sizing import OfferingPlan, Plan
 from providers import guest_scripts
 from providers.vra.base import EndpointArgs
 from providers.vra.blueprint import Blueprint
 from providers.vra.catalog_item import CatalogItem
+from providers.vra.catalog_service import CatalogService
 from providers.vra.entitlement import Entitlement
 from providers.vra.software_component import SoftwareComponent
 
@@ -144,3 +147,45 @@ class MlCatalogOffering(pulumi.ComponentResource):
             owner=owner_of(f"{name}-software"),
             opts=opts,
         )
+
+
+def vra_catalog(config: StackConfig, sizing: Plan, template_names: pulumi.Output[dict[str, str]],
+                customization_spec: pulumi.Input[str]) -> dict[str, pulumi.Output[str]]:
+    """The vRA 7.3 catalog: one service, then per offering software component to entitlement
+    (the same arguments as `aria_catalog`); returns offering -> catalog item id."""
+    vra = config.vra
+    assert vra and config.template and config.catalog  # checked by load()
+    endpoint = EndpointArgs(url=vra.url, tenant=vra.tenant, insecure=vra.insecure)
+    service = CatalogService(
+        "catalog-service",
+        endpoint=endpoint,
+        name=config.catalog.service,
+        description=config.catalog.description,
+        owner=owner_of("catalog-service"),
+    )
+    licensing = config.licensing
+    token = licensing.client_config_token if licensing else None
+    offerings = {}
+    for planned in sizing.offerings:
+        offerings[planned.name] = MlCatalogOffering(
+            planned.name,
+            MlCatalogOfferingArgs(
+                endpoint=endpoint,
+                offering=planned,
+                source_machine=(
+                    template_names[planned.pool] if planned.pool else config.template.base_image
+                ),
+                customization_spec=customization_spec,
+                service_id=service.serviceId,
+                business_group=vra.business_group,
+                principals=config.catalog.entitled_principals,
+                network=config.template.network,
+                licence=guest_licence(licensing, planned.vgpu_profile),
+                licence_token=(
+                    pulumi.Output.secret(token.value)
+                    if token is not None and token.value is not None
+                    else None
+                ),
+            ),
+        )
+    return {name: o.catalog_item_id for name, o in offerings.items()}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from mlaas.config import PROJECT, ConfigError, StackConfig, from_runtime
-from providers.settings import VSPHERE_UNVERIFIED, SettingError
+from mlaas.config import StackConfig
+from mlaas.issues import PROJECT, ConfigError
+from mlaas.loading import from_runtime
+from mlaas.settings import VSPHERE, SettingError
 
 # Sections `plan` can do without but a deployment needs; plus one catalog backend.
 DEPLOY_KEYS = ("datacenter", "template", "catalog")
@@ -51,6 +53,6 @@ def check_vsphere_settings() -> None:
         )
     try:
         # The one TLS switch parser, as the dynamic providers read it (config, then env).
-        VSPHERE_UNVERIFIED.read(settings.get("allowUnverifiedSsl"))
+        VSPHERE.insecure.read(settings.get("allowUnverifiedSsl"))
     except SettingError as error:
         raise pulumi.RunError(f"invalid stack configuration: {error}") from None

@@ -32,14 +32,17 @@ import yaml
 from lab.aria.seed import Seed as AriaSeed
 from lab.process import StartError, start_server
 from lab.vra.seed import Seed
+from mlaas.settings import LAB_STACKS as LAB_STACK_NAMES
 
 PROJECT = Path(__file__).resolve().parents[1]
 LAB_DIR = PROJECT / ".lab"
 STATE_DIR = PROJECT / ".pulumi-state"
 TOOLS_BIN = PROJECT / ".tools" / "bin"
 POLICY_PACK = PROJECT / "policy"
-# Stack -> the labs it deploys to (the vCenter lab first: the other data-collects from it).
-LAB_STACKS = {"dev": ("vcsim", "vra"), "dev-aria": ("vcsim", "aria")}
+# Stack -> the labs it deploys to (the vCenter lab first: the other data-collects from it), for
+# each of the lab stacks `mlaas.settings.LAB_STACKS` names.
+_LABS = {"dev": ("vcsim", "vra"), "dev-aria": ("vcsim", "aria")}
+LAB_STACKS = {stack: _LABS[stack] for stack in LAB_STACK_NAMES}
 VCSIM_PASSWORD = "gpu-mlaas-lab"  # the lab's own credential, never a real one
 VRA_PASSWORD = Seed().users[0].password  # the vRA lab's seeded user
 ARIA_PASSWORD = AriaSeed().users[0].password  # the Aria lab's seeded organization owner

@@ -14,7 +14,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from mlaas.config import ConfigError, parse_config, read_stack_file, stack_file, stack_name
+from mlaas.issues import ConfigError
+from mlaas.loading import parse_config, read_stack_file, stack_file, stack_name
 from mlaas.sizing import Plan, plan
 
 EXIT_FEASIBLE, EXIT_PROBLEMS, EXIT_BAD_CONFIG = 0, 1, 2

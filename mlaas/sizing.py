@@ -17,12 +17,11 @@ from mlaas import profiles, readiness
 from mlaas.config import (
     DEFAULT_CPU_ONLY_MEMORY_GB,
     DEFAULT_CPU_ONLY_VCPUS,
-    PROJECT,
-    Issue,
     Pool,
     StackConfig,
 )
 from mlaas.driver_rules import Precondition
+from mlaas.issues import PROJECT, Issue
 
 
 def _camel(obj: object, names: Iterable[str]) -> dict[str, Any]:

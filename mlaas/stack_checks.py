@@ -14,11 +14,8 @@ from typing import Any
 
 from mlaas import names
 from mlaas.issues import PROJECT, Issue
-from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError, switch
+from mlaas.settings import BACKENDS, LAB_STACKS, SettingError, switch
 
-# Stacks that run against the local labs, where TLS verification may be off (like the policy
-# pack's `labStacks` default).
-LAB_STACKS = frozenset({"dev", "dev-aria"})
 ACKNOWLEDGE_KEY = f"{PROJECT}:insecureTlsAcknowledged"
 # `Pulumi.example.yaml` marks what to fill in as `<placeholder>`.
 _PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
@@ -144,15 +141,11 @@ def tls_acknowledged(values: Mapping[str, Any], stack: str | None) -> list[Issue
     read is reported with its key, as the providers would."""
     issues: list[Issue] = []
     turned_off: list[tuple[str, str]] = []
-    vra, aria = values.get(f"{PROJECT}:vra"), values.get(f"{PROJECT}:aria")
-    switches = [
-        (VSPHERE_UNVERIFIED, values.get(VSPHERE_UNVERIFIED.key)),
-        (VRA_INSECURE, vra.get("insecure") if isinstance(vra, Mapping) else None),
-        (ARIA_INSECURE, aria.get("insecure") if isinstance(aria, Mapping) else None),
-    ]
-    for source, value in switches:
+    for backend in BACKENDS:
+        source = backend.insecure
+        held = values.get(source.obj) if source.obj else values
         try:
-            which = source.which(value)
+            which = source.which(source.in_config(held) if isinstance(held, Mapping) else None)
         except SettingError as error:
             issues.append(Issue(source.key, str(error)))
             continue

@@ -13,7 +13,7 @@ from typing import Any, Final
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
-from providers.settings import switch
+from mlaas.settings import switch
 
 
 class _Unknown:
@@ -83,7 +83,7 @@ def as_int(value: Any) -> int | None:
 
 
 def is_true(value: Any, source: str) -> bool:
-    """A TLS switch read with the providers' own parser (`providers.settings.switch`), so the
+    """A TLS switch read with the providers' own parser (`mlaas.settings.switch`), so the
     policy and the providers agree on every spelling; a typo raises the same SettingError.
     A value not known yet (preview) is not a switch that is on."""
     return not is_unknown(value) and switch(value, source)

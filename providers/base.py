@@ -10,8 +10,9 @@ registers its constructor's keyword arguments under the schema's keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+import time
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -22,10 +23,35 @@ from pulumi.dynamic import (
     Resource,
     ResourceProvider,
 )
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 from pydantic.alias_generators import to_camel
 
+from providers import ownership
 from providers.unknowns import contains_unknown
+
+# Field types every schema shares: a trimmed, non-blank string; an owner string
+# ("<project>/<stack>/<logical name>", providers/ownership.py).
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
+
+
+T = TypeVar("T")
+
+
+def poll(probe: Callable[[], T | None], timeout_seconds: float, *, first_wait: float = 0.2,
+         max_wait: float = 2.0, factor: float = 2.0) -> T | None:
+    """The one poll of every provider: `probe()` until it answers (not None), each wait
+    `factor` times the last up to `max_wait`; None when the next wait would pass
+    `timeout_seconds` (for what a server makes a moment after it answers: catalog items
+    imported after a save, a vSphere task)."""
+    deadline = time.monotonic() + timeout_seconds
+    wait = first_wait
+    while True:
+        found = probe()
+        if found is not None or time.monotonic() + wait > deadline:
+            return found
+        time.sleep(wait)
+        wait = min(wait * factor, max_wait)
 
 
 def domain_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -63,8 +89,13 @@ class SchemaProvider(ResourceProvider):
         return changed, changed and key in self.replace_keys
 
     def drifted(self, olds: dict[str, Any]) -> bool:
-        """True when what refresh read back must be put right even with unchanged inputs."""
+        """True when what refresh read back must be put right even with unchanged inputs (the
+        one drift hook: an update puts it right, or a replacement where `drift_replaces`
+        names the keys to report)."""
         return False
+
+    # Keys `diff` reports as replaced when `drifted` (empty: an update puts the drift right).
+    drift_replaces: ClassVar[tuple[str, ...]] = ()
 
     # -- engine hooks ---------------------------------------------------------------------
 
@@ -106,8 +137,10 @@ class SchemaProvider(ResourceProvider):
                 changes.append(key)
             if replace:
                 replaces.append(key)
+        drifted = self.drifted(olds)
+        replaces += [key for key in self.drift_replaces if drifted and key not in replaces]
         return DiffResult(
-            changes=bool(changes) or self.drifted(olds),
+            changes=bool(changes) or drifted,
             replaces=replaces,
             delete_before_replace=False,
         )
@@ -148,6 +181,45 @@ class SchemaProvider(ResourceProvider):
                 raise TypeError(f"{cls.kind}: argument {name!r} is no input of its schema")
             inputs[key] = value
         return cls.resource_props(inputs)
+
+
+class RestProvider(SchemaProvider):
+    """Base of the providers of a REST backend (vRA, Aria): every resource has an `endpoint`
+    input (`providers.settings.EndpointInput`). Its `endpoint_identity` keys name the server:
+    another value is another object (a replacement); the TLS switch changes in place."""
+
+    service: ClassVar[str]
+    endpoint_identity: ClassVar[tuple[str, ...]] = ("url",)
+
+    def endpoint_moved(self, old: Any, new: Any) -> bool:
+        """True when two `endpoint` values name different servers (a trailing "/" aside)."""
+        old = old if isinstance(old, dict) else {}
+        new = new if isinstance(new, dict) else {}
+
+        def identity(endpoint: dict[str, Any]) -> tuple[Any, ...]:
+            return tuple(
+                str(endpoint.get(k, "")).rstrip("/") if k == "url" else endpoint.get(k)
+                for k in self.endpoint_identity
+            )
+
+        return identity(old) != identity(new)
+
+    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
+        if key == "endpoint":
+            if contains_unknown(new) or self.endpoint_moved(old, new):
+                return True, True
+            # Same server, different trust setting: nothing to replace.
+            return bool((old or {}).get("insecure")) != bool((new or {}).get("insecure")), False
+        return super().key_change(key, old, new)
+
+    def gone(self, id_: str) -> RuntimeError:
+        """Error for an update whose object vanished: the server would give a re-made one a
+        new id, which an update cannot report, so the user refreshes and Pulumi creates it
+        again."""
+        return RuntimeError(
+            f"{self.kind} {id_!r} no longer exists in {self.service} (deleted outside "
+            "Pulumi); run `pulumi refresh`, then `pulumi up` creates it again"
+        )
 
 
 # A Resource constructor's own parameters (and the cell zero-argument `super()` adds).

@@ -1,6 +1,6 @@
 """What every REST backend's client shares: urllib3 retries, a JSON session with TLS verified
-unless told otherwise, the seconds settings read from config or env, the error of a failed call
-and the bearer-token call with one re-login on 401.
+unless told otherwise, the error of a failed call and the bearer-token call with one
+re-login on 401 (settings are read by `mlaas.settings`).
 
 Retries: idempotent calls are resent on connection errors and on 429/5xx; a POST only when the
 server refused it outright (429, 503), since any other failed POST may have been stored (callers
@@ -9,12 +9,11 @@ re-read and adopt instead). Retry-After is honoured, bounded by MAX_RETRY_AFTER_
 
 from __future__ import annotations
 
-import json
 import logging
+import ssl
 import threading
-import time
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 
 import requests
 import urllib3
@@ -77,72 +76,64 @@ def json_session(what: str, url: str, *, insecure: bool, ca_bundle: str | None) 
     return session, (False if insecure else (ca_bundle or True))
 
 
-T = TypeVar("T")
-
-
-def poll(probe: Callable[[], T | None], timeout_seconds: float, *, first_wait: float = 0.2,
-         max_wait: float = 2.0) -> T | None:
-    """`probe()` until it answers (not None), waiting twice as long each time up to `max_wait`;
-    None when the next wait would pass `timeout_seconds` (for what a server makes a moment
-    after it answers, e.g. catalog items imported after a save)."""
-    deadline = time.monotonic() + timeout_seconds
-    wait = first_wait
-    while True:
-        found = probe()
-        if found is not None or time.monotonic() + wait > deadline:
-            return found
-        time.sleep(wait)
-        wait = min(wait * 2, max_wait)
-
-
-def json_object(raw: Any, source: str, error: type[ValueError] = ValueError) -> dict[str, Any]:
-    """A structured config value (engines hand them over as JSON text); absent -> empty."""
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise error(f"config '{source}' is not valid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise error(f"config '{source}' must be a JSON object")
-    return dict(raw)
-
-
-def seconds(raw: Any, source: str, default: float) -> float:
-    """A positive, finite number of seconds; absent -> `default`."""
-    if raw is None or raw == "":
-        return default
-    try:
-        value = -1.0 if isinstance(raw, bool) else float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise ValueError(f"{source} must be a positive number of seconds, got {raw!r}")
-    return value
-
-
 class ApiError(RuntimeError):
-    """A REST call failed: method, path, HTTP status (None: no answer) and the server's message.
-    Subclasses name the service in the text."""
+    """A REST call failed: method, path, HTTP status (None: no answer), the server's message and
+    its own error code where it has one. Subclasses name the service (`service`), read their
+    service's error body (`parse_body`) and may word the message their way (`text`)."""
 
     service = "API"
 
-    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
-        self.method, self.path, self.status, self.message = method, path, status, message
-        what = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"{self.service} {method} {path} failed: {what}: {message}")
+    def __init__(self, method: str, path: str, status: int | None, message: str,
+                 code: int | None = None) -> None:
+        self.method, self.path, self.status, self.message, self.code = (
+            method, path, status, message, code)
+        super().__init__(self.text())
+
+    def answer(self) -> str:
+        """What the server answered, e.g. "HTTP 400 (code 10101): Invalid argument. ..."."""
+        what = f"HTTP {self.status}" if self.status is not None else "no response"
+        code_part = f" (code {self.code})" if self.code is not None else ""
+        return f"{what}{code_part}: {self.message}"
+
+    def text(self) -> str:
+        return f"{self.service} {self.method} {self.path} failed: {self.answer()}"
+
+    @classmethod
+    def parse_body(cls, body: Any) -> tuple[str | None, int | None]:
+        """(message, code) of an error body; None where it has none."""
+        if isinstance(body, dict) and body.get("message"):
+            return str(body["message"]), None
+        return None, None
 
     @classmethod
     def from_response(cls, method: str, path: str, resp: requests.Response) -> Self:
-        message = resp.reason or "error"
         try:
             body = resp.json()
         except ValueError:
             body = None
-        if isinstance(body, dict) and body.get("message"):
-            message = str(body["message"])
-        return cls(method, path, resp.status_code, message)
+        message, code = cls.parse_body(body)
+        return cls(method, path, resp.status_code, message or resp.reason or "error", code)
+
+
+def failure(exc: BaseException) -> str:
+    """What went wrong on the wire, in words safe to show: the exception's type and, for a
+    refused certificate, the TLS library's verdict (`SSLError: CERTIFICATE_VERIFY_FAILED ...`).
+    Never the exception's text: it can quote the URL, and nothing here may carry a token."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            verdict = [str(p) for p in (current.reason, getattr(current, "verify_message", None))
+                       if p]
+            return " ".join([f"{type(exc).__name__}:", *verdict])
+        linked = [*current.args, current.__cause__, current.__context__,
+                  getattr(current, "reason", None)]
+        todo += [e for e in linked if isinstance(e, BaseException)]
+    return type(exc).__name__
 
 
 class BearerClient:
@@ -180,8 +171,7 @@ class BearerClient:
                                         headers=headers, timeout=self._timeout,
                                         verify=self._verify)
         except requests.RequestException as exc:
-            # Not the exception text: it can quote the URL, and nothing here may carry a token.
-            raise self.error(method, path, None, type(exc).__name__) from exc
+            raise self.error(method, path, None, failure(exc)) from exc
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                 json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
@@ -205,3 +195,21 @@ class BearerClient:
         """GET a JSON object; None when the server answers 404."""
         resp = self.request("GET", path, params=params, ok=(200, 404))
         return None if resp.status_code == 404 else resp.json()
+
+    # Statuses that, besides no answer and 5xx, leave a failed POST's outcome open.
+    open_outcomes: ClassVar[tuple[int, ...]] = ()
+
+    def settle(self, failed: ApiError, path: str,
+               reread: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+        """After a POST to `path` failed with `failed`: when its outcome is unknown (no answer,
+        5xx, `open_outcomes`), `reread` decides. It returns the stored object only when it is
+        the caller's own (a retry after a lost answer) and raises `ownership.NotOwnedError` for
+        anyone else's, so nothing is adopted by accident; otherwise `failed` is raised."""
+        status = failed.status
+        unknown = status is None or status >= 500 or status in self.open_outcomes
+        found = reread() if unknown else None
+        if found is None:
+            raise failed
+        log.info("%s POST %s: %s; adopting the stored object", self.error.service, path,
+                 failed.message)
+        return found

@@ -5,13 +5,33 @@ An owner is "<project>/<stack>/<logical name>" of the Pulumi resource that creat
 marker is appended to a free-text field the API keeps (a vRA description, a VM annotation, a
 customization spec's description), so the object itself proves who made it:
 "<text> [managed-by:<owner>]". Comparisons and read-backs strip it, so `diff` sees the user's
-text only. A create that finds an existing object adopts it only when the marker is this
-resource's own; delete and update touch only objects whose marker they can prove.
+text only.
+
+The one rule every resource applies before it writes (create/adopt, update, delete):
+
+- Adopt: an object found by name (a create, or a POST whose answer was lost) is this resource's
+  only when its marker is this resource's owner, or the older "<project>/<stack>" form of it
+  (`adoptable`). No marker, or anyone else's, is `NotOwnedError`; a resource with no owner at
+  all adopts only an unmarked object. A shared object (a catalog service, an Aria project) that
+  is not provably this resource's is used as it is, never written (`shared_is_ours`).
+- Update and delete: the object this resource's state names by id is still ours when its marker
+  is one of this stack's (the logical name in it may have changed: an alias, a rename), never
+  another stack's and never none (`changeable`).
+- State from before owner markers (no `owner` in the state; the one decision for it): the
+  object is ours when it carries no marker at all, since the id in our state is the proof; the
+  next update writes the marker, and from then on the marker decides. An object that meanwhile
+  carries someone's marker is not ours.
+
+What a resource does with a "no": a create and an update raise `NotOwnedError`; a delete
+raises it too (vRA, Aria: destroy stops, naming the object), except where the provider leaves
+the object in place with a warning and lets it drop out of state (vSphere templates and specs).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _OPEN, _CLOSE = "[managed-by:", "]"
 _PART = r"[A-Za-z0-9_.-]{1,100}"
@@ -64,3 +84,52 @@ def stack_of(owner: str | None) -> str | None:
     if not owner:
         return None
     return "/".join(owner.split("/", 2)[:2])
+
+
+def adoptable(found: str | None, wanted: str | None) -> bool:
+    """An object found by name carrying owner `found` may become the resource `wanted`'s. A
+    resource without an owner (never declared by the program: state from before markers,
+    direct provider use) adopts only an object that carries no marker either."""
+    if not wanted:
+        return found is None
+    return found in (wanted, stack_of(wanted))
+
+
+def shared_is_ours(found: str | None, wanted: str | None) -> bool:
+    """A shared object found by its display name, which other stacks and people use too (a vRA
+    catalog service, an Aria project): the resource `wanted` writes and retires it only when
+    its marker proves it this resource's; otherwise it only uses it, as it is. A resource
+    without an owner proves nothing, so it never writes one."""
+    return bool(wanted) and adoptable(found, wanted)
+
+
+def changeable(found: str | None, wanted: str | None, *, state_marked: bool) -> bool:
+    """The object in this resource's state, carrying owner `found`, may be updated or deleted
+    by the resource `wanted`; `state_marked`: the state has an `owner` (it is not from before
+    markers)."""
+    if found is None:
+        return not state_marked
+    return bool(wanted) and stack_of(found) == stack_of(wanted)
+
+
+def state_marked(state: Mapping[str, Any]) -> bool:
+    """True when a resource's state (its olds, or the props of a delete) has an owner: it is not
+    from before markers."""
+    return bool(state.get("owner"))
+
+
+def require(
+    kind: str, name: str, found: str | None, wanted: str | None, *,
+    state_marked: bool | None = None,
+) -> None:
+    """`NotOwnedError` unless the rule lets the resource `wanted` write the object `name`
+    carrying owner `found`. `state_marked` None: the object was found by name, to be adopted
+    (`adoptable`); else it is the one in this resource's state, to be updated or deleted, and
+    says whether that state has an `owner` (`changeable`)."""
+    ours = (
+        adoptable(found, wanted)
+        if state_marked is None
+        else changeable(found, wanted, state_marked=state_marked)
+    )
+    if not ours:
+        raise NotOwnedError(kind, name, found, wanted or "this resource")

@@ -1,108 +1,101 @@
-"""One settings layer for every endpoint the providers talk to (vCenter, vRA, later others).
-
-Every TLS switch (`vsphere:allowUnverifiedSsl`, `gpu-mlaas:vra.insecure`, their environment
-fallbacks) is read by `switch()`, with one on/off vocabulary and one error for a typo, so the
-providers, the program and the policy pack never disagree on whether verification is off. Every
-connection registry keys its sessions by `ConnectionKey`: which server, as whom, with which trust.
+"""The providers' use of the one settings vocabulary (`mlaas.settings`): a backend's config
+object as the last `configure()` handed it over, and the `endpoint` input every REST resource
+has. Settings live here, at module level, never on a provider instance (dill would pickle them
+into state).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any, NotRequired, TypedDict
 
-# The one vocabulary. Case and surrounding spaces do not matter; an unset value is "off".
-ON = frozenset({"true", "yes", "on", "1"})
-OFF = frozenset({"false", "no", "off", "0", ""})
+import pulumi
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, field_validator
 
-
-class SettingError(ValueError):
-    """A connection setting is malformed; the message names the key or environment variable."""
+from mlaas.settings import RestSettings, Setting, SettingError, config_object, switch
 
 
-def switch(value: Any, source: str) -> bool:
-    """A true/false setting read from stack config or the environment; `source` names where it
-    came from ("config 'vsphere:allowUnverifiedSsl'", "env var VRA_INSECURE"). A typo is an
-    error, never a silent "off"."""
-    if isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value).strip().lower()
-    if text in ON or text in OFF:
-        return text in ON
-    raise SettingError(
-        f"{source} must be true or false ({'/'.join(sorted(ON))} or "
-        f"{'/'.join(sorted(OFF - {''}))}), got {value!r}"
-    )
+class StackObject:
+    """One backend's config object (`gpu-mlaas:vra`, `gpu-mlaas:aria`) from the stack config
+    given to `configure()`, read with its environment fallbacks. `error` is the backend's own
+    error class: every malformed or missing setting is raised as it, naming key and variable."""
 
+    def __init__(self, table: RestSettings, error: type[ValueError]) -> None:
+        self.table = table
+        self.error = error
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
 
-@dataclass(frozen=True)
-class SwitchSource:
-    """Where one TLS switch lives: its stack-config key and its environment fallback."""
+    def parse(self, raw: Any) -> dict[str, Any]:
+        """The object's value (JSON string or object); absent -> empty."""
+        return config_object(raw, self.table.obj, self.error)
 
-    key: str
-    env: str
+    def configure(self, config: Any) -> None:
+        """Remember the object from a `pulumi.dynamic.Config` (anything with `.get(key)`); the
+        engine sends the whole stack config, structured values as JSON strings."""
+        parsed = self.parse(config.get(self.table.obj))
+        with self._lock:
+            self._values = parsed
 
-    def read(self, config_value: Any, environ: Mapping[str, str] | None = None) -> bool:
-        """On when the stack config or the environment turns it on. Both are read even when
-        the first says yes, so a typo in either never goes unseen."""
-        env = os.environ if environ is None else environ
-        in_config = switch(config_value, f"config '{self.key}'")
-        in_env = switch(env.get(self.env), f"env var {self.env}")
-        return in_config or in_env
+    def reset(self) -> None:
+        with self._lock:
+            self._values = {}
 
-    def which(self, config_value: Any, environ: Mapping[str, str] | None = None) -> str | None:
-        """The setting that turns verification off ("config 'k'=true", "env var E=yes"), or
-        None when both are off. Raises SettingError on a typo, like `read`."""
-        env = os.environ if environ is None else environ
-        if switch(config_value, f"config '{self.key}'"):
-            return f"config '{self.key}'={config_value}"
-        if switch(env.get(self.env), f"env var {self.env}"):
-            return f"env var {self.env}={env[self.env]}"
-        return None
+    def values(self) -> dict[str, Any]:
+        """A copy of what `configure()` remembered (empty before)."""
+        with self._lock:
+            return dict(self._values)
 
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Raise a SettingError of the shared readers as this backend's error class."""
+        try:
+            yield
+        except SettingError as exc:
+            raise self.error(str(exc)) from None
 
-VSPHERE_UNVERIFIED = SwitchSource("vsphere:allowUnverifiedSsl", "VSPHERE_ALLOW_UNVERIFIED_SSL")
-VRA_INSECURE = SwitchSource("gpu-mlaas:vra.insecure", "VRA_INSECURE")
-ARIA_INSECURE = SwitchSource("gpu-mlaas:aria.insecure", "ARIA_INSECURE")
-
-
-def ca_bundle(value: Any, env: str, source: str) -> str | None:
-    """A CA bundle path from stack config or its environment fallback, made absolute (relative
-    paths are relative to the project root, the provider host's working directory); it must
-    exist, so a wrong path fails before any connection."""
-    path = value if value not in (None, "") else os.environ.get(env) or None
-    if path is None:
-        return None
-    if not isinstance(path, str):
-        raise SettingError(f"{source} / {env} must be a file path, got {path!r}")
-    absolute = os.path.abspath(path)
-    if not os.path.isfile(absolute):
-        raise SettingError(f"{source} / {env}: CA bundle {absolute} does not exist")
-    return absolute
+    @staticmethod
+    def lookup(values: dict[str, Any], setting: Setting) -> Any:
+        """`setting` from `values` (a `values()` copy), else its environment variable."""
+        return setting.lookup(setting.in_config(values))
 
 
 @dataclass(frozen=True)
-class Trust:
-    """How a connection checks the server's certificate."""
+class Credentials:
+    """Who to log in as, how to trust the server and how long to wait for it: what a REST
+    client is built from besides its endpoint. Secrets stay out of repr()."""
 
-    verify: bool = True
+    username: str | None
+    password: str | None = field(repr=False)
     ca_bundle: str | None = None
+    insecure: bool = False
+    timeout_seconds: float = 60.0
 
 
-@dataclass(frozen=True)
-class ConnectionKey:
-    """The key of every connection registry: which server (its base URL), which scope inside it
-    (the vRA tenant; "" where the API has none), as whom, with which trust. Secrets are never
-    part of it: a changed password reaches the existing connection through its settings, while a
-    resource asking for verified TLS never shares a connection built without it."""
+class EndpointArgs(TypedDict):
+    """The `endpoint` argument of a REST resource (no secrets: credentials come from stack
+    config); backends add their own keys."""
 
-    server: str
-    scope: str
-    account: str
-    trust: Trust
+    url: pulumi.Input[str]
+    """Base URL, e.g. https://vra.example.com"""
+    insecure: NotRequired[pulumi.Input[bool]]
+    """Skip TLS verification (logged as a warning)."""
 
-    def __str__(self) -> str:
-        where = f"{self.server} ({self.scope})" if self.scope else self.server
-        return f"{self.account} at {where}"
+
+class EndpointInput(BaseModel):
+    """The `endpoint` input of a REST resource: which server it lives in (base URL) and whether
+    its certificate is checked; never a secret. Backends add their own keys (vRA: `tenant`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+    # Read like every TLS switch (mlaas/settings.py), so "t" or "y" is an error here too.
+    insecure: Annotated[bool, BeforeValidator(lambda v: switch(v, "endpoint.insecure"))] = False
+
+    @field_validator("url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")

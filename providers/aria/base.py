@@ -7,41 +7,20 @@ is an in-place change.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, NotRequired, TypedDict
+from typing import Any, ClassVar
 
-import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from providers import ownership
+from providers import ownership, settings
 from providers.aria.client import AriaClient, client_for, path_segment
 from providers.aria.settings import configure_from_stack
-from providers.base import SchemaProvider, domain_props
-from providers.unknowns import contains_unknown
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
+from providers.base import Owner, RestProvider, domain_props
+from providers.settings import EndpointInput
 
 
-class EndpointArgs(TypedDict):
+class EndpointArgs(settings.EndpointArgs):
     """Which Aria a resource lives in (no secrets: credentials come from stack config)."""
-
-    url: pulumi.Input[str]
-    """Base URL, e.g. https://aria.example.com"""
-    insecure: NotRequired[pulumi.Input[bool]]
-    """Skip TLS verification (logged as a warning)."""
-
-
-class EndpointInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
-    insecure: bool = False
-
-    @field_validator("url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
 
 
 class AriaInputs(BaseModel):
@@ -53,42 +32,29 @@ class AriaInputs(BaseModel):
     owner: Owner | None = None
 
 
-class AriaProvider(SchemaProvider):
+class AriaProvider(RestProvider):
     """Base of the Aria providers."""
+
+    service = "Aria"
 
     def configure(self, req: ConfigureRequest) -> None:
         configure_from_stack(req.config)
-
-    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
-        if key == "endpoint":
-            if contains_unknown(new):
-                return True, True
-            old, new = old or {}, new or {}
-            if str(old.get("url", "")).rstrip("/") != str(new.get("url", "")).rstrip("/"):
-                return True, True
-            return bool(old.get("insecure")) != bool(new.get("insecure")), False
-        return super().key_change(key, old, new)
 
     @staticmethod
     def client(props: dict[str, Any]) -> AriaClient:
         endpoint = EndpointInput.model_validate(props.get("endpoint"))
         return client_for(endpoint.url, endpoint.insecure)
 
-    def gone(self, id_: str) -> RuntimeError:
-        return RuntimeError(
-            f"{self.kind} {id_!r} no longer exists in Aria (deleted outside Pulumi); "
-            "run `pulumi refresh`, then `pulumi up` creates it again"
-        )
 
 
 class OwnedObjectProvider(AriaProvider):
     """A named Aria object whose description carries the owner marker (providers/ownership.py).
 
-    create: one found by name is adopted only when its marker is this resource's owner, else
+    create: one found by name is adopted only by the ownership rule (`ownership.require`), else
     NotOwnedError; a POST whose answer was lost is settled by finding it again by name. read:
     the stored name and description (marker stripped) come back as inputs, so a change made
     outside Pulumi shows in the next diff; a deleted object drops out of state. update and
-    delete touch only an object whose marker is this resource's owner.
+    delete touch only an object the same rule proves ours.
     """
 
     collection: ClassVar[str]
@@ -147,18 +113,20 @@ class OwnedObjectProvider(AriaProvider):
 
     # -- life cycle -----------------------------------------------------------------------
 
-    def _check_owner(self, spec: Any, doc: dict[str, Any]) -> None:
+    def _check_owner(self, spec: Any, doc: dict[str, Any],
+                     state_marked: bool | None = None) -> None:
+        """The one rule (`ownership.require`; `state_marked` None: adopting `doc`)."""
         _, found = ownership.split(doc.get("description"))
-        if found != spec.owner or not spec.owner:
-            raise ownership.NotOwnedError(self.label, str(doc.get("name")), found,
-                                          spec.owner or "this stack")
+        ownership.require(self.label, str(doc.get("name")), found, spec.owner,
+                          state_marked=state_marked)
 
     def _outputs(self, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
         return {**spec.model_dump(exclude_none=True), self.id_key: str(doc["id"]),
                 **self.extra_outputs(doc)}
 
-    def _converge(self, client: AriaClient, spec: Any, doc: dict[str, Any]) -> dict[str, Any]:
-        self._check_owner(spec, doc)
+    def _converge(self, client: AriaClient, spec: Any, doc: dict[str, Any],
+                  state_marked: bool | None = None) -> dict[str, Any]:
+        self._check_owner(spec, doc, state_marked)
         return doc if self.same(spec, doc) else self.write(client, str(doc["id"]), spec)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -186,12 +154,13 @@ class OwnedObjectProvider(AriaProvider):
         doc = client.get(self.item_path(id_))
         if doc is None:
             raise self.gone(id_)
-        return UpdateResult(self._outputs(spec, self._converge(client, spec, doc)))
+        return UpdateResult(
+            self._outputs(spec, self._converge(client, spec, doc, ownership.state_marked(olds))))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = self.client(props)
         doc = client.get(self.item_path(id_))
         if doc is None:
             return  # already gone
-        self._check_owner(self.parse(props), doc)
+        self._check_owner(self.parse(props), doc, state_marked=ownership.state_marked(props))
         client.delete(self.item_path(id_))

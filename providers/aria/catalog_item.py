@@ -13,10 +13,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import Field
 
-from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
+from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs
 from providers.aria.client import AriaClient
-from providers.base import SchemaResource
-from providers.http import poll
+from providers.base import NonEmpty, SchemaResource, poll
 
 ADMIN_ITEMS = "/catalog/api/admin/items"
 FIRST_WAIT_SECONDS = 0.2

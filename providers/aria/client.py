@@ -1,8 +1,7 @@
 """Aria Automation 8 REST client shared by the Aria dynamic resources.
 
-One client (one session, one bearer token) per process per endpoint and credentials, in a
-module-level registry behind a lock (the provider host runs several calls at once on one provider
-instance, and nothing network-related may sit on that instance: dill pickles it into state).
+A `providers.http.BearerClient` (one session, one bearer token) per process per connection key,
+in the one registry (`providers.connections`).
 
 Login (docs/aria8-api.md): a refresh token — configured, or from the CSP login
 `POST /csp/gateway/am/api/login?access_token` with username, password and domain — is exchanged
@@ -13,15 +12,14 @@ password is configured. Every call names its service's `apiVersion`. Tokens neve
 
 from __future__ import annotations
 
-import atexit
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
 from providers.aria.settings import Credentials, credentials_for
+from providers.connections import ConnectionKey, Registry, Trust
 from providers.http import ApiError, BearerClient
 
 log = logging.getLogger(__name__)
@@ -162,41 +160,30 @@ class AriaClient(BearerClient):
         reread: Callable[[], dict[str, Any] | None],
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """POST `body`; when the outcome is unknown (no answer, 5xx), `reread` decides: an
-        object that is there is adopted, so a retried create leaves no duplicate."""
+        """POST `body` and answer the stored object; a POST whose outcome is unknown (no answer,
+        5xx) is settled by `reread` (`BearerClient.settle`), so a retried create leaves no
+        duplicate."""
         try:
             return self.send("POST", path, body, params)
         except AriaError as exc:
-            ambiguous = exc.status is None or exc.status >= 500
-            found = reread() if ambiguous else None
-            if found is None:
-                raise
-            log.info("Aria POST %s: %s; adopting the stored object", path, exc.message)
-            return found
+            return self.settle(exc, path, reread)
 
 
-_registry_lock = threading.Lock()
-_registry: dict[tuple[str, Credentials], AriaClient] = {}
+# Keyed like every connection registry (`providers.connections`): which Aria, as whom (the user,
+# or a refresh token's holder, never the token itself), with which trust; new credentials or a
+# new timeout given by a later `configure()` replace the client.
+_clients: Registry[tuple[str, Credentials], AriaClient] = Registry(
+    lambda settings: AriaClient(*settings), lambda client: client.session.close()
+)
 
 
 def client_for(url: str, insecure: bool = False) -> AriaClient:
     """The process-wide client for `url` with the configured credentials."""
     credentials = credentials_for(url, insecure)
-    key = (url, credentials)
-    with _registry_lock:
-        client = _registry.get(key)
-        if client is None:
-            client = AriaClient(url, credentials)
-            _registry[key] = client
-        return client
+    trust = Trust(not credentials.insecure, credentials.ca_bundle)
+    account = credentials.username or "refresh-token"
+    return _clients.get(ConnectionKey(url, "", account, trust), (url, credentials))
 
 
 def close_all() -> None:
-    with _registry_lock:
-        clients = list(_registry.values())
-        _registry.clear()
-    for client in clients:
-        client.session.close()
-
-
-atexit.register(close_all)
+    _clients.close_all()

@@ -18,8 +18,8 @@ import pulumi
 import yaml
 
 from providers import guest_scripts
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.base import SchemaResource
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/blueprint/api/blueprints"
 SCRIPT_PATH = "/opt/gpu-mlaas/install-container.sh"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pulumi
 
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.base import SchemaResource
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/catalog/api/admin/sources"
 BLUEPRINT_SOURCE = "com.vmw.blueprint"

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 import pulumi
 from pydantic import Field
 
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
 from providers.aria.client import AriaClient
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 
 REGIONS = "/iaas/api/regions"
 

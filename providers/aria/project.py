@@ -9,8 +9,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
-from providers.base import SchemaResource
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/iaas/api/projects"
 
@@ -37,7 +37,7 @@ class ProjectProvider(OwnedObjectProvider):
         return {"$filter": f"name eq '{escaped}'"}
 
     def _mine(self, spec: ProjectInputs, doc: dict[str, Any]) -> bool:
-        return bool(spec.owner) and ownership.split(doc.get("description"))[1] == spec.owner
+        return ownership.shared_is_ours(ownership.split(doc.get("description"))[1], spec.owner)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec: ProjectInputs = self.parse(props)

@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 from pydantic import Field
 
-from providers.aria.base import AriaInputs, EndpointArgs, NonEmpty, OwnedObjectProvider
+from providers.aria.base import AriaInputs, EndpointArgs, OwnedObjectProvider
 from providers.aria.client import AriaClient
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 
 COLLECTION = "/policy/api/policies"
 ENTITLEMENT = "com.vmware.policy.catalog.entitlement"

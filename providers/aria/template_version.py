@@ -15,9 +15,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
-from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs, NonEmpty
+from providers.aria.base import AriaInputs, AriaProvider, EndpointArgs
 from providers.aria.client import AriaClient, AriaError, path_segment
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 
 RELEASED = "RELEASED"
 
@@ -42,16 +42,15 @@ class TemplateVersionProvider(AriaProvider):
     def drifted(self, olds: dict[str, Any]) -> bool:
         return olds.get("status") != RELEASED  # unreleased outside Pulumi: release it again
 
-    def _check_owner(self, spec: TemplateVersionInputs, doc: dict[str, Any]) -> None:
+    def _check_owner(self, spec: TemplateVersionInputs, doc: dict[str, Any],
+                     state_marked: bool | None = None) -> None:
         _, found = ownership.split(doc.get("versionDescription"))
-        if found != spec.owner or not spec.owner:
-            raise ownership.NotOwnedError("Aria cloud template version",
-                                          f"{spec.blueprintId}/{spec.version}", found,
-                                          spec.owner or "this stack")
+        ownership.require("Aria cloud template version", f"{spec.blueprintId}/{spec.version}",
+                          found, spec.owner, state_marked=state_marked)
 
     def _released(self, client: AriaClient, spec: TemplateVersionInputs,
-                  doc: dict[str, Any]) -> dict[str, Any]:
-        self._check_owner(spec, doc)
+                  doc: dict[str, Any], state_marked: bool | None = None) -> dict[str, Any]:
+        self._check_owner(spec, doc, state_marked)
         if doc.get("status") == RELEASED:
             return doc
         return client.send("POST", f"{_path(spec.blueprintId, spec.version)}/actions/release")
@@ -90,9 +89,9 @@ class TemplateVersionProvider(AriaProvider):
         client = self.client(news)
         doc = client.get(_path(spec.blueprintId, spec.version))
         if doc is None:
-            raise RuntimeError(f"{self.kind} {id_!r} no longer exists in Aria; run "
-                               "`pulumi refresh`, then `pulumi up` creates it again")
-        return UpdateResult(self._outputs(spec, self._released(client, spec, doc)))
+            raise self.gone(id_)
+        return UpdateResult(
+            self._outputs(spec, self._released(client, spec, doc, ownership.state_marked(olds))))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         spec: TemplateVersionInputs = self.parse(props)
@@ -100,7 +99,7 @@ class TemplateVersionProvider(AriaProvider):
         doc = client.get(_path(spec.blueprintId, spec.version))
         if doc is None:
             return
-        self._check_owner(spec, doc)
+        self._check_owner(spec, doc, state_marked=ownership.state_marked(props))
         if doc.get("status") == RELEASED:
             client.send("POST", f"{_path(spec.blueprintId, spec.version)}/actions/unrelease")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, NotRequired, TypedDict
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, ConfigureRequest
 
-from providers import ownership
-from providers.base import SchemaProvider
+from providers import settings
+from providers.base import RestProvider
 from providers.base import domain_props as domain_props  # re-exported for callers
 from providers.unknowns import UNKNOWN as UNKNOWN  # re-exported for callers and tests
 from providers.unknowns import contains_unknown
@@ -24,36 +24,19 @@ from providers.vra.models import VRA_ID, derive_id
 from providers.vra.settings import Endpoint, configure_from_stack
 
 
-class EndpointArgs(TypedDict):
+class EndpointArgs(settings.EndpointArgs):
     """Which vRA a resource lives in (no secrets: credentials come from stack config)."""
 
-    url: pulumi.Input[str]
-    """Base URL, e.g. https://vra.example.com"""
     tenant: pulumi.Input[str]
     """Tenant URL name, e.g. vsphere.local"""
-    insecure: NotRequired[pulumi.Input[bool]]
-    """Skip TLS verification (logged as a warning)."""
 
 
-def ensure_owned(
-    kind: str, name: str, found_owner: str | None, wanted: str | None, *, legacy: bool = False
-) -> None:
-    """An existing object may be adopted, changed or deleted only when its owner marker is this
-    resource's own (providers/ownership.py); anything else is `NotOwnedError`. `legacy`: the
-    object is in this resource's state from before markers existed (its state has no `owner`);
-    it may carry no marker and gets one with this write."""
-    if legacy and found_owner is None:
-        return
-    if found_owner != wanted:
-        raise ownership.NotOwnedError(kind, name, found_owner, wanted or "this resource")
-
-
-class VraProvider(SchemaProvider):
+class VraProvider(RestProvider):
     """Base of the vRA providers: the endpoint (url and tenant) is part of every object's
-    identity; a client-chosen id never changes once in state."""
+    identity; a client-chosen id (in `replace_keys`) never changes once in state."""
 
-    # Input keys whose change means a different object in vRA (besides endpoint url/tenant).
-    identity_keys: ClassVar[tuple[str, ...]] = ()
+    service = "vRA"
+    endpoint_identity = ("url", "tenant")
 
     def configure(self, req: ConfigureRequest) -> None:
         configure_from_stack(req.config)
@@ -67,7 +50,7 @@ class VraProvider(SchemaProvider):
         name, owner = inputs.get("name"), inputs.get("owner")
         if key in inputs or contains_unknown(name) or contains_unknown(owner) or name is None:
             return []
-        same_vra = not _endpoint_moved(olds.get("endpoint"), inputs.get("endpoint"))
+        same_vra = not self.endpoint_moved(olds.get("endpoint"), inputs.get("endpoint"))
         derived = (
             olds.get(key)
             if olds.get(key) and same_vra
@@ -83,23 +66,6 @@ class VraProvider(SchemaProvider):
             ]
         inputs[key] = derived
         return []
-
-    def key_change(self, key: str, old: Any, new: Any) -> tuple[bool, bool]:
-        if key == "endpoint":
-            if contains_unknown(new) or _endpoint_moved(old, new):
-                return True, True
-            # Same vRA, different trust setting: nothing to replace.
-            return bool((old or {}).get("insecure")) != bool((new or {}).get("insecure")), False
-        changed = contains_unknown(new) or old != new
-        return changed, changed and key in self.identity_keys
-
-    def gone(self, id_: str) -> RuntimeError:
-        """Error for an update whose object vanished: vRA would give a re-made one a new id,
-        which an update cannot report, so the user refreshes and Pulumi creates it again."""
-        return RuntimeError(
-            f"{self.kind} {id_!r} no longer exists in vRA (deleted outside Pulumi); "
-            "run `pulumi refresh`, then `pulumi up` creates it again"
-        )
 
     @contextmanager
     def explained(self, action: str, name: str) -> Iterator[None]:
@@ -117,11 +83,3 @@ class VraProvider(SchemaProvider):
     def client(self, props: dict[str, Any]) -> VraClient:
         return client_for(self.endpoint_of(props))
 
-
-def _endpoint_moved(old: Any, new: Any) -> bool:
-    old = old if isinstance(old, dict) else {}
-    new = new if isinstance(new, dict) else {}
-    return (str(old.get("url", "")).rstrip("/"), old.get("tenant")) != (
-        str(new.get("url", "")).rstrip("/"),
-        new.get("tenant"),
-    )

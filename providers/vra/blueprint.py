@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers import ownership
 from providers.base import SchemaResource
-from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, eq_filter, path_segment
 from providers.vra.documents import (
     DRAFT,
@@ -80,20 +81,21 @@ class BlueprintProvider(VraProvider):
     inputs_model = BlueprintInputs
     kind = "Blueprint"
     output_keys = ("publishStatus", "sourceMachineId")
-    identity_keys = ("blueprintId",)
+    replace_keys = ("blueprintId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "blueprintId")
 
     def _owned(
-        self, client: VraClient, bid: str, owner: str | None, legacy: bool = False
+        self, client: VraClient, bid: str, owner: str | None, state_marked: bool | None = None
     ) -> dict[str, Any] | None:
         doc = client.get(f"{DOCUMENTS}/{path_segment(bid)}")
         if doc is not None:
-            ensure_owned(self.kind, bid, blueprint_owner(doc), owner, legacy=legacy)
+            ownership.require(self.kind, bid, blueprint_owner(doc), owner,
+                              state_marked=state_marked)
         return doc
 
-    def _converge(self, props: dict[str, Any], legacy: bool = False) -> dict[str, Any]:
+    def _converge(self, props: dict[str, Any], state_marked: bool | None = None) -> dict[str, Any]:
         spec: BlueprintInputs = self.parse(props)
         if not spec.blueprintId:
             raise ValueError("Blueprint: input 'blueprintId' is missing (run check first)")
@@ -108,7 +110,7 @@ class BlueprintProvider(VraProvider):
         path = f"{DOCUMENTS}/{path_segment(bid)}"
         # Also on create: a blueprint of this id with this resource's marker is what a run
         # whose answer was lost left behind; any other is refused.
-        current = self._owned(client, bid, spec.owner, legacy)
+        current = self._owned(client, bid, spec.owner, state_marked)
         if current is None:  # new, or deleted outside Pulumi: the id is ours to write again
             try:
                 client.put(path, desired)
@@ -145,7 +147,7 @@ class BlueprintProvider(VraProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", id_):
             props = {**news, "blueprintId": id_}
-            return UpdateResult(self._converge(props, legacy="owner" not in olds))
+            return UpdateResult(self._converge(props, state_marked=ownership.state_marked(olds)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", id_):

@@ -7,13 +7,12 @@ it (deadline + backoff; the engine's custom timeouts never reach a dynamic provi
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from providers.base import SchemaResource
+from providers.base import SchemaResource, poll
 from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.models import CatalogItemInputs
@@ -36,29 +35,23 @@ def find_item(client: VraClient, binding: str) -> dict[str, Any] | None:
 
 
 def wait_for_item(client: VraClient, binding: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    delay = 0.2
-    while True:
-        item = find_item(client, binding)
-        if item is not None:
-            return item
-        if time.monotonic() + delay > deadline:
-            raise VraError(
-                "GET",
-                COLLECTION,
-                None,
-                f"no catalog item bound to {binding!r} after {timeout:g}s; is the blueprint "
-                "published? (raise 'timeoutSeconds' if vRA is slow)",
-            )
-        time.sleep(delay)
-        delay = min(delay * 1.6, 3.0)
+    item = poll(lambda: find_item(client, binding), timeout, max_wait=3.0, factor=1.6)
+    if item is None:
+        raise VraError(
+            "GET",
+            COLLECTION,
+            None,
+            f"no catalog item bound to {binding!r} after {timeout:g}s; is the blueprint "
+            "published? (raise 'timeoutSeconds' if vRA is slow)",
+        )
+    return item
 
 
 class CatalogItemProvider(VraProvider):
     inputs_model = CatalogItemInputs
     kind = "CatalogItem"
     output_keys = ("catalogItemId", "name")
-    identity_keys = ("blueprintId",)
+    replace_keys = ("blueprintId",)
 
     def _place(self, props: dict[str, Any], item_id: str | None) -> dict[str, Any]:
         spec: CatalogItemInputs = self.parse(props)

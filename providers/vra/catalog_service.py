@@ -9,7 +9,7 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from providers import ownership
 from providers.base import SchemaResource
-from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import mark_owner, service_document, split_owner
 from providers.vra.models import CatalogServiceInputs
@@ -23,12 +23,6 @@ def get_service(client: VraClient, service_id: str) -> dict[str, Any] | None:
     if service is None or service.get("status") == "DELETED":
         return None
     return service
-
-
-def is_own(marked: str | None, owner: str | None) -> bool:
-    """The marker is this resource's: its owner string, or the older "<project>/<stack>"
-    form services were marked with before markers named the resource."""
-    return bool(owner) and marked in (owner, ownership.stack_of(owner))
 
 
 class CatalogServiceProvider(VraProvider):
@@ -58,7 +52,7 @@ class CatalogServiceProvider(VraProvider):
             if not spec.owner:
                 return service, False  # made just now, though no marker can prove it later
         _, marked = split_owner(service.get("description"))
-        return service, not is_own(marked, spec.owner)
+        return service, not ownership.shared_is_ours(marked, spec.owner)
 
     def _put_if_changed(
         self, client: VraClient, service: dict[str, Any], spec: CatalogServiceInputs
@@ -98,9 +92,8 @@ class CatalogServiceProvider(VraProvider):
             adopted = bool(olds.get("adopted", False))
             if not adopted:
                 _, marked = split_owner(service.get("description"))
-                if not is_own(marked, olds.get("owner")):
-                    legacy = "owner" not in olds
-                    ensure_owned(self.kind, spec.name, marked, spec.owner, legacy=legacy)
+                ownership.require(self.kind, spec.name, marked, spec.owner,
+                                  state_marked=ownership.state_marked(olds))
                 service = self._put_if_changed(client, service, spec)
         return UpdateResult(self._outputs(spec, service, adopted))
 
@@ -128,8 +121,8 @@ class CatalogServiceProvider(VraProvider):
             if service is None:
                 return
             _, marked = split_owner(service.get("description"))
-            if not is_own(marked, props.get("owner")):
-                ensure_owned(self.kind, str(service.get("name")), marked, props.get("owner"))
+            ownership.require(self.kind, str(service.get("name")), marked, props.get("owner"),
+                              state_marked=ownership.state_marked(props))
             client.put(
                 f"{COLLECTION}/{path_segment(id_)}",
                 {**service, "status": "DELETED", "statusName": "Deleted"},

@@ -1,66 +1,42 @@
 """vRA 7 REST client shared by the vRA dynamic resources (routes: docs/vra7-routes.md).
 
-One client (one requests Session, one bearer token) per process per endpoint + user, kept in a
-module-level registry guarded by a lock: the provider host runs up to four calls at once on one
-provider instance, and nothing network-related may sit on that instance (dill pickles it into
-state). Tokens are renewed shortly before `expires`, and once on a 401; all are revoked at exit.
+A `providers.http.BearerClient` (one requests Session, one bearer token) per process per
+connection key, in the one registry (`providers.connections`). Tokens are renewed shortly before
+`expires`, and once on a 401; all are revoked at exit.
 
 Every call waits at most `timeoutSeconds` (key of the `gpu-mlaas:vra` config object, else the
 VRA_TIMEOUT environment variable, default 60) for vRA to answer, and at most
-CONNECT_TIMEOUT_SECONDS (or that, if smaller) to connect.
+`providers.http.CONNECT_TIMEOUT_SECONDS` (or that, if smaller) to connect.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from providers.http import json_session
-from providers.settings import ConnectionKey, Trust
+from providers.connections import ConnectionKey, Registry, Trust
+from providers.http import ApiError, BearerClient
 from providers.vra.settings import Credentials, Endpoint, credentials_for
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_SECONDS = 10.0
 PAGE_LIMIT = 100
 ORDER_BY = "id asc"
 # Renew this long before `expires` (capped to a tenth of the token's lifetime for short tokens).
 RENEW_MARGIN_SECONDS = 60.0
 
 
-class VraError(RuntimeError):
+class VraError(ApiError):
     """A vRA call failed; carries vRA's own error code and message plus method and path."""
 
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        status: int | None,
-        message: str,
-        code: int | None = None,
-    ) -> None:
-        self.method, self.path, self.status, self.code, self.message = (
-            method,
-            path,
-            status,
-            code,
-            message,
-        )
-        super().__init__(f"{self.headline()}\n  vRA {method} {path}: {self.answer()}")
+    service = "vRA"
 
-    def answer(self) -> str:
-        """What vRA answered, e.g. "HTTP 400 (code 10101): Invalid argument. ..."."""
-        what = f"HTTP {self.status}" if self.status is not None else "no response"
-        code_part = f" (code {self.code})" if self.code is not None else ""
-        return f"{what}{code_part}: {self.message}"
+    def text(self) -> str:
+        return f"{self.headline()}\n  vRA {self.method} {self.path}: {self.answer()}"
 
     def hint(self) -> str:
         """What the user can do about it."""
@@ -78,10 +54,7 @@ class VraError(RuntimeError):
 
     def about(self, kind: str, name: str, action: str) -> VraError:
         """The same error, its first line naming the object and what was being done."""
-        self.args = (
-            f"{kind} {name!r}: cannot {action}: {self.headline()}\n"
-            f"  vRA {self.method} {self.path}: {self.answer()}",
-        )
+        self.args = (f"{kind} {name!r}: cannot {action}: {self.text()}",)
         return self
 
     def headline(self) -> str:
@@ -89,22 +62,16 @@ class VraError(RuntimeError):
         return f"{self.message.splitlines()[0] if self.message else 'error'}; {self.hint()}"
 
     @classmethod
-    def from_response(cls, method: str, path: str, resp: requests.Response) -> VraError:
-        code: int | None = None
-        message = resp.reason or "error"
-        try:
-            errors = resp.json().get("errors") or []
-        except ValueError:
-            errors = []
-        if errors and isinstance(errors[0], dict):
-            first = errors[0]
-            code = first.get("code")
-            # vRA puts a fixed text in `message` ("Invalid argument.") and the particulars in
-            # `systemMessage` (docs/vra7-api.md, Errors): keep both.
-            parts = [first.get("message"), first.get("systemMessage")]
-            kept = [str(p) for i, p in enumerate(parts) if p and p not in parts[:i]]
-            message = " ".join(kept) or message
-        return cls(method, path, resp.status_code, message, code)
+    def parse_body(cls, body: Any) -> tuple[str | None, int | None]:
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not errors or not isinstance(errors[0], dict):
+            return None, None
+        first = errors[0]
+        # vRA puts a fixed text in `message` ("Invalid argument.") and the particulars in
+        # `systemMessage` (docs/vra7-api.md, Errors): keep both.
+        parts = [first.get("message"), first.get("systemMessage")]
+        kept = [str(p) for i, p in enumerate(parts) if p and p not in parts[:i]]
+        return " ".join(kept) or None, first.get("code")
 
 
 def odata_quote(value: str) -> str:
@@ -134,24 +101,21 @@ def _parse_expires(value: Any) -> float | None:
     return parsed.timestamp()
 
 
-class VraClient:
+class VraClient(BearerClient):
     """Authenticated access to one vRA endpoint as one user. Thread-safe."""
 
+    error = VraError
+    # vRA answers 409 to a POST whose first attempt was stored before its answer was lost.
+    open_outcomes = (409,)
+
     def __init__(self, endpoint: Endpoint, credentials: Credentials) -> None:
+        super().__init__("vRA", endpoint.url, insecure=credentials.insecure,
+                         ca_bundle=credentials.ca_bundle,
+                         timeout_seconds=credentials.timeout_seconds)
         self.endpoint = endpoint
         self._username = credentials.username
-        # (connect, read) seconds; a dynamic provider gets no deadline from the engine.
-        self._timeout = (
-            min(CONNECT_TIMEOUT_SECONDS, credentials.timeout_seconds),
-            credentials.timeout_seconds,
-        )
         self._password = credentials.password
-        self._lock = threading.Lock()
-        self._token: str | None = None
         self._renew_at = 0.0
-        self.session, self._verify = json_session(
-            "vRA", endpoint.url, insecure=credentials.insecure, ca_bundle=credentials.ca_bundle
-        )
 
     # -- token life cycle -------------------------------------------------------------
 
@@ -180,12 +144,6 @@ class VraClient:
         self._renew_at = expires - margin
         log.info("vRA %s: new token for %s", self.endpoint.url, self._username)
 
-    def _forget(self, token: str) -> None:
-        # Another thread may already have renewed; only drop the token that failed.
-        with self._lock:
-            if self._token == token:
-                self._token = None
-
     def revoke(self) -> None:
         """Revoke the current token (process exit); failures are only logged."""
         with self._lock:
@@ -196,66 +154,11 @@ class VraClient:
         try:
             self._send("DELETE", path, headers={"Authorization": f"Bearer {token}"})
         except VraError as exc:
-            # The path (and a requests error's text, which quotes the URL) holds the token.
+            # Never the path or the error's text: both hold the token.
             cause = type(exc.__cause__).__name__ if exc.__cause__ else exc.status
             log.debug("vRA %s: token revoke failed (%s)", self.endpoint.url, cause)
 
     # -- HTTP -------------------------------------------------------------------------
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        headers: dict[str, str],
-    ) -> requests.Response:
-        try:
-            return self.session.request(
-                method,
-                self.endpoint.url + path,
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self._timeout,
-                verify=self._verify,
-            )
-        except requests.RequestException as exc:
-            raise VraError(method, path, None, f"{type(exc).__name__}: {exc}") from exc
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        ok: tuple[int, ...] = (200, 201, 204),
-    ) -> requests.Response:
-        """Send one call with a valid token; one re-login on 401; non-`ok` status -> VraError."""
-        token = self._bearer()
-        resp = self._send(
-            method, path, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
-        )
-        if resp.status_code == 401:
-            self._forget(token)
-            token = self._bearer()
-            resp = self._send(
-                method,
-                path,
-                params=params,
-                json=json,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        if resp.status_code not in ok:
-            raise VraError.from_response(method, path, resp)
-        return resp
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """GET a JSON object; None when vRA answers 404."""
-        resp = self.request("GET", path, params=params, ok=(200, 404))
-        return None if resp.status_code == 404 else resp.json()
 
     def put(self, path: str, body: Any) -> None:
         self.request("PUT", path, json=body, ok=(200, 201, 204))
@@ -295,60 +198,40 @@ class VraClient:
     def create(
         self, path: str, body: Any, reread: Callable[[], dict[str, Any] | None]
     ) -> dict[str, Any]:
-        """POST `body`, then return the stored object as read back by `reread`.
-
-        vRA's POST body is not relied on. If the POST's outcome is unknown (connection lost,
-        5xx) or vRA says it already exists (409), `reread` decides: it returns the object only
-        when its owner marker proves it is the caller's own (a retry after a lost answer), and
-        raises `ownership.NotOwnedError` for anyone else's, so nothing is adopted by accident.
-        """
+        """POST `body`, then return the stored object as read back by `reread` (vRA's POST
+        body is not relied on); a POST whose outcome is unknown is settled by `reread`
+        (`BearerClient.settle`: only the caller's own object is adopted)."""
         try:
             self.request("POST", path, json=body, ok=(200, 201))
         except VraError as exc:
-            ambiguous = exc.status is None or exc.status == 409 or exc.status >= 500
-            found = reread() if ambiguous else None
-            if found is None:
-                raise
-            log.info("vRA POST %s: %s; adopting the stored object", path, exc.message)
-            return found
+            return self.settle(exc, path, reread)
         found = reread()
         if found is None:
             raise VraError("POST", path, None, "created, but the object cannot be read back")
         return found
 
 
-_registry_lock = threading.Lock()
-_registry: dict[ConnectionKey, tuple[Credentials, VraClient]] = {}
-_replaced: list[VraClient] = []  # still logged in; revoked at exit with the others
+def _close(client: VraClient) -> None:
+    client.revoke()
+    client.session.close()
+
+
+# Keyed like every connection registry: a resource that asks for verified TLS never gets a
+# client built for an `insecure` one; new credentials or a new timeout given by a later
+# `configure()` replace the client (the replaced one is still revoked at exit).
+_clients: Registry[tuple[Endpoint, Credentials], VraClient] = Registry(
+    lambda settings: VraClient(*settings), _close
+)
 
 
 def client_for(endpoint: Endpoint) -> VraClient:
-    """The process-wide client for `endpoint` (built lazily, once per connection key).
-
-    Keyed like every connection registry (`providers.settings.ConnectionKey`): a resource that
-    asks for verified TLS never gets a client built for an `insecure` one; new credentials or a
-    new timeout given by a later `configure()` replace the client."""
+    """The process-wide client for `endpoint` (built lazily, once per connection key)."""
     credentials = credentials_for(endpoint)
     trust = Trust(not credentials.insecure, credentials.ca_bundle)
     key = ConnectionKey(endpoint.url, endpoint.tenant, credentials.username, trust)
-    with _registry_lock:
-        known = _registry.get(key)
-        if known is None or known[0] != credentials:
-            if known is not None:
-                _replaced.append(known[1])
-            known = _registry[key] = (credentials, VraClient(endpoint, credentials))
-        return known[1]
+    return _clients.get(key, (endpoint, credentials))
 
 
 def close_all() -> None:
     """Revoke every token and drop every client (runs at process exit)."""
-    with _registry_lock:
-        clients = [client for _, client in _registry.values()] + _replaced
-        _registry.clear()
-        _replaced.clear()
-    for client in clients:
-        client.revoke()
-        client.session.close()
-
-
-atexit.register(close_all)
+    _clients.close_all()

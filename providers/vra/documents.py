@@ -70,32 +70,6 @@ def _field(**facets: dict[str, Any]) -> dict[str, Any]:
     return {"facets": facets}
 
 
-def _fixed_string(value: str) -> dict[str, Any]:
-    return _field(fixedValue=_constant("string", value))
-
-
-def _entity_ref(class_id: str, id_: str, label: str) -> dict[str, Any]:
-    ref = {"type": "entityRef", "classId": class_id, "id": id_, "label": label}
-    return _field(fixedValue={"type": "constant", "value": ref})
-
-
-def _int_fixed_range(value: int) -> dict[str, Any]:
-    return _field(minValue=_constant("integer", value), maxValue=_constant("integer", value))
-
-
-def _facet_value(field: Any, *names: str) -> Any:
-    """The constant value of the first facet present in `names`, else None."""
-    facets = (field or {}).get("facets") or {} if isinstance(field, dict) else {}
-    for name in names:
-        facet = facets.get(name)
-        if isinstance(facet, dict):
-            inner = facet.get("value")
-            if isinstance(inner, dict):
-                # Scalars carry their payload in `value`; entityRef/multiple are the payload.
-                return inner.get("value") if "value" in inner else inner
-    return None
-
-
 # -- software component (software-service) -------------------------------------------------
 
 

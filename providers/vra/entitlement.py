@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
+from providers import ownership
 from providers.base import SchemaResource
-from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, VraError, path_segment
 from providers.vra.documents import entitlement_document, split_owner
 from providers.vra.models import EntitlementInputs
@@ -83,11 +84,11 @@ class EntitlementProvider(VraProvider):
     def _owned_by_name(self, client: VraClient, spec: EntitlementInputs) -> dict | None:
         found = client.find_one(COLLECTION, "name", spec.name)
         if found is not None:
-            ensure_owned(self.kind, spec.name, _summary(found)["owner"], spec.owner)
+            ownership.require(self.kind, spec.name, _summary(found)["owner"], spec.owner)
         return found
 
     def _converge(
-        self, props: dict[str, Any], entitlement_id: str | None, legacy: bool = False
+        self, props: dict[str, Any], entitlement_id: str | None, state_marked: bool = True
     ) -> dict[str, Any]:
         spec: EntitlementInputs = self.parse(props)
         client = self.client(props)
@@ -110,7 +111,7 @@ class EntitlementProvider(VraProvider):
             if current is None:
                 raise self.gone(entitlement_id)
             found = _summary(current)["owner"]
-            ensure_owned(self.kind, spec.name, found, spec.owner, legacy=legacy)
+            ownership.require(self.kind, spec.name, found, spec.owner, state_marked=state_marked)
         else:
             current = self._owned_by_name(client, spec)
         if current is None:
@@ -132,7 +133,8 @@ class EntitlementProvider(VraProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", str(news.get("name"))):
-            return UpdateResult(self._converge(news, id_, legacy="owner" not in olds))
+            marked = ownership.state_marked(olds)
+            return UpdateResult(self._converge(news, id_, state_marked=marked))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", str(props.get("name") or id_)):
@@ -162,8 +164,8 @@ class EntitlementProvider(VraProvider):
             current = client.get(path)
             if current is None or current.get("status") == INACTIVE:
                 return
-            ensure_owned(self.kind, str(current.get("name")), _summary(current)["owner"],
-                         props.get("owner"))
+            ownership.require(self.kind, str(current.get("name")), _summary(current)["owner"],
+                              props.get("owner"), state_marked=ownership.state_marked(props))
             client.put(
                 path,
                 {**current, "status": INACTIVE, "statusName": "Inactive",

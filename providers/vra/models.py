@@ -12,17 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
 )
 
-from providers.ownership import OWNER, stack_of
-from providers.settings import switch
+from providers import settings
+from providers.base import NonEmpty, Owner
+from providers.ownership import stack_of
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # vRA ids are client-chosen and immutable; keep them to characters every service accepts.
 VRA_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 VraId = Annotated[str, StringConstraints(pattern=VRA_ID.pattern)]
@@ -52,23 +51,12 @@ def derive_id(name: str, owner: str | None = None, prefix: str = "") -> str:
     return (prefix + derived)[:128] if derived else ""
 
 
-class EndpointInput(BaseModel):
+class EndpointInput(settings.EndpointInput):
     """`endpoint`: which vRA (base URL + tenant); no secrets."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
     tenant: NonEmpty
-    # Read like every TLS switch (providers/settings.py), so "t" or "y" is an error here too.
-    insecure: Annotated[bool, BeforeValidator(lambda v: switch(v, "endpoint.insecure"))] = False
-
-    @field_validator("url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
 
 
-Owner = Annotated[str, StringConstraints(pattern=OWNER.pattern)]
 
 
 class _Inputs(BaseModel):

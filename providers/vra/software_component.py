@@ -7,9 +7,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
-from providers import guest_scripts
+from providers import guest_scripts, ownership
 from providers.base import SchemaResource
-from providers.vra.base import EndpointArgs, VraProvider, domain_props, ensure_owned
+from providers.vra.base import EndpointArgs, VraProvider, domain_props
 from providers.vra.client import VraClient, path_segment
 from providers.vra.documents import (
     DRAFT,
@@ -39,15 +39,16 @@ class SoftwareComponentProvider(VraProvider):
     inputs_model = SoftwareComponentInputs
     kind = "SoftwareComponent"
     output_keys = ("softwareComponentId", "publishStatus")
-    identity_keys = ("componentId",)
+    replace_keys = ("componentId",)
 
     def complete_inputs(self, inputs: dict[str, Any], olds: dict[str, Any]) -> list[Any]:
         return self.complete_id(inputs, olds, "componentId", SOFTWARE_PREFIX)
 
     def _owned(
-        self, client: VraClient, spec: SoftwareComponentInputs, legacy: bool = False
+        self, client: VraClient, spec: SoftwareComponentInputs, state_marked: bool | None = None
     ) -> dict[str, Any] | None:
-        """The stored component of this id, if it is this resource's; None if there is none."""
+        """The stored component of this id, if it is this resource's; None if there is none.
+        `state_marked`: as in `ownership.require` (None: adopting it)."""
         assert spec.componentId
         doc = client.get(f"{COLLECTION}/{path_segment(spec.componentId)}")
         if doc is None:
@@ -55,14 +56,15 @@ class SoftwareComponentProvider(VraProvider):
             other = client.find_one(COLLECTION, "name", spec.name)
             if other is not None:
                 _, owner = split_owner(other.get("description"))
-                ensure_owned(self.kind, spec.name, owner, spec.owner)
+                ownership.require(self.kind, spec.name, owner, spec.owner)
             return None
         owner = parse_software_component(doc)["owner"]
-        ensure_owned(self.kind, spec.componentId, owner, spec.owner, legacy=legacy)
+        ownership.require(self.kind, spec.componentId, owner, spec.owner,
+                          state_marked=state_marked)
         return doc
 
     def _converge(
-        self, props: dict[str, Any], *, new: bool, legacy: bool = False
+        self, props: dict[str, Any], *, new: bool, state_marked: bool | None = None
     ) -> dict[str, Any]:
         spec: SoftwareComponentInputs = self.parse(props)
         if not spec.componentId:
@@ -74,7 +76,7 @@ class SoftwareComponentProvider(VraProvider):
         wanted = {k: parse_software_component(desired)[k] for k in _COMPARED}
         # An update reads first; a component deleted outside Pulumi is POSTed again (its id is
         # client-chosen, so it comes back as the same object).
-        current = None if new else self._owned(client, spec, legacy)
+        current = None if new else self._owned(client, spec, state_marked)
         if current is None:
             current = client.create(COLLECTION, desired, lambda: self._owned(client, spec))
         parsed = parse_software_component(current)
@@ -107,7 +109,8 @@ class SoftwareComponentProvider(VraProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self.explained("update", id_):
             props = {**news, "componentId": id_}
-            return UpdateResult(self._converge(props, new=False, legacy="owner" not in olds))
+            marked = ownership.state_marked(olds)
+            return UpdateResult(self._converge(props, new=False, state_marked=marked))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.explained("read", id_):
@@ -126,7 +129,8 @@ class SoftwareComponentProvider(VraProvider):
             doc = client.get(path)
             if doc is None:
                 return
-            ensure_owned(self.kind, id_, parse_software_component(doc)["owner"], props.get("owner"))
+            ownership.require(self.kind, id_, parse_software_component(doc)["owner"],
+                              props.get("owner"), state_marked=ownership.state_marked(props))
             # 409 "in use by blueprint" surfaces as a VraError naming the blueprint.
             client.delete(path)
 

@@ -2,17 +2,15 @@
 
 Settings come from the stack config handed to `configure()` (with environment fallbacks) and are
 kept here, at module level, never on a provider instance: providers are pickled into state.
-Connections live in a registry keyed by endpoint, are built lazily under a lock (the provider
-host runs up to four calls at once), log in again once when vCenter has dropped the session, and
-log out when the process exits.
+Connections live in the one registry (`providers.connections`), are built lazily under a lock
+(the provider host runs up to four calls at once), log in again once when vCenter has dropped the
+session, and log out when the process exits.
 """
 
 from __future__ import annotations
 
-import atexit
 import http.client
 import logging
-import os
 import ssl
 import threading
 import time
@@ -26,7 +24,9 @@ from pulumi.dynamic import Config
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
-from providers import settings as endpoint_settings
+from mlaas.settings import VSPHERE, Setting, SettingError
+from providers.base import poll
+from providers.connections import ConnectionKey, Registry, Trust
 
 log = logging.getLogger(__name__)
 
@@ -73,31 +73,13 @@ class Settings:
     ca_bundle: str | None = None
 
 
-# (config key, environment variable) per setting.
-SERVER = ("vsphere:vsphereServer", "VSPHERE_SERVER")
-USER = ("vsphere:user", "VSPHERE_USER")
-PASSWORD = ("vsphere:password", "VSPHERE_PASSWORD")
-ALLOW_UNVERIFIED = endpoint_settings.VSPHERE_UNVERIFIED
-CA_BUNDLE = ("gpu-mlaas:vsphereCaBundle", "VSPHERE_CA_BUNDLE")
-
-
-def _lookup(config: Config | None, keys: tuple[str, str]) -> str | None:
-    key, env = keys
-    value = config.get(key) if config is not None else None
-    if value is None or value == "":
-        value = os.environ.get(env)
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _require(config: Config | None, keys: tuple[str, str], what: str) -> str:
-    value = _lookup(config, keys)
+def _require(config: Config | None, setting: Setting, what: str) -> str:
+    value = setting.lookup(setting.in_config(config))
     if value is None:
         raise VsphereConfigError(
-            f"vSphere {what} is not set: set config key '{keys[0]}' or env var {keys[1]}"
+            f"vSphere {what} is not set: set config key '{setting.key}' or env var {setting.env}"
         )
-    return value
+    return value if isinstance(value, str) else str(value)
 
 
 def _parse_server(raw: str) -> tuple[str, int]:
@@ -106,26 +88,22 @@ def _parse_server(raw: str) -> tuple[str, int]:
     try:
         port = parts.port or 443
     except ValueError as exc:
-        raise VsphereConfigError(f"'{SERVER[0]}' / {SERVER[1]}: bad port in {raw!r}") from exc
+        raise VsphereConfigError(f"{VSPHERE.server.label}: bad port in {raw!r}") from exc
     if not parts.hostname:
-        raise VsphereConfigError(f"'{SERVER[0]}' / {SERVER[1]}: no host name in {raw!r}")
+        raise VsphereConfigError(f"{VSPHERE.server.label}: no host name in {raw!r}")
     return parts.hostname, port
 
 
 def settings_from_config(config: Config | None) -> Settings:
-    """Build connection settings from stack config, falling back to environment variables."""
-    host, port = _parse_server(_require(config, SERVER, "server"))
-    user = _require(config, USER, "user")
-    password = _require(config, PASSWORD, "password")
+    """Build connection settings from stack config, falling back to environment variables
+    (the table `mlaas.settings.VSPHERE`)."""
+    host, port = _parse_server(_require(config, VSPHERE.server, "server"))
+    user = _require(config, VSPHERE.username, "user")
+    password = _require(config, VSPHERE.password, "password")
     try:
-        allow_unverified = ALLOW_UNVERIFIED.read(
-            config.get(ALLOW_UNVERIFIED.key) if config is not None else None
-        )
-        ca_bundle = endpoint_settings.ca_bundle(
-            config.get(CA_BUNDLE[0]) if config is not None else None, CA_BUNDLE[1],
-            f"'{CA_BUNDLE[0]}'",
-        )
-    except endpoint_settings.SettingError as exc:
+        allow_unverified = VSPHERE.insecure.read(VSPHERE.insecure.in_config(config))
+        ca_bundle = VSPHERE.ca_bundle.path(VSPHERE.ca_bundle.in_config(config))
+    except SettingError as exc:
         raise VsphereConfigError(str(exc)) from None
     return Settings(Endpoint(host, port, user), password, allow_unverified, ca_bundle)
 
@@ -212,7 +190,7 @@ class _Connection:
         except ssl.SSLError as exc:
             raise VsphereError(
                 f"TLS check of vSphere {ep.host}:{ep.port} failed ({exc}); set "
-                f"'{CA_BUNDLE[0]}' / {CA_BUNDLE[1]} to the CA that signed its certificate"
+                f"{VSPHERE.ca_bundle.label} to the CA that signed its certificate"
             ) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise VsphereError(f"cannot reach vSphere {ep.host}:{ep.port}: {exc}") from exc
@@ -220,36 +198,23 @@ class _Connection:
         return si
 
 
-_registry_lock = threading.Lock()
-_registry: dict[endpoint_settings.ConnectionKey, _Connection] = {}
-
-
-def _key(settings: Settings) -> endpoint_settings.ConnectionKey:
+def _key(settings: Settings) -> ConnectionKey:
     ep = settings.endpoint
-    trust = endpoint_settings.Trust(not settings.allow_unverified_ssl, settings.ca_bundle)
-    return endpoint_settings.ConnectionKey(f"https://{ep.host}:{ep.port}", "", ep.user, trust)
+    trust = Trust(not settings.allow_unverified_ssl, settings.ca_bundle)
+    return ConnectionKey(f"https://{ep.host}:{ep.port}", "", ep.user, trust)
 
 
-def _connection(settings: Settings) -> _Connection:
-    with _registry_lock:
-        key = _key(settings)
-        conn = _registry.get(key)
-        if conn is None:
-            conn = _registry[key] = _Connection(settings)
-        elif conn.settings != settings:
-            # Same endpoint, user and trust, new password: the next login uses it.
-            conn.settings = settings
-        return conn
+def _retune(conn: _Connection, settings: Settings) -> None:
+    # Same endpoint, user and trust, new password: the next login uses it.
+    conn.settings = settings
 
 
-@atexit.register
+_connections: Registry[Settings, _Connection] = Registry(_Connection, _Connection.close, _retune)
+
+
 def disconnect_all() -> None:
     """Log out of every endpoint this process used (also run at interpreter exit)."""
-    with _registry_lock:
-        conns = list(_registry.values())
-        _registry.clear()
-    for conn in conns:
-        conn.close()
+    _connections.close_all()
 
 
 def run(op: Callable[[vim.ServiceInstance], T], *, read_only: bool = False) -> T:
@@ -258,7 +223,8 @@ def run(op: Callable[[vim.ServiceInstance], T], *, read_only: bool = False) -> T
     Read-only operations are also retried, with backoff, after a dropped connection. Changes
     are not, since the first attempt may have reached vCenter.
     """
-    conn = _connection(current_settings())
+    settings = current_settings()
+    conn = _connections.get(_key(settings), settings)
     si = conn.get()
     relogged = False
     attempt = 0
@@ -495,24 +461,25 @@ def wait_for_task(
     filter lives on the shared session, where concurrent waits from other threads would take
     each other's updates.
     """
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
+
+    def finished() -> tuple[Any] | None:
         info = (properties(si, task, ["info"]) or {}).get("info")
         if info is None:
             raise VsphereError(f"{action}: task {task._moId} disappeared")
         if info.state == vim.TaskInfo.State.success:
-            return info.result
+            return (info.result,)
         if info.state == vim.TaskInfo.State.error:
             raise VsphereError(f"{action} failed: {describe_fault(info.error)}")
-        if time.monotonic() >= deadline:
-            try:
-                task.CancelTask()
-            except vmodl.MethodFault:
-                pass  # not cancelable; report the timeout anyway
-            raise VsphereError(f"{action} did not finish within {timeout:.0f}s (task {task._moId})")
-        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(delay * 1.6, 2.0)
+        return None
+
+    done = poll(finished, timeout, first_wait=0.02, max_wait=2.0, factor=1.6)
+    if done is None:
+        try:
+            task.CancelTask()
+        except vmodl.MethodFault:
+            pass  # not cancelable; report the timeout anyway
+        raise VsphereError(f"{action} did not finish within {timeout:.0f}s (task {task._moId})")
+    return done[0]
 
 
 __all__ = [

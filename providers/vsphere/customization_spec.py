@@ -19,13 +19,12 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 from pyVmomi import vim
 
 from providers import ownership
-from providers.base import SchemaResource
+from providers.base import NonEmpty, Owner, SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
 log = logging.getLogger(__name__)
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 KIND = "customization spec"
 
 
@@ -38,7 +37,7 @@ class CustomizationSpecInputs(BaseModel):
     domain: NonEmpty
     timeZone: NonEmpty = "Etc/UTC"
     hwClockUtc: StrictBool = True
-    owner: Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)] | None = None
+    owner: Owner | None = None
 
 
 def spec_item(spec: CustomizationSpecInputs, change_version: str | None = None) -> Any:
@@ -128,8 +127,7 @@ class CustomizationSpecProvider(VsphereProvider):
                     manager.CreateCustomizationSpec(item=spec_item(spec))
             else:
                 owner = ownership.split(found.info.description)[1]
-                if owner != spec.owner or spec.owner is None:
-                    raise ownership.NotOwnedError(KIND, spec.name, owner, str(spec.owner))
+                ownership.require(KIND, spec.name, owner, spec.owner)
                 log.info("%s %s is this resource's own; adopting it", KIND, spec.name)
                 with client.explain(f"overwriting {KIND} {spec.name}"):
                     manager.OverwriteCustomizationSpec(
@@ -150,9 +148,8 @@ class CustomizationSpecProvider(VsphereProvider):
             if found is None:
                 raise client.VsphereError(f"{KIND} {id_} is gone; run `pulumi refresh`")
             owner = ownership.split(found.info.description)[1]
-            # Ours: this resource's marker, or one of this stack's (the logical name changed).
-            if owner is None or ownership.stack_of(owner) != ownership.stack_of(spec.owner):
-                raise ownership.NotOwnedError(KIND, id_, owner, str(spec.owner))
+            ownership.require(KIND, id_, owner, spec.owner,
+                              state_marked=ownership.state_marked(olds))
             with client.explain(f"overwriting {KIND} {id_}"):
                 _manager(si).OverwriteCustomizationSpec(
                     item=spec_item(spec, found.info.changeVersion)
@@ -182,7 +179,8 @@ class CustomizationSpecProvider(VsphereProvider):
             if found is None:
                 return
             owner = ownership.split(found.info.description)[1]
-            if owner != props.get("owner"):
+            if not ownership.changeable(owner, props.get("owner"),
+                                        state_marked=ownership.state_marked(props)):
                 log.warning("leaving %s %s: it carries owner %s, not %s", KIND, id_, owner,
                             props.get("owner"))
                 return

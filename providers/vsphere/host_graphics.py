@@ -17,16 +17,16 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pyVmomi import vim, vmodl
 
 from mlaas.host_facts import OUTPUT_KEYS, HostFacts
 from mlaas.profiles import ProfileError, lookup, match_offered
-from providers.base import SchemaResource
+from providers.base import NonEmpty, SchemaResource
 from providers.vsphere import client, host_driver
 from providers.vsphere import host_maintenance as maintenance
 from providers.vsphere.base import VsphereProvider
@@ -58,7 +58,6 @@ HOST_PATHS = (
     "vm",
 )
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class HostGraphicsInputs(BaseModel):

@@ -35,7 +35,7 @@ from pydantic import (
 from pyVmomi import vim
 
 from providers import ownership
-from providers.base import SchemaResource
+from providers.base import NonEmpty, Owner, SchemaResource
 from providers.vsphere import client
 from providers.vsphere.base import VsphereProvider
 
@@ -47,8 +47,6 @@ HASH_LENGTH = 8
 ANNOTATION = "gpu-mlaas vGPU template"
 ACCEPTANCE_SUFFIX = "-accept"
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Owner = Annotated[str, StringConstraints(pattern=ownership.OWNER.pattern)]
 
 
 class VgpuTemplateInputs(BaseModel):
@@ -259,12 +257,6 @@ def marked_owner(props: Mapping[str, Any]) -> str | None:
     return ownership.split(props.get("config.annotation"))[1]
 
 
-def _mine(props: Mapping[str, Any], owner: str | None) -> bool:
-    """A VM is this resource's when it carries its marker; without an owner input (state
-    written before markers existed), only an unmarked VM is."""
-    return marked_owner(props) == owner
-
-
 class _Placement:
     """Where a template goes: datacenter, cluster pool, datastore, folder, base image."""
 
@@ -322,7 +314,7 @@ def _acceptance_test(
     leftover = client.find_vm(
         si, place.datacenter, place.dc_name, clone_name, ("config.annotation",)
     )
-    if leftover is not None and _mine(leftover[1], spec.owner):
+    if leftover is not None and ownership.adoptable(marked_owner(leftover[1]), spec.owner):
         destroy(si, leftover[0], clone_name)
     clone = None
     try:
@@ -361,8 +353,7 @@ def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict
     existing = client.find_vm(si, place.datacenter, place.dc_name, name, VM_PATHS)
     if existing is not None:
         vm, props = existing
-        if not _mine(props, spec.owner):
-            raise ownership.NotOwnedError("VM template", name, marked_owner(props), str(spec.owner))
+        ownership.require("VM template", name, marked_owner(props), spec.owner)
         wrong = mismatches(props, spec)
         if not wrong:
             log.info("template %s (%s) already exists as asked; adopting it", name, vm._moId)
@@ -434,15 +425,10 @@ class VgpuTemplateProvider(VsphereProvider):
     replace_keys = tuple(k for k in VgpuTemplateInputs.model_fields if k not in IN_PLACE_KEYS)
     output_keys = ("templateName", "templateId", "uuid", "isTemplate", "hardwareVersion")
 
+    drift_replaces = ("isTemplate",)
+
     def drifted(self, olds: dict[str, Any]) -> bool:
         return olds.get("isTemplate") is False  # someone turned it back into a VM: rebuild
-
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        result = super().diff(id_, olds, news)
-        replaces = list(result.replaces or [])
-        if self.drifted(olds) and "isTemplate" not in replaces:
-            result.replaces = [*replaces, "isTemplate"]
-        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         template_id, outs = client.run(lambda si: _build(si, self.parse(props)))
@@ -461,16 +447,8 @@ class VgpuTemplateProvider(VsphereProvider):
                 raise client.VsphereError(
                     f"template {olds.get('templateName')} ({id_}) is gone; run `pulumi refresh`"
                 )
-            marker = marked_owner(props)
-            # Ours: this resource's marker, one of this stack's (the logical name changed), or
-            # none at all when the state predates markers (then the state's id is the proof).
-            same_stack = marker is not None and (
-                ownership.stack_of(marker) == ownership.stack_of(spec.owner)
-            )
-            if not (same_stack or (marker is None and previous is None)):
-                raise ownership.NotOwnedError(
-                    "VM template", props["name"], marked_owner(props), str(spec.owner)
-                )
+            ownership.require("VM template", props["name"], marked_owner(props), spec.owner,
+                              state_marked=previous is not None)
             wrong = [key for key in mismatches(props, spec) if key != "isTemplate"]
             if wrong or not props.get("config.template"):
                 raise client.VsphereError(
@@ -521,7 +499,8 @@ class VgpuTemplateProvider(VsphereProvider):
             current = client.properties(si, vm, ["config.annotation"])
             if current is None:
                 return
-            if not _mine(current, owner):
+            if not ownership.changeable(marked_owner(current), owner,
+                                        state_marked=owner is not None):
                 log.warning(
                     "leaving VM %s (%s): it carries owner %s, not %s",
                     name,

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from lab.vra import PROJECT_ROOT, LabError, start_vra
+from lab.operated import PROJECT_ROOT
+from lab.vra import LabError, start_vra
 
 
 def _launch(*args: str) -> subprocess.Popen[str]:

@@ -15,7 +15,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from lab.process import first_line
-from providers.settings import VRA_INSECURE, VSPHERE_UNVERIFIED
+from mlaas.settings import VRA, VSPHERE
 from tests.policy.cases import urn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ ENGINE_COMMAND = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", ".
 
 def _without_tls_switches(environ: Mapping[str, str]) -> dict[str, str]:
     """The test environment minus the variables that would turn TLS checks off in the pack."""
-    dropped = {VSPHERE_UNVERIFIED.env, VRA_INSECURE.env}
+    dropped = {VSPHERE.insecure.env, VRA.insecure.env}
     return {key: value for key, value in environ.items() if key not in dropped}
 
 

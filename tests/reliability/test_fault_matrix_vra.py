@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from lab.operated import OperatedLab
 from lab.vcsim import VcsimLab, start_vcsim
 from lab.vcsim.client import vm_names
 from lab.vra import VraLab, start_vra
@@ -81,7 +82,7 @@ def object_counts(vra: VraLab) -> dict[str, int]:
     return counts
 
 
-def settle(vra: VraLab) -> None:
+def settle(vra: OperatedLab) -> None:
     """Wait until vRA has answered every request it took (a slow one may still be running after
     the client gave up), as the time between two real `pulumi up` runs would."""
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -209,7 +210,7 @@ def test_timeout_setting_refuses_bad_values(
 ) -> None:
     from providers.vra import settings
 
-    monkeypatch.setattr(settings, "_stack_vra",
+    monkeypatch.setattr(settings.STACK, "_values",
                         {"username": "u@x", "password": "p", "timeoutSeconds": value})
     with pytest.raises(settings.VraSettingsError, match=r"'gpu-mlaas:vra'\.timeoutSeconds"):
         settings.credentials_for(settings.Endpoint("https://vra.test", "t"))
@@ -218,7 +219,7 @@ def test_timeout_setting_refuses_bad_values(
 def test_timeout_setting_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from providers.vra import settings
 
-    monkeypatch.setattr(settings, "_stack_vra", {"username": "u@x", "password": "p"})
+    monkeypatch.setattr(settings.STACK, "_values", {"username": "u@x", "password": "p"})
     monkeypatch.setenv("VRA_TIMEOUT", "2.5")
     credentials = settings.credentials_for(settings.Endpoint("https://vra.test", "t"))
     assert credentials.timeout_seconds == 2.5

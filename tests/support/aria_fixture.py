@@ -11,6 +11,7 @@ import requests
 
 from lab.aria import AriaLab, start_aria
 from lab.vcsim import VcsimLab
+from mlaas.settings import ARIA
 from providers.aria import client as aria_client
 from providers.aria import settings as aria_settings
 from tests.support.program import as_runtime, lab_stack_values
@@ -34,12 +35,11 @@ def aria(aria_lab: AriaLab) -> AriaLab:
 @pytest.fixture
 def aria_creds(aria: AriaLab, monkeypatch: pytest.MonkeyPatch) -> Iterator[AriaLab]:
     """The reset lab, its organization owner's credentials in ARIA_*, no cached clients."""
-    env = aria_settings.ENV
-    monkeypatch.setenv(env["username"], aria.username)
-    monkeypatch.setenv(env["password"], aria.password)
-    monkeypatch.setenv(env["caBundle"], str(aria.ca_file))
-    for key in ("refreshToken", "domain", "insecure", "timeoutSeconds"):
-        monkeypatch.delenv(env[key], raising=False)
+    monkeypatch.setenv(ARIA.username.env, aria.username)
+    monkeypatch.setenv(ARIA.password.env, aria.password)
+    monkeypatch.setenv(ARIA.ca_bundle.env, str(aria.ca_file))
+    for setting in (ARIA.refresh_token, ARIA.domain, ARIA.insecure, ARIA.timeout):
+        monkeypatch.delenv(setting.env, raising=False)
     aria_settings.reset_stack_settings()
     aria_client.close_all()
     yield aria

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mlaas.config import ConfigError, parse_config
+from mlaas.issues import ConfigError
+from mlaas.loading import parse_config
 from providers import guest_scripts
 from providers.aria.cloud_template import machine_template
 from tests.support.program import dev_config_values

@@ -4,7 +4,9 @@ from typing import Any
 
 import pytest
 
-from mlaas.config import ConfigError, Secret, from_runtime, parse_config
+from mlaas.config import Secret
+from mlaas.issues import ConfigError
+from mlaas.loading import from_runtime, parse_config
 
 
 def good_pool(**overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from mlaas.config import ConfigError, Secret, from_runtime, load_stack_file, parse_config
+from mlaas.config import Secret
+from mlaas.issues import ConfigError
+from mlaas.loading import from_runtime, load_stack_file, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ARIA = {"url": "https://aria.example.com", "username": "admin", "project": "ml"}
@@ -42,6 +44,10 @@ def test_vra_and_aria_together_are_refused() -> None:
         ({"insecure": True, "caBundle": "ca.pem"}, "gpu-mlaas:aria", "not both"),
         ({"timeoutSeconds": 0}, "gpu-mlaas:aria.timeoutSeconds", "greater than 0"),
         ({"tenant": "x"}, "gpu-mlaas:aria.tenant", "unknown key"),
+        # The same rules as gpu-mlaas:vra (one endpoint model, one switch vocabulary).
+        ({"insecure": "ture"}, "gpu-mlaas:aria.insecure", "must be true or false"),
+        ({"timeoutSeconds": 7200}, "gpu-mlaas:aria.timeoutSeconds", "less than or equal to 3600"),
+        ({"timeoutSeconds": True}, "gpu-mlaas:aria.timeoutSeconds", "must be a number"),
     ],
 )
 def test_each_bad_aria_value_names_its_key(change: dict[str, Any], path: str,

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from mlaas import passthrough
-from mlaas.config import ConfigError, parse_config
 from mlaas.host_facts import capacity_from_hosts, reported_passthrough_capacity
+from mlaas.issues import ConfigError
+from mlaas.loading import parse_config
 from mlaas.sizing import Plan, plan
 
 ROOT = Path(__file__).resolve().parents[2]

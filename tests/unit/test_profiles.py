@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from mlaas import profiles, sizing
-from mlaas.config import ConfigError, parse_config
+from mlaas.issues import ConfigError
+from mlaas.loading import parse_config
 
 # profile, max per GPU (equal-size mode), frame buffer GiB, MIG-backed. Typed from the sources
 # the catalog cites (NVIDIA/vgpu-device-manager's vGPU 20.0 config, its 2022 version for Pascal,

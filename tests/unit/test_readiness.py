@@ -12,7 +12,7 @@ import yaml
 
 from mlaas import driver_rules
 from mlaas.cli import main
-from mlaas.config import parse_config, read_stack_file
+from mlaas.loading import parse_config, read_stack_file
 from mlaas.readiness import guest_licence
 from mlaas.sizing import plan
 

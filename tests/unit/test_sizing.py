@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from mlaas.config import parse_config
+from mlaas.loading import parse_config
 from mlaas.sizing import (
     OfferingPlan,
     Plan,

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mlaas.settings import VRA
 from providers.vra import client as vra_client
 from providers.vra import settings
 
@@ -14,10 +15,10 @@ from providers.vra import settings
 @pytest.fixture
 def creds(vra: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The reset lab, with its credentials in the VRA_* env vars and no cached clients."""
-    monkeypatch.setenv(settings.ENV_USERNAME, vra.username)
-    monkeypatch.setenv(settings.ENV_PASSWORD, vra.password)
-    monkeypatch.setenv(settings.ENV_CA_BUNDLE, str(vra.ca_file))
-    monkeypatch.delenv(settings.ENV_INSECURE, raising=False)
+    monkeypatch.setenv(VRA.username.env, vra.username)
+    monkeypatch.setenv(VRA.password.env, vra.password)
+    monkeypatch.setenv(VRA.ca_bundle.env, str(vra.ca_file))
+    monkeypatch.delenv(VRA.insecure.env, raising=False)
     settings.configure_from_stack({})  # no stack config: env vars only
     vra_client.close_all()
     vra.clear_requests()

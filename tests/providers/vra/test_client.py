@@ -16,6 +16,7 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+from mlaas.settings import VRA
 from providers.vra import client as vra_client
 from providers.vra import settings
 from providers.vra.catalog_service import CatalogServiceProvider
@@ -95,7 +96,7 @@ def test_tokens_are_revoked_at_exit(endpoint: dict[str, Any], creds: Any) -> Non
 def test_bad_password_fails_with_vra_message_and_no_secret(
     endpoint: dict[str, Any], creds: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(settings.ENV_PASSWORD, "wrong-Secret-42")
+    monkeypatch.setenv(VRA.password.env, "wrong-Secret-42")
     with pytest.raises(VraError) as failed:
         list(client_for(Endpoint.from_input(endpoint)).iter_list(SOURCE_MACHINES))
     assert failed.value.status == 401 and failed.value.code == 90135
@@ -106,11 +107,11 @@ def test_bad_password_fails_with_vra_message_and_no_secret(
 def test_missing_credentials_name_the_key_and_env_var(
     endpoint: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(settings.ENV_USERNAME)
+    monkeypatch.delenv(VRA.username.env)
     with pytest.raises(VraSettingsError, match="gpu-mlaas:vra.*VRA_USERNAME"):
         client_for(Endpoint.from_input(endpoint))
-    monkeypatch.setenv(settings.ENV_USERNAME, "someone@vsphere.local")
-    monkeypatch.delenv(settings.ENV_PASSWORD)
+    monkeypatch.setenv(VRA.username.env, "someone@vsphere.local")
+    monkeypatch.delenv(VRA.password.env)
     with pytest.raises(VraSettingsError, match="gpu-mlaas:vra.*VRA_PASSWORD"):
         client_for(Endpoint.from_input(endpoint))
 
@@ -118,7 +119,7 @@ def test_missing_credentials_name_the_key_and_env_var(
 def test_stack_config_from_configure_is_used(
     endpoint: dict[str, Any], creds: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in (settings.ENV_USERNAME, settings.ENV_PASSWORD, settings.ENV_CA_BUNDLE):
+    for name in (VRA.username.env, VRA.password.env, VRA.ca_bundle.env):
         monkeypatch.delenv(name)
     value = {
         "url": creds.url,
@@ -147,7 +148,7 @@ def test_tls_is_verified_unless_turned_off(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.delenv(settings.ENV_CA_BUNDLE)
+    monkeypatch.delenv(VRA.ca_bundle.env)
     with pytest.raises(VraError, match="CERTIFICATE_VERIFY_FAILED"):
         list(client_for(Endpoint.from_input(endpoint)).iter_list(SOURCE_MACHINES))
     vra_client.close_all()
@@ -196,7 +197,7 @@ def test_errors_quote_vra_code_message_method_and_path(
 
 def test_password_never_in_client_repr_or_settings_repr(endpoint: dict[str, Any]) -> None:
     credentials = settings.credentials_for(Endpoint.from_input(endpoint))
-    assert os.environ[settings.ENV_PASSWORD] not in repr(credentials)
+    assert os.environ[VRA.password.env] not in repr(credentials)
 
 
 def test_create_adopts_when_vra_already_has_it(endpoint: dict[str, Any], creds: Any) -> None:
