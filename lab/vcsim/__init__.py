@@ -141,6 +141,7 @@ def start_vcsim(
     reboot_time_s: float = 1.0,
     vgpu_hotmigrate: bool | None = None,
     guest_tools_start_s: float | None = 0.5,
+    reported_framebuffer: Mapping[str, int] | None = None,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -165,6 +166,8 @@ def start_vcsim(
     `vgpu.hotmigrate.enabled` (None: not set), without which maintenance mode cannot evacuate
     powered-on vGPU VMs. guest_tools_start_s is how long a guest takes from power-on until
     VMware Tools runs and its heartbeat is green (None: the guests have no tools).
+    reported_framebuffer makes the hosts' RetrieveVgpuProfileInfo (API 7.0.3) report another
+    frame buffer (GB) for the named profiles than the catalog's, so a host disagrees with it.
     """
     if api_version not in API_VERSIONS:
         raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
@@ -219,6 +222,8 @@ def start_vcsim(
             f"-reboot-only-hosts={','.join(reboot_only)}",
             f"-reboot-time={reboot_time_s}s",
             f"-vgpu-hotmigrate={hotmigrate}",
+            "-reported-framebuffer="
+            + ",".join(f"{k}={int(v)}" for k, v in (reported_framebuffer or {}).items()),
             f"-guest-tools-start={-1 if guest_tools_start_s is None else guest_tools_start_s}s",
         ]
         log_file = tmp / "vcsim.log"

@@ -398,6 +398,45 @@ class _Host:
             "and run `pulumi up` again"
         )
 
+    def check_profile_facts(self, spelled: str) -> None:
+        """On API 7.0.3+ hosts, the host's own facts of the profile (RetrieveVgpuProfileInfo:
+        frame buffer, time-sliced or MIG) must agree with the catalog the pool was sized by; a
+        disagreement is an error naming both values. Older hosts have no such call."""
+        try:
+            catalog = lookup(self.spec.vgpuProfile)
+        except ProfileError:
+            return
+        gm = self.props["configManager.graphicsManager"]
+        try:
+            infos = gm.RetrieveVgpuProfileInfo() or []
+        except (vmodl.fault.MethodNotFound, vmodl.fault.NotSupported, AttributeError):
+            log.debug("host %s has no RetrieveVgpuProfileInfo (API before 7.0.3)", self.name)
+            return
+        except vmodl.MethodFault as exc:
+            raise client.VsphereError(
+                f"reading the vGPU profile facts of host {self.name} failed: "
+                f"{client.describe_fault(exc)}"
+            ) from exc
+        info = next((i for i in infos if i.profileName == spelled), None)
+        if info is None:
+            log.warning("host %s lists %s but has no profile facts for it", self.name, spelled)
+            return
+        wrong = []
+        if int(info.fbSizeInGib) != catalog.framebuffer_gb:
+            wrong.append(f"a frame buffer of {info.fbSizeInGib} GiB, the catalog "
+                         f"{catalog.framebuffer_gb} GB")
+        sharing = "mig" if catalog.mig else "timeSliced"
+        if str(info.profileSharing) != sharing:
+            wrong.append(f"sharing {info.profileSharing}, the catalog {sharing}")
+        if wrong:
+            raise client.VsphereError(
+                f"host {self.name} reports vGPU profile {spelled} with {'; '.join(wrong)} "
+                "(HostGraphicsManager.RetrieveVgpuProfileInfo against "
+                "mlaas/data/vgpu_profiles.yaml): the pool would be sized wrongly; check the "
+                "host's NVIDIA vGPU Manager release against the catalog entry, then run "
+                "`pulumi up` again"
+            )
+
     def wait_for_profile(self) -> str:
         """The host's spelling of the profile, once its driver lists it. An empty list may still
         be filling after the mode change, so that is waited for (deadline, no rollback: the
@@ -447,7 +486,7 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
                      spec.assignmentPolicy)
         host.activate()
         host.require_gpu_modes()
-        host.wait_for_profile()
+        host.check_profile_facts(host.wait_for_profile())
         return host.ref._moId, _outputs(host.ref, spec, host.props, driver)
 
     return client.run(op)

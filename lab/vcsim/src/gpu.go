@@ -85,22 +85,26 @@ type gpuInventory struct {
 	fbKB     int64
 	profiles []profileSpec
 
-	reg      *simulator.Registry
-	release  apiRelease
-	mu       sync.Mutex
-	managers map[types.ManagedObjectReference]*GraphicsManager // by host
+	reg     *simulator.Registry
+	release apiRelease
+	// reportedFb: frame buffers (GB) the hosts report for some profiles instead of the
+	// catalog's, to make a host disagree with the catalog.
+	reportedFb map[string]int
+	mu         sync.Mutex
+	managers   map[types.ManagedObjectReference]*GraphicsManager // by host
 }
 
 func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 	return &gpuInventory{
-		reg:      reg,
-		release:  o.api,
-		device:   o.gpuDevice,
-		deviceID: int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
-		perHost:  o.gpusPerHost,
-		fbKB:     int64(o.gpuFbMB) * 1024,
-		profiles: o.profiles,
-		managers: make(map[types.ManagedObjectReference]*GraphicsManager),
+		reg:        reg,
+		release:    o.api,
+		reportedFb: o.reportedFb,
+		device:     o.gpuDevice,
+		deviceID:   int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
+		perHost:    o.gpusPerHost,
+		fbKB:       int64(o.gpuFbMB) * 1024,
+		profiles:   o.profiles,
+		managers:   make(map[types.ManagedObjectReference]*GraphicsManager),
 	}
 }
 
@@ -349,6 +353,43 @@ func (gm *GraphicsManager) UpdateGraphicsConfig(ctx *simulator.Context, req *typ
 func (gm *GraphicsManager) RefreshGraphicsManager(ctx *simulator.Context, req *types.RefreshGraphicsManager) soap.HasFault {
 	gm.publish(ctx)
 	return &methods.RefreshGraphicsManagerBody{Res: new(types.RefreshGraphicsManagerResponse)}
+}
+
+// RetrieveVgpuProfileInfo (API 7.0.3) describes each vGPU type the host offers now: name,
+// frame buffer in GiB, sharing (timeSliced or mig) and class (compute for C-series, quadro for
+// the others), with the PCI vendor id in the low 16 bits of deviceVendorId and the device id
+// above it. Older hosts do not have the method.
+func (gm *GraphicsManager) RetrieveVgpuProfileInfo(ctx *simulator.Context, req *types.RetrieveVgpuProfileInfo) soap.HasFault {
+	body := new(methods.RetrieveVgpuProfileInfoBody)
+	if !gm.inv.release.atLeast("7.0.3.0") {
+		body.Fault_ = simulator.Fault("RetrieveVgpuProfileInfo needs API 7.0.3", &types.MethodNotFound{Receiver: gm.Self, Method: "RetrieveVgpuProfileInfo"})
+		return body
+	}
+	var infos []types.VirtualMachineVgpuProfileInfo
+	for _, name := range gm.SharedPassthruGpuTypes {
+		p, _ := gm.inv.spec(name)
+		sharing, class := "timeSliced", "quadro"
+		if p.mig {
+			sharing = "mig"
+		}
+		if strings.HasSuffix(strings.TrimSuffix(name, "me"), "c") {
+			class = "compute"
+		}
+		fb := int64(p.framebuffer)
+		if reported, ok := gm.inv.reportedFb[name]; ok {
+			fb = int64(reported)
+		}
+		infos = append(infos, types.VirtualMachineVgpuProfileInfo{
+			VirtualMachineTargetInfo: types.VirtualMachineTargetInfo{Name: name},
+			ProfileName:              name,
+			DeviceVendorId:           int64(uint16(gm.inv.deviceID))<<16 | nvidiaVendorID,
+			FbSizeInGib:              fb,
+			ProfileSharing:           sharing,
+			ProfileClass:             class,
+		})
+	}
+	body.Res = &types.RetrieveVgpuProfileInfoResponse{Returnval: infos}
+	return body
 }
 
 // IsSharedGraphicsActive is true when some GPU serves shared graphics (vSGA or vGPU), which on

@@ -53,6 +53,7 @@ type options struct {
 	rebootTime  time.Duration
 	hotMigrate  string // vCenter's vgpu.hotmigrate.enabled ("" = not set)
 	toolsStart  time.Duration
+	reportedFb  map[string]int // profile -> frame buffer (GB) RetrieveVgpuProfileInfo reports
 }
 
 // migOf is the MIG mode of each GPU slot of host h.
@@ -113,6 +114,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.rebootTime, "reboot-time", time.Second, "how long a host reboot keeps the host notResponding")
 	fs.StringVar(&o.hotMigrate, "vgpu-hotmigrate", "", "vCenter advanced setting vgpu.hotmigrate.enabled (true/false; empty = not set)")
 	fs.DurationVar(&o.toolsStart, "guest-tools-start", 500*time.Millisecond, "time from power-on to VMware Tools running in the guest (negative: guests have no tools)")
+	reportedFb := fs.String("reported-framebuffer", "", "profile=GB,...: frame buffer RetrieveVgpuProfileInfo reports instead of the profile's own")
 	migGPUs := fs.String("mig-gpus", "", "GPUs in MIG mode, host=slot+slot,... or host=all")
 	hostDrivers := fs.String("host-vgpu-manager", "", "per-host vGPU Manager version, host=version,... (none = not installed)")
 	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
@@ -138,6 +140,18 @@ func parseFlags(args []string) (*options, error) {
 	o.hostDrivers = perHost
 	if o.migGPUs, err = parseHostValues("-mig-gpus", *migGPUs); err != nil {
 		return nil, err
+	}
+	fbs, err := parseHostValues("-reported-framebuffer", *reportedFb)
+	if err != nil {
+		return nil, err
+	}
+	o.reportedFb = map[string]int{}
+	for name, gb := range fbs {
+		var n int
+		if _, err := fmt.Sscan(gb, &n); err != nil || n < 0 {
+			return nil, fmt.Errorf("-reported-framebuffer: %s=%q is not a whole number of GB", name, gb)
+		}
+		o.reportedFb[name] = n
 	}
 	if o.driver == "none" || o.driver == "" {
 		o.driver = ""
