@@ -53,6 +53,7 @@ func (g *guard) serveClone(ctx *simulator.Context, w http.ResponseWriter, r *htt
 		setTaskError(ctx, task, fault.Fault, fault.LocalizedMessage)
 		return
 	}
+	g.gpus.republish(ctx)
 	go g.bootGuest(clone)
 }
 

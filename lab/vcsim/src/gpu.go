@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -190,6 +191,64 @@ func (inv *gpuInventory) spec(name string) (profileSpec, bool) {
 	return profileSpec{}, false
 }
 
+// republish derives every host's graphicsInfo again, after VMs powered on or off or moved.
+func (inv *gpuInventory) republish(ctx *simulator.Context) {
+	inv.mu.Lock()
+	managers := make([]*GraphicsManager, 0, len(inv.managers))
+	for _, gm := range inv.managers {
+		managers = append(managers, gm)
+	}
+	inv.mu.Unlock()
+	for _, gm := range managers {
+		ctx.WithLock(gm, func() { gm.publish(ctx) })
+	}
+}
+
+// holders assigns the powered-on vGPU VMs of the host to its GPUs, as equal-size placement does:
+// a vGPU goes to the first GPU of its mode (MIG or not) already running its type with room,
+// else to the first empty GPU of that mode. Callers hold gm's lock.
+func (gm *GraphicsManager) holders(ctx *simulator.Context) [][]types.ManagedObjectReference {
+	held := make([][]types.ManagedObjectReference, gm.inv.perHost)
+	kind := make([]string, gm.inv.perHost)
+	count := make([]int, gm.inv.perHost)
+	var vms []vmShape
+	refs := map[string]types.ManagedObjectReference{}
+	for _, e := range ctx.Map.All("VirtualMachine") {
+		vm := e.(*simulator.VirtualMachine)
+		s := shapeOf(ctx, vm)
+		if s.host != nil && *s.host == gm.host.Self && s.powerState == types.VirtualMachinePowerStatePoweredOn && len(s.profiles) > 0 {
+			vms = append(vms, s)
+			refs[s.name] = vm.Self
+		}
+	}
+	sort.Slice(vms, func(i, j int) bool { return vms[i].name < vms[j].name })
+	for _, vm := range vms {
+		for _, p := range vm.profiles {
+			spec, _ := gm.inv.spec(p)
+			slot := -1
+			for i := range held {
+				fits := gm.active[i] == graphicsSharedDirect && gm.mig[i] == spec.mig
+				if fits && kind[i] == p && (spec.maxPerGPU == 0 || count[i] < spec.maxPerGPU) {
+					slot = i
+					break
+				}
+				if fits && kind[i] == "" && slot < 0 {
+					slot = i
+				}
+			}
+			if slot < 0 {
+				continue // over-committed (cannot happen through the power-on rules)
+			}
+			kind[slot] = p
+			count[slot]++
+			if n := len(held[slot]); n == 0 || held[slot][n-1] != refs[vm.name] {
+				held[slot] = append(held[slot], refs[vm.name])
+			}
+		}
+	}
+	return held
+}
+
 // manager is host's graphics manager, if host is a GPU host of this lab.
 func (inv *gpuInventory) manager(host types.ManagedObjectReference) (*GraphicsManager, bool) {
 	inv.mu.Lock()
@@ -253,6 +312,7 @@ func (gm *GraphicsManager) effectiveType(pciId string) string {
 func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 	var info []types.HostGraphicsInfo
 	modes := map[bool]bool{} // MIG mode -> some GPU in that mode runs vGPU
+	held := gm.holders(ctx)
 	for i := 0; i < gm.inv.perHost; i++ {
 		t := gm.active[i]
 		g := types.HostGraphicsInfo{
@@ -261,6 +321,7 @@ func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 			PciId:          pciID(i),
 			GraphicsType:   t,
 			MemorySizeInKB: gm.inv.fbKB,
+			Vm:             held[i], // the VMs holding this GPU (API 5.5)
 		}
 		if t == graphicsSharedDirect {
 			modes[gm.mig[i]] = true

@@ -128,11 +128,16 @@ func (g *guard) serveTask(ctx *simulator.Context, w http.ResponseWriter, r *http
 	g.next.ServeHTTP(rec, r)
 	if task := g.answeredTask(rec.Body.Bytes()); task != nil {
 		ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{{Name: "info.name", Val: method}})
-		if vm, ok := g.reg.Get(this).(*simulator.VirtualMachine); ok && method == "PowerOnVM_Task" {
-			go func() {
-				task.Wait()
-				g.bootGuest(vm)
-			}()
+		if vm, ok := g.reg.Get(this).(*simulator.VirtualMachine); ok {
+			// A VM task may change which GPUs hold which VMs: answered once that is published.
+			task.Wait()
+			g.gpus.republish(ctx)
+			if method == "PowerOnVM_Task" {
+				go g.bootGuest(vm)
+			}
+		} else if method == "PowerOnMultiVM_Task" || method == "EnterMaintenanceMode_Task" {
+			task.Wait()
+			g.gpus.republish(ctx)
 		}
 	}
 	copyResponse(w, rec)
