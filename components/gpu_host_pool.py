@@ -30,12 +30,18 @@ class GpuHostPool(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpu-mlaas:index:GpuHostPool", name, None, opts)
         pool = args.pool
+        if pool.vgpu_profile is None:
+            raise ValueError(
+                f"GpuHostPool {name!r}: pool {pool.name!r} is a passthrough pool; GpuHostPool "
+                "puts hosts in vGPU mode"
+            )
+        profile = pool.vgpu_profile
         self.graphics = [
             HostGraphics(
                 f"{name}-{host}",
                 host_name=host,
                 pool=pool.name,
-                vgpu_profile=pool.vgpu_profile,
+                vgpu_profile=profile,
                 assignment_policy=pool.assignment_policy,
                 maintenance_mode=pool.maintenance_mode,
                 opts=pulumi.ResourceOptions(parent=self),

@@ -56,8 +56,9 @@ class MlCatalogOffering(pulumi.ComponentResource):
             {IMAGE_PROPERTY: offering.image} if offering.image is not None else {}
         )
         custom_properties: dict[str, pulumi.Input[str]] = {}
-        if offering.vgpu_profile is not None:
-            # A vGPU VM powers on only with all of its memory reserved (white paper 4.3.3).
+        if offering.pool is not None:
+            # A vGPU or passthrough VM powers on only with all of its memory reserved (white
+            # paper 4.3.3; docs/vsphere-vgpu.md, "DirectPath I/O pools").
             custom_properties[MEMORY_RESERVATION] = str(memory_mb)
         self.blueprint = Blueprint(
             f"{name}-blueprint",

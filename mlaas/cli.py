@@ -23,7 +23,7 @@ EXIT_FEASIBLE, EXIT_PROBLEMS, EXIT_BAD_CONFIG = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mlaas", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    plan_cmd = commands.add_parser("plan", help="print the vGPU capacity and VM sizing plan")
+    plan_cmd = commands.add_parser("plan", help="print the GPU slot capacity and VM sizing plan")
     source = plan_cmd.add_mutually_exclusive_group()
     source.add_argument("--stack", default="dev", help="read Pulumi.<STACK>.yaml (default: dev)")
     source.add_argument("--stack-file", type=Path, help="read this stack settings file instead")
@@ -32,16 +32,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _render(result: Plan, console: Console) -> None:
-    pools = Table(title="vGPU host pools")
+    pools = Table(title="GPU host pools")
     for column in ("pool", "hosts", "profile", "GPU", "vGPU GB", "slots/GPU", "slots/host",
                    "slots total", "vCPUs/VM", "cores/socket"):
         left = column in {"pool", "profile", "GPU"}
         pools.add_column(column, justify="left" if left else "right")
     for pool in result.pools:
         cap = pool.capacity
-        pools.add_row(pool.name, str(pool.hosts), pool.vgpu_profile, pool.gpu_type,
-                      str(pool.framebuffer_gb), str(cap.slots_per_gpu), str(cap.slots_per_host),
-                      str(cap.slots_total), str(cap.vcpus_per_vm), str(cap.cores_per_socket))
+        # A passthrough pool has no profile: its VMs take whole GPUs.
+        profile = pool.vgpu_profile or f"passthrough, {pool.config.gpus_per_vm} GPU(s)/VM"
+        pools.add_row(pool.name, str(pool.hosts), profile, pool.gpu_type or "-",
+                      str(pool.framebuffer_gb or "-"), str(cap.slots_per_gpu),
+                      str(cap.slots_per_host), str(cap.slots_total), str(cap.vcpus_per_vm),
+                      str(cap.cores_per_socket))
     offerings = Table(title="Catalog offerings")
     for column in ("offering", "pool", "max instances", "vCPUs", "cores/socket", "memory GB"):
         offerings.add_column(column, justify="left" if column in {"offering", "pool"} else "right")

@@ -20,11 +20,13 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from mlaas import limits, names, profiles, stack_checks
+from mlaas import limits, names, passthrough, profiles, stack_checks
 from mlaas import stack_file as stack_file_reader
 from mlaas.issues import PROJECT, ConfigError, Issue
 from providers.settings import switch
@@ -106,6 +108,16 @@ def _at_most(limit: limits.Limit) -> Any:
     return AfterValidator(check)
 
 
+def _pci_id(value: Any) -> int:
+    """A 16-bit PCI vendor or device id: `0x10de` (YAML reads it as a number), `"0x10de"` or
+    `"10de"` (hexadecimal, as lspci and vSphere show it)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*(0[xX])?[0-9a-fA-F]{1,4}\s*", value):
+        value = int(value.strip(), 16)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 0xFFFF:
+        raise ValueError(f"{value!r} is not a PCI id (hexadecimal 0001..fffe, e.g. 0x10de)")
+    return value
+
+
 def _principal(value: str) -> str:
     if not PRINCIPAL.match(value):
         raise ValueError(f"{value!r} is not user@domain or group@domain")
@@ -131,6 +143,17 @@ Instances = Annotated[Positive, _at_most(limits.MAX_INSTANCES)]
 Vcpus = Annotated[Positive, _at_most(limits.VCPUS)]
 VmMemoryGb = Annotated[Positive, _at_most(limits.VM_MEMORY_GB)]
 DiskGb = Annotated[Positive, _at_most(limits.DISK_GB)]
+POOL_MODES = ("vgpu", "passthrough")
+
+
+def _pool_mode(value: Any) -> Any:
+    if value not in POOL_MODES:
+        raise ValueError(f"{value!r} is not a pool mode ({' or '.join(POOL_MODES)})")
+    return value
+
+
+PoolMode = Annotated[Literal["vgpu", "passthrough"], BeforeValidator(_pool_mode)]
+PciId = Annotated[int, BeforeValidator(_pci_id)]
 ReserveGb = Annotated[
     int, BeforeValidator(_number), Field(ge=0), _at_most(limits.HOST_MEMORY_GB)
 ]
@@ -147,7 +170,8 @@ class _Model(BaseModel):
 
 
 class Pool(_Model):
-    """A homogeneous group of GPU hosts that all run one vGPU profile."""
+    """A homogeneous group of GPU hosts: all run one vGPU profile (`mode: vgpu`), or all give
+    VMs whole GPUs through DirectPath I/O (`mode: passthrough`, `gpusPerVm` GPUs per VM)."""
 
     name: PoolName
     cluster: NonEmpty
@@ -156,7 +180,9 @@ class Pool(_Model):
         Field(min_length=1, max_length=limits.HOSTS_PER_POOL.maximum),
         AfterValidator(_unique),
     ]
-    vgpu_profile: ProfileName
+    mode: PoolMode = "vgpu"
+    # Required in vGPU mode, refused in passthrough mode (checked below, with its key path).
+    vgpu_profile: ProfileName | None = None
     gpus_per_host: GpuCount
     host_cores: CoreCount
     host_sockets: SocketCount
@@ -166,6 +192,58 @@ class Pool(_Model):
     # Put a host in maintenance mode (DRS moves its VMs away) when its GPUs need an X.Org
     # restart to run vGPU and VMs are powered on; off: such a host is an error naming the VMs.
     maintenance_mode: bool = False
+    # Passthrough pools only: whole GPUs per VM (1..gpusPerHost), and the PCI ids of the GPUs
+    # to pass through (absent: the NVIDIA GPUs the hosts report; docs/vsphere-vgpu.md).
+    gpus_per_vm: Annotated[GpuCount | None, Field(validate_default=True)] = None
+    pci_vendor_id: PciId | None = None
+    pci_device_id: PciId | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_always_checked(cls, data: Any) -> Any:
+        # An absent vgpuProfile is validated as null under its own key, so a vGPU pool without
+        # one is reported at `pools[N].vgpuProfile` (a default would be reported by field name).
+        if isinstance(data, Mapping) and "vgpuProfile" not in data and "vgpu_profile" not in data:
+            return {**data, "vgpuProfile": None}
+        return data
+
+    @field_validator("vgpu_profile")
+    @classmethod
+    def _profile_for_mode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        mode = info.data.get("mode")  # absent when `mode` itself is invalid (reported there)
+        if mode == "vgpu" and value is None:
+            raise ValueError("required key is missing (a vGPU pool names its vGPU profile)")
+        if mode == "passthrough" and value is not None:
+            raise ValueError(
+                "a passthrough pool gives VMs whole GPUs and names no vGPU profile; remove "
+                "vgpuProfile or set mode: vgpu"
+            )
+        return value
+
+    @field_validator("gpus_per_vm", "pci_vendor_id", "pci_device_id")
+    @classmethod
+    def _passthrough_only(cls, value: int | None, info: ValidationInfo) -> int | None:
+        mode = info.data.get("mode")
+        if mode == "vgpu" and value is not None:
+            raise ValueError(
+                f"only a passthrough pool sets {to_camel(str(info.field_name))}; "
+                "set mode: passthrough or remove it"
+            )
+        if info.field_name != "gpus_per_vm" or mode != "passthrough":
+            return value
+        per_host = info.data.get("gpus_per_host")  # absent when gpusPerHost is invalid
+        wanted = 1 if value is None else value
+        if wanted > passthrough.MAX_DEVICES_PER_VM:
+            raise ValueError(
+                f"{wanted} GPUs per VM is above {passthrough.MAX_DEVICES_PER_VM}: vSphere connects "
+                "at most 16 PCI passthrough devices to a VM"
+            )
+        if per_host is not None and wanted > per_host:
+            raise ValueError(
+                f"{wanted} GPUs per VM is above gpusPerHost ({per_host}): a VM's GPUs are in "
+                "one host"
+            )
+        return wanted
 
     @model_validator(mode="after")
     def _memory_left(self) -> Pool:

@@ -13,7 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from mlaas import profiles
 from mlaas.config import Pool
-from mlaas.sizing import PoolCapacity, pool_capacity
+from mlaas.sizing import PoolCapacity, passthrough_capacity, pool_capacity
 
 # Hosts report slightly less memory than the DIMMs add up to (firmware, ESXi carve-outs).
 MEMORY_TOLERANCE = 0.03
@@ -125,26 +125,36 @@ def pool_profile(pool: Pool, spellings: Mapping[str, str | None]) -> str:
     return distinct[0]
 
 
+def _smallest_host(hosts: Sequence[HostFacts | Mapping[str, Any]]) -> dict[str, int]:
+    """The hardware a pool is sized by: the fewest GPUs and cores, and the most sockets. The
+    most sockets, not the fewest, because cores per socket must fit one physical socket of every
+    host: fewest cores over most sockets is never more than any host's cores per socket, so a
+    VM's virtual socket never spans two physical ones (vNUMA, white paper 4.5)."""
+    facts = _facts(hosts)
+    return {
+        "gpus_per_host": min(int(host.gpu_count or 0) for host in facts),
+        "hosts": len(facts),
+        "host_cores": min(int(host.physical_cores or 0) for host in facts),
+        "host_sockets": max(int(host.sockets or 0) for host in facts),
+    }
+
+
 def reported_capacity(
     vgpu_profile: str, hosts: Sequence[HostFacts | Mapping[str, Any]]
 ) -> PoolCapacity:
-    """Slot capacity of a pool from what its hosts report (`gpuCount`, `physicalCores`,
-    `sockets`, whole numbers): the one rule of the components and the policy pack.
-
-    A pool is sized by its smallest host: the fewest GPUs and cores, and the most sockets. The
-    most sockets, not the fewest, because cores per socket must fit one physical socket of every
-    host: fewest cores over most sockets is never more than any host's cores per socket, so a
-    VM's virtual socket never spans two physical ones (vNUMA, white paper 4.5). Raises
-    ProfileError for a profile the catalog does not know."""
+    """Slot capacity of a vGPU pool from what its hosts report (`gpuCount`, `physicalCores`,
+    `sockets`, whole numbers), sized by its smallest host: the one rule of the components and
+    the policy pack. Raises ProfileError for a profile the catalog does not know."""
     profile = profiles.lookup(vgpu_profile)
-    facts = _facts(hosts)
-    return pool_capacity(
-        max_per_gpu=profile.max_per_gpu,
-        gpus_per_host=min(int(host.gpu_count or 0) for host in facts),
-        hosts=len(facts),
-        host_cores=min(int(host.physical_cores or 0) for host in facts),
-        host_sockets=max(int(host.sockets or 0) for host in facts),
-    )
+    return pool_capacity(max_per_gpu=profile.max_per_gpu, **_smallest_host(hosts))
+
+
+def reported_passthrough_capacity(
+    gpus_per_vm: int, hosts: Sequence[HostFacts | Mapping[str, Any]]
+) -> PoolCapacity:
+    """Slot capacity of a passthrough pool from what its hosts report (`gpuCount`: the GPUs
+    passed through), by the same smallest-host rule."""
+    return passthrough_capacity(gpus_per_vm=gpus_per_vm, **_smallest_host(hosts))
 
 
 def capacity_from_hosts(
@@ -158,4 +168,8 @@ def capacity_from_hosts(
         raise HostMismatch(
             f"GPU pool {pool.name!r} does not match its hosts:\n  " + "\n  ".join(problems)
         )
+    if pool.mode == "passthrough":
+        assert pool.gpus_per_vm is not None  # set by validation in passthrough mode
+        return reported_passthrough_capacity(pool.gpus_per_vm, hosts)
+    assert pool.vgpu_profile is not None  # required by validation in vGPU mode
     return reported_capacity(pool.vgpu_profile, hosts)

@@ -1,4 +1,5 @@
-"""vGPU slot capacity and VM sizing, the white paper's sections 4.4 and 4.5 as functions.
+"""Slot capacity and VM sizing of vGPU and DirectPath I/O (passthrough) pools, the white
+paper's sections 4.4 and 4.5 as functions.
 
 Pure Python: the plan command, the components and the policy pack all call these.
 """
@@ -58,17 +59,37 @@ def cores_per_socket(vcpus: int, host_cores: int, host_sockets: int) -> int:
     return best
 
 
-def pool_capacity(
-    *, max_per_gpu: int, gpus_per_host: int, hosts: int, host_cores: int, host_sockets: int
+def _capacity(
+    *, slots_per_gpu: int, slots_per_host: int, hosts: int, host_cores: int, host_sockets: int
 ) -> PoolCapacity:
-    slots_per_host = max_per_gpu * gpus_per_host
-    vcpus = vcpus_per_vm(host_cores, slots_per_host)
+    vcpus = vcpus_per_vm(host_cores, slots_per_host) if slots_per_host else 0
     return PoolCapacity(
-        slots_per_gpu=max_per_gpu,
+        slots_per_gpu=slots_per_gpu,
         slots_per_host=slots_per_host,
         slots_total=slots_per_host * hosts,
         vcpus_per_vm=vcpus,
         cores_per_socket=cores_per_socket(vcpus, host_cores, host_sockets),
+    )
+
+
+def pool_capacity(
+    *, max_per_gpu: int, gpus_per_host: int, hosts: int, host_cores: int, host_sockets: int
+) -> PoolCapacity:
+    """A vGPU pool: each GPU runs `max_per_gpu` VMs of the profile (NVIDIA's table)."""
+    return _capacity(
+        slots_per_gpu=max_per_gpu, slots_per_host=max_per_gpu * gpus_per_host, hosts=hosts,
+        host_cores=host_cores, host_sockets=host_sockets,
+    )
+
+
+def passthrough_capacity(
+    *, gpus_per_vm: int, gpus_per_host: int, hosts: int, host_cores: int, host_sockets: int
+) -> PoolCapacity:
+    """A DirectPath I/O pool: each VM takes `gpus_per_vm` whole GPUs of one host, so a host holds
+    floor(gpus_per_host / gpus_per_vm) VMs; a GPU belongs to at most one VM (slots per GPU 1)."""
+    return _capacity(
+        slots_per_gpu=1, slots_per_host=gpus_per_host // gpus_per_vm, hosts=hosts,
+        host_cores=host_cores, host_sockets=host_sockets,
     )
 
 
@@ -85,15 +106,25 @@ def default_memory_gb(pool: Pool, slots_per_host: int) -> int:
 class PoolPlan:
     name: str
     hosts: int
-    vgpu_profile: str
-    gpu_type: str
-    framebuffer_gb: int  # of one vGPU of the pool's profile
+    vgpu_profile: str | None  # None: a passthrough pool
+    gpu_type: str | None  # catalog key of the profile's GPU; None: a passthrough pool
+    framebuffer_gb: int | None  # of one vGPU of the pool's profile; None: a passthrough pool
     capacity: PoolCapacity
     config: Pool  # the validated pool: cluster, host names, the hardware each host should have
 
+    @property
+    def passthrough(self) -> bool:
+        return self.config.mode == "passthrough"
+
     def as_json(self) -> dict[str, object]:
         shown = ("name", "hosts", "vgpu_profile", "gpu_type", "framebuffer_gb")
-        return {**_camel(self, shown), **self.capacity.as_json()}
+        extra: dict[str, object] = {"mode": self.config.mode}
+        if self.passthrough:
+            extra["gpusPerVm"] = self.config.gpus_per_vm
+            for key in ("pci_vendor_id", "pci_device_id"):
+                value = getattr(self.config, key)
+                extra[to_camel(key)] = None if value is None else f"0x{value:04x}"
+        return {**_camel(self, shown), **extra, **self.capacity.as_json()}
 
 
 @dataclass(frozen=True)
@@ -143,32 +174,42 @@ class Plan:
 
 
 def _plan_pool(index: int, pool: Pool, problems: list[Issue]) -> PoolPlan:
-    profile = profiles.lookup(pool.vgpu_profile)
-    capacity = pool_capacity(
-        max_per_gpu=profile.max_per_gpu,
-        gpus_per_host=pool.gpus_per_host,
-        hosts=len(pool.hosts),
-        host_cores=pool.host_cores,
-        host_sockets=pool.host_sockets,
-    )
+    hardware = {"gpus_per_host": pool.gpus_per_host, "hosts": len(pool.hosts),
+                "host_cores": pool.host_cores, "host_sockets": pool.host_sockets}
+    if pool.mode == "passthrough":
+        assert pool.gpus_per_vm is not None  # set by validation in passthrough mode
+        capacity = passthrough_capacity(gpus_per_vm=pool.gpus_per_vm, **hardware)
+        shown: tuple[str | None, str | None, int | None] = (None, None, None)
+        larger = "fewer VMs per host (a larger gpusPerVm)"
+    else:
+        assert pool.vgpu_profile is not None  # required by validation in vGPU mode
+        profile = profiles.lookup(pool.vgpu_profile)
+        capacity = pool_capacity(max_per_gpu=profile.max_per_gpu, **hardware)
+        shown = (profile.name, profile.gpu_type, profile.framebuffer_gb)
+        larger = "a larger profile"
     if capacity.vcpus_per_vm < 1:
         problems.append(
             Issue(
                 f"{PROJECT}:pools[{index}].hostCores",
                 f"{pool.host_cores} physical cores cannot give each of the "
-                f"{capacity.slots_per_host} vGPU VMs per host one vCPU; use a larger profile "
+                f"{capacity.slots_per_host} {vm_kind(pool)} VMs per host one vCPU; use {larger} "
                 "or hosts with more cores",
             )
         )
     return PoolPlan(
         name=pool.name,
         hosts=len(pool.hosts),
-        vgpu_profile=profile.name,
-        gpu_type=profile.gpu_type,
-        framebuffer_gb=profile.framebuffer_gb,
+        vgpu_profile=shown[0],
+        gpu_type=shown[1],
+        framebuffer_gb=shown[2],
         capacity=capacity,
         config=pool,
     )
+
+
+def vm_kind(pool: Pool) -> str:
+    """How messages name the pool's VMs."""
+    return "passthrough" if pool.mode == "passthrough" else "vGPU"
 
 
 def plan(config: StackConfig) -> Plan:
@@ -216,7 +257,7 @@ def plan(config: StackConfig) -> Plan:
                 Issue(
                     f"{path}.maxInstances",
                     f"{offering.max_instances} instances exceed the {capacity.slots_total} "
-                    f"vGPU slots of pool {pool.name!r}",
+                    f"{vm_kind(pool)} slots of pool {pool.name!r}",
                 )
             )
         memory = offering.memory_gb or default_memory_gb(pool, capacity.slots_per_host)
@@ -236,7 +277,8 @@ def plan(config: StackConfig) -> Plan:
                 description=offering.description,
             )
         )
-    # A vGPU VM reserves all of its memory, so a full host must hold every slot's reservation.
+    # A vGPU or passthrough VM reserves all of its memory, so a full host must hold every
+    # slot's reservation.
     for name, (memory, index) in largest_memory.items():
         _, pool, pool_plan = pools[name]
         needed = memory * pool_plan.capacity.slots_per_host

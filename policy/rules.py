@@ -29,13 +29,17 @@ from pulumi_policy import (
 )
 
 from mlaas import profiles, sizing
-from mlaas.host_facts import HostFacts, reported_capacity
+from mlaas.host_facts import HostFacts, reported_capacity, reported_passthrough_capacity
 from policy.props import UNKNOWN, as_int, is_true, is_unknown, known, known_list, stack_of
 from providers.aria import settings as aria_settings
 from providers.settings import ARIA_INSECURE, VRA_INSECURE, VSPHERE_UNVERIFIED, SettingError
 from providers.vra import settings as vra_settings
 
 HOST_GRAPHICS = "pulumi-python:dynamic/vsphere:HostGraphics"
+# A host of a DirectPath I/O pool (inputs `pool`, `hostName`, `gpusPerVm`; outputs as
+# HostGraphics: `gpuCount` = GPUs passed through, `gpuModel`, `physicalCores`, `sockets`).
+HOST_PASSTHROUGH = "pulumi-python:dynamic/vsphere:HostPassthrough"
+GPU_HOSTS = (HOST_GRAPHICS, HOST_PASSTHROUGH)
 VGPU_TEMPLATE = "pulumi-python:dynamic/vsphere:VgpuTemplate"
 BLUEPRINT = "pulumi-python:dynamic/vra:Blueprint"
 VRA_TYPES = "pulumi-python:dynamic/vra:"
@@ -74,6 +78,14 @@ def _vm_vgpu_evidence(props: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _template_gpus(props: Mapping[str, Any]) -> str:
+    """What GPU a template carries, for messages: its vGPU profile or its passthrough devices."""
+    devices = known_list(known(props, "passthroughDevices"))
+    if isinstance(devices, list) and devices:
+        return f"{len(devices)} passthrough GPU(s)"
+    return f"profile {known(props, 'vgpuProfile')!r}"
+
+
 def vgpu_memory_reservation_locked_validator(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -83,9 +95,9 @@ def vgpu_memory_reservation_locked_validator(
         if locked is UNKNOWN or locked is True:
             return
         report_violation(
-            f"Set memoryReservationLockedToMax to true on vGPU template {args.name!r} "
-            f"(profile {known(props, 'vgpuProfile')!r}): a VM with a vGPU powers on only when all "
-            "of its memory is reserved.",
+            f"Set memoryReservationLockedToMax to true on GPU template {args.name!r} "
+            f"({_template_gpus(props)}): a VM with a vGPU or passthrough GPUs powers on only when "
+            "all of its memory is reserved.",
             None,
         )
     elif args.resource_type == VSPHERE_VM:
@@ -102,7 +114,8 @@ def vgpu_memory_reservation_locked_validator(
         # memory, so the flag alone does not reserve anything.
         report_violation(
             f"Set memoryReservation to memory ({memory} MB) on virtual machine {args.name!r}, "
-            f"which carries a vGPU ({evidence}); it reserves {reservation} MB. "
+            f"which carries a vGPU or passthrough device ({evidence}); it reserves "
+            f"{reservation} MB. "
             "memoryReservationLockedToMax alone is ignored unless the two are equal.",
             None,
         )
@@ -137,8 +150,8 @@ def blueprint_full_clone_only_validator(
         return
     report_violation(
         f"Set cloneType to {FULL_CLONE!r} on blueprint {args.name!r} (pool "
-        f"{known(args.props, 'pool')!r}); it is {clone_type!r}. Machines cloned from a vGPU "
-        "template must be full clones.",
+        f"{known(args.props, 'pool')!r}); it is {clone_type!r}. Machines cloned from a GPU "
+        "template (vGPU or passthrough) must be full clones.",
         None,
     )
 
@@ -156,8 +169,8 @@ def blueprint_memory_reservation_matches_validator(
         return
     report_violation(
         f"Set customProperties[{RESERVATION_PROPERTY!r}] to {str(as_int(memory) or memory)!r} "
-        f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a vGPU "
-        "blueprint reserves all of its memory.",
+        f"(memoryMb) on blueprint {args.name!r}; it is {reservation!r}. Every machine of a GPU "
+        "blueprint (vGPU or passthrough) reserves all of its memory.",
         None,
     )
 
@@ -166,6 +179,7 @@ def blueprint_memory_reservation_matches_validator(
 
 # What must be the same on every host of a pool, with the words used in messages.
 _HOST_ATTRIBUTES = {
+    "gpusPerVm": "GPUs per VM",
     "gpuModel": "GPU model",
     "gpuCount": "GPU count",
     "physicalCores": "physical cores",
@@ -178,7 +192,7 @@ _HOST_ATTRIBUTES = {
 def _hosts_by_pool(resources: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
     pools: dict[str, list[PolicyResource]] = defaultdict(list)
     for resource in resources:
-        if resource.resource_type != HOST_GRAPHICS:
+        if resource.resource_type not in GPU_HOSTS:
             continue
         pool = known(resource.props, "pool")
         if pool is not UNKNOWN and pool:
@@ -192,6 +206,8 @@ def _host_label(host: PolicyResource) -> str:
 
 
 def _check_profile_offered(pool: str, host: PolicyResource, report: ReportViolation) -> None:
+    if host.resource_type != HOST_GRAPHICS:
+        return  # a passthrough host offers whole GPUs, no profiles
     profile = known(host.props, "vgpuProfile")
     offered = known_list(_reported(host, "offeredProfiles"))
     if profile is UNKNOWN or not isinstance(offered, list) or not profile:
@@ -229,9 +245,24 @@ def gpu_pool_homogeneous_validator(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
     for pool, hosts in sorted(_hosts_by_pool(list(args.resources)).items()):
+        mixed = _mixed_modes(hosts)
+        if mixed:
+            report_violation(f"Give pool {pool!r} one mode: {mixed}.", None)
+            continue
         for host in hosts:
             _check_profile_offered(pool, host, report_violation)
         _check_alike(pool, hosts, report_violation)
+
+
+def _mixed_modes(hosts: list[PolicyResource]) -> str | None:
+    """Which hosts of one pool run vGPU and which pass GPUs through, when both do (a GPU runs
+    one mode; a pool is homogeneous); None otherwise."""
+    by_kind = {kind: sorted(_host_label(h) for h in hosts if h.resource_type == kind)
+               for kind in GPU_HOSTS}
+    if all(by_kind.values()):
+        return (f"hosts {', '.join(by_kind[HOST_GRAPHICS])} run vGPU while "
+                f"{', '.join(by_kind[HOST_PASSTHROUGH])} pass whole GPUs through")
+    return None
 
 
 def _reported(host: PolicyResource, key: str) -> Any:
@@ -243,8 +274,11 @@ def _reported(host: PolicyResource, key: str) -> Any:
 
 def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | None:
     """The pool's capacity from its hosts' outputs, by the components' own rule
-    (`mlaas.host_facts.reported_capacity`); a message when it cannot be sized; None while
-    outputs are unknown."""
+    (`mlaas.host_facts.reported_capacity`, `reported_passthrough_capacity` for a passthrough
+    pool); a message when it cannot be sized; None while outputs are unknown."""
+    mixed = _mixed_modes(hosts)
+    if mixed:
+        return mixed
     profile_name = known(hosts[0].props, "vgpuProfile")
     figures: list[HostFacts] = []
     for host in hosts:
@@ -258,12 +292,28 @@ def _pool_capacity(hosts: list[PolicyResource]) -> sizing.PoolCapacity | str | N
                 return f"host {_host_label(host)!r} reports {key}={value!r}"
             numbers[key] = number
         figures.append(HostFacts.from_output({"hostName": _host_label(host), **numbers}))
+    if hosts[0].resource_type == HOST_PASSTHROUGH:
+        return _passthrough_capacity(hosts, figures)
     if profile_name is UNKNOWN:
         return None
     try:
         return reported_capacity(str(profile_name), figures)
     except profiles.ProfileError as error:
         return str(error)
+
+
+def _passthrough_capacity(
+    hosts: list[PolicyResource], figures: list[HostFacts]
+) -> sizing.PoolCapacity | str | None:
+    """A passthrough pool sized by its hosts' `gpusPerVm` (one number for the pool)."""
+    values = [known(host.props, "gpusPerVm") for host in hosts]
+    if any(value is UNKNOWN for value in values):
+        return None
+    numbers = {as_int(value) for value in values}
+    per_vm = numbers.pop() if len(numbers) == 1 else None
+    if per_vm is None or per_vm < 1:
+        return f"its hosts set gpusPerVm {sorted(set(map(str, values)))}, not one whole number"
+    return reported_passthrough_capacity(per_vm, figures)
 
 
 def blueprint_within_pool_capacity_validator(
@@ -280,8 +330,9 @@ def blueprint_within_pool_capacity_validator(
         hosts = pools.get(str(pool))
         if not hosts:
             report_violation(
-                f"Blueprint {blueprint.name!r} names pool {pool!r}, but no HostGraphics resource "
-                "of this stack belongs to that pool; its capacity cannot be checked.",
+                f"Blueprint {blueprint.name!r} names pool {pool!r}, but no HostGraphics or "
+                "HostPassthrough resource of this stack belongs to that pool; its capacity "
+                "cannot be checked.",
                 blueprint.urn,
             )
             continue
@@ -294,7 +345,8 @@ def blueprint_within_pool_capacity_validator(
                 blueprint.urn,
             )
             continue
-        _check_blueprint_fits(blueprint, str(pool), capacity, report_violation)
+        kind = "passthrough" if hosts[0].resource_type == HOST_PASSTHROUGH else "vGPU"
+        _check_blueprint_fits(blueprint, str(pool), capacity, kind, report_violation)
 
 
 def _count_maximum(content: Any) -> int | None:
@@ -332,6 +384,7 @@ def _check_blueprint_fits(
     blueprint: PolicyResource,
     pool: str,
     capacity: sizing.PoolCapacity,
+    kind_of_slots: str,
     report: ReportViolation,
 ) -> None:
     cpu, instances = _asks(blueprint)
@@ -341,10 +394,10 @@ def _check_blueprint_fits(
     # (input, what the resource asks, the pool's limit, what the pool has, the verb)
     limits = (
         (cpu_key, cpu, capacity.vcpus_per_vm,
-         f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} vGPU slots "
-         "per host)", "asks for"),
+         f"{capacity.vcpus_per_vm} physical cores per VM ({capacity.slots_per_host} "
+         f"{kind_of_slots} slots per host)", "asks for"),
         (instances_key, instances, capacity.slots_total,
-         f"{capacity.slots_total} vGPU slots in all", "allows"),
+         f"{capacity.slots_total} {kind_of_slots} slots in all", "allows"),
     )
     for key, value, limit, has, verb in limits:
         if value is not None and value > limit:
@@ -479,8 +532,8 @@ def passwords_are_secrets_remediation(args: ResourceValidationArgs) -> dict[str,
 vgpu_memory_reservation_locked = ResourceValidationPolicy(
     name="vgpu-memory-reservation-locked",
     description=(
-        "A VM or template that carries a vGPU reserves all of its memory (white paper 4.3.2-4.3.4, "
-        "the vGPU template)."
+        "A VM or template that carries a vGPU or passthrough GPUs reserves all of its memory "
+        "(white paper 4.3.2-4.3.4, the vGPU template; vSphere reserves it for PCI passthrough)."
     ),
     validate=vgpu_memory_reservation_locked_validator,
 )
@@ -488,7 +541,8 @@ vgpu_memory_reservation_locked = ResourceValidationPolicy(
 blueprint_full_clone_only = ResourceValidationPolicy(
     name="blueprint-full-clone-only",
     description=(
-        "Blueprints that clone a vGPU template use full clones (the white paper's blueprint)."
+        "Blueprints that clone a GPU template (vGPU or passthrough) use full clones (the white "
+        "paper's blueprint)."
     ),
     validate=blueprint_full_clone_only_validator,
 )
@@ -505,8 +559,9 @@ blueprint_memory_reservation_matches = ResourceValidationPolicy(
 gpu_pool_homogeneous = StackValidationPolicy(
     name="gpu-pool-homogeneous",
     description=(
-        "Every host of a GPU pool offers the pool's vGPU profile, and the hosts of a pool are "
-        "alike: GPU model and count, sockets, cores and memory (white paper 4.4)."
+        "Every host of a GPU pool offers the pool's vGPU profile (or passes GPUs through), the "
+        "hosts of a pool run one mode and are alike: GPUs per VM, GPU model and count, sockets, "
+        "cores and memory (white paper 4.4)."
     ),
     validate=gpu_pool_homogeneous_validator,
 )
@@ -514,9 +569,9 @@ gpu_pool_homogeneous = StackValidationPolicy(
 blueprint_within_pool_capacity = StackValidationPolicy(
     name="blueprint-within-pool-capacity",
     description=(
-        "A vGPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
+        "A GPU blueprint (vRA) or flavor profile and cloud template (Aria) asks for no more "
         "vCPUs than its pool's physical cores per VM and allows no more instances than the "
-        "pool's vGPU slots (white paper 4.4 and 4.5)."
+        "pool's vGPU or passthrough slots (white paper 4.4 and 4.5)."
     ),
     validate=blueprint_within_pool_capacity_validator,
 )

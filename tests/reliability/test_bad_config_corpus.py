@@ -40,7 +40,7 @@ def write_stack_file(folder: Path, case: Case) -> Path:
 
 
 def test_every_case_is_named_once_and_its_patch_changes_the_dev_stack() -> None:
-    assert len(CASES_BY_ID) == len(CASES) == 75
+    assert len(CASES_BY_ID) == len(CASES) == 80
     for case in CASES:
         assert json.dumps(apply(DEV, case.patch)) != json.dumps(DEV), case.name  # True == 1
 

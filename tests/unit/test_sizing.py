@@ -153,8 +153,8 @@ def test_json_shape() -> None:
     assert data["feasible"] is False
     assert set(data["problems"][0]) == {"path", "message"}
     assert set(data["pools"][0]) == {"name", "hosts", "vgpuProfile", "gpuType", "framebufferGb",
-                                     "slotsPerGpu", "slotsPerHost", "slotsTotal", "vcpusPerVm",
-                                     "coresPerSocket"}
+                                     "mode", "slotsPerGpu", "slotsPerHost", "slotsTotal",
+                                     "vcpusPerVm", "coresPerSocket"}
     assert set(data["offerings"][0]) == {"name", "pool", "maxInstances", "vcpus",
                                          "coresPerSocket", "memoryGb"}
 
