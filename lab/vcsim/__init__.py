@@ -124,6 +124,7 @@ def start_vcsim(
     profile_prefix: str = "grid_",
     disconnected: Sequence[str] = (),
     base_version: str = "vmx-13",
+    base_firmware: str = "bios",
     cores: int = 16,
     sockets: int = 2,
     memory_gb: int = 256,
@@ -139,6 +140,8 @@ def start_vcsim(
     reboot_only: Sequence[str] = (),
     reboot_time_s: float = 1.0,
     vgpu_hotmigrate: bool | None = None,
+    guest_tools_start_s: float | None = 0.5,
+    reported_framebuffer: Mapping[str, int] | None = None,
 ) -> VcsimLab:
     """Start a GPU vCenter lab and return it once it accepts connections.
 
@@ -147,7 +150,8 @@ def start_vcsim(
     profile_prefix is how the hosts' driver spells the catalog's profiles: "grid_" (older
     releases) or "nvidia_" (current ones); an explicit `profiles` list is offered as given.
     disconnected names hosts that start disconnected from vCenter; base_version is the base
-    image's virtual hardware version.
+    image's virtual hardware version, base_firmware the firmware its guest was installed for
+    ("bios", like the white paper's Ubuntu VM, or "efi").
     ca_dir receives the CA bundle (`vcsim-ca.pem`); default: a temporary folder removed by
     `stop()`. password defaults to a random one. session_idle_timeout_s > 0 makes the simulator
     expire idle sessions, to exercise re-login. api_version is the vSphere API the lab
@@ -160,7 +164,10 @@ def start_vcsim(
     changed graphics type only on reboot (RebootHost_Task, maintenance mode); a reboot keeps
     the host notResponding for reboot_time_s. vgpu_hotmigrate is vCenter's advanced setting
     `vgpu.hotmigrate.enabled` (None: not set), without which maintenance mode cannot evacuate
-    powered-on vGPU VMs.
+    powered-on vGPU VMs. guest_tools_start_s is how long a guest takes from power-on until
+    VMware Tools runs and its heartbeat is green (None: the guests have no tools).
+    reported_framebuffer makes the hosts' RetrieveVgpuProfileInfo (API 7.0.3) report another
+    frame buffer (GB) for the named profiles than the catalog's, so a host disagrees with it.
     """
     if api_version not in API_VERSIONS:
         raise LabError(f"api_version must be one of {', '.join(API_VERSIONS)}, got {api_version!r}")
@@ -202,6 +209,7 @@ def start_vcsim(
             f"-gpu-profiles={','.join(_profile_spec(name) for name in offered)}",
             f"-disconnected-hosts={','.join(disconnected)}",
             f"-base-version={base_version}",
+            f"-base-firmware={base_firmware}",
             f"-username={user}",
             f"-tls-cert={files.cert_file}",
             f"-tls-key={files.key_file}",
@@ -214,6 +222,9 @@ def start_vcsim(
             f"-reboot-only-hosts={','.join(reboot_only)}",
             f"-reboot-time={reboot_time_s}s",
             f"-vgpu-hotmigrate={hotmigrate}",
+            "-reported-framebuffer="
+            + ",".join(f"{k}={int(v)}" for k, v in (reported_framebuffer or {}).items()),
+            f"-guest-tools-start={-1 if guest_tools_start_s is None else guest_tools_start_s}s",
         ]
         log_file = tmp / "vcsim.log"
         try:

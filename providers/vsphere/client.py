@@ -452,6 +452,17 @@ def find_folder(si: vim.ServiceInstance, vm_folder: Any, dc_name: str, path: str
     return folder
 
 
+def poll_until(
+    done: Callable[[], bool], deadline: float, timed_out: Callable[[], str], interval: float = 0.5
+) -> None:
+    """Call `done` until it is true; past `deadline` (a time.monotonic() value) raise a
+    VsphereError with the message `timed_out` gives then."""
+    while not done():
+        if time.monotonic() >= deadline:
+            raise VsphereError(timed_out())
+        time.sleep(interval)
+
+
 def wait_for_task(
     si: vim.ServiceInstance, task: Any, action: str, timeout: float = TASK_TIMEOUT_S
 ) -> Any:

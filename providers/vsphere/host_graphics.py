@@ -25,18 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pyVmomi import vim, vmodl
 
 from mlaas.host_facts import OUTPUT_KEYS, HostFacts
-from mlaas.profiles import ProfileError, lookup, match_offered
+from mlaas.profiles import match_offered
 from providers.base import NonEmpty, SchemaResource
-from providers.vsphere import client, host_driver
+from providers.vsphere import client, host_driver, host_gpus
 from providers.vsphere import host_maintenance as maintenance
 from providers.vsphere.base import VsphereProvider
 from providers.vsphere.host_driver import VgpuManager
+from providers.vsphere.host_gpus import VGPU_GRAPHICS_TYPE
 
 log = logging.getLogger(__name__)
 
-VGPU_GRAPHICS_TYPE = "sharedDirect"
-# HostGraphicsInfo.vgpuMode of a GPU in MIG mode (API 8.0.3, pyVmomi HostGraphicsInfoVgpuMode).
-MIG_VGPU_MODE = "multiInstanceGpu"
 XORG_SERVICE = "xorg"
 DEFAULT_POLICY: Literal["performance", "consolidation"] = "performance"
 DEFAULT_CHANGE_TIMEOUT_S = 600.0
@@ -85,71 +83,17 @@ def _pool_lock(pool: str) -> threading.Lock:
         return _pool_locks.setdefault(pool, threading.Lock())
 
 
-def _configured_type(config: Any, pci_id: str) -> str | None:
-    """The configured graphics type of one GPU: its per-device override, or the host default."""
-    if config is None:
-        return None
-    for device in config.deviceType or []:
-        if device.deviceId == pci_id:
-            return str(device.graphicsType)
-    return str(config.hostDefaultGraphicsType)
-
-
-def _is_nvidia(info: Any) -> bool:
-    return "nvidia" in (info.vendorName or "").lower()
-
-
-def _gpu_devices(props: Mapping[str, Any]) -> list[dict[str, Any]]:
-    config = props.get("config.graphicsConfig")
-    return [
-        {
-            "deviceName": info.deviceName,
-            "vendorName": info.vendorName,
-            "pciId": info.pciId,
-            "memoryMb": int(info.memorySizeInKB or 0) // 1024,
-            "configuredType": _configured_type(config, info.pciId),
-            "activeType": info.graphicsType,
-            # API 8.0.3+: sameSize, mixedSize or multiInstanceGpu; None on older hosts.
-            "vgpuMode": getattr(info, "vgpuMode", None),
-        }
-        for info in props.get("config.graphicsInfo") or []
-    ]
-
-
-def _wants_mig(vgpu_profile: str) -> bool | None:
-    """Whether the profile is MIG-backed (catalog); None for a profile the catalog lacks."""
-    try:
-        return lookup(vgpu_profile).mig
-    except ProfileError:
-        return None
-
-
-def _in_pool_mode(device: Mapping[str, Any], mig: bool | None) -> bool:
-    """A vGPU GPU serves the pool's profile kind: MIG-backed profiles need a GPU in MIG mode,
-    time-sliced ones a GPU outside it. Hosts before API 8.0.3 do not report the mode."""
-    mode = device.get("vgpuMode")
-    if mig is None or mode in (None, "", "none"):
-        return True
-    return (mode == MIG_VGPU_MODE) == mig
-
-
-def _other_mode(device: Mapping[str, Any]) -> dict[str, Any]:
-    """How a GPU outside the pool's mode is reported (vgpuMode only where the host has it)."""
-    entry = {"pciId": device["pciId"], "activeType": device["activeType"]}
-    if device.get("vgpuMode"):
-        entry["vgpuMode"] = device["vgpuMode"]
-    return entry
-
-
 def host_facts(
     spec: HostGraphicsInputs, props: Mapping[str, Any], driver: VgpuManager | None
 ) -> HostFacts:
     """The host as vSphere reports it (mlaas.host_facts.HostFacts). Only GPUs whose active type
     is vGPU count; the others are listed in `otherModeGpus`."""
     config = props.get("config.graphicsConfig")
-    nvidia = [d for d in _gpu_devices(props) if "nvidia" in (d["vendorName"] or "").lower()]
-    mig = _wants_mig(spec.vgpuProfile)
-    vgpu = [d for d in nvidia if d["activeType"] == VGPU_GRAPHICS_TYPE and _in_pool_mode(d, mig)]
+    devices = host_gpus.gpu_devices(props)
+    nvidia = [d for d in devices if "nvidia" in (d["vendorName"] or "").lower()]
+    mig = host_gpus.wants_mig(spec.vgpuProfile)
+    vgpu = [d for d in nvidia
+            if d["activeType"] == VGPU_GRAPHICS_TYPE and host_gpus.in_pool_mode(d, mig)]
     models = sorted({d["deviceName"] for d in vgpu})
     cpu = props.get("hardware.cpuInfo")
     power = props.get("config.powerSystemInfo")
@@ -161,7 +105,7 @@ def host_facts(
         gpu_model=", ".join(models) if models else None,
         gpu_count=len(vgpu),
         # GPUs that give the pool no slot: not running vGPU, or in the other MIG mode.
-        other_mode_gpus=[_other_mode(d) for d in nvidia if d not in vgpu],
+        other_mode_gpus=[host_gpus.other_mode(d) for d in nvidia if d not in vgpu],
         physical_cores=int(cpu.numCpuCores) if cpu else None,
         sockets=int(cpu.numCpuPackages) if cpu else None,
         memory_gb=round(int(props.get("hardware.memorySize") or 0) / 2**30),
@@ -175,18 +119,6 @@ def host_facts(
         driver_package=driver.package if driver else None,
         driver_version=driver.version if driver else None,
     )
-
-
-def _lagging(props: Mapping[str, Any]) -> list[str]:
-    """PCI ids of NVIDIA GPUs configured for vGPU whose active type is still another one."""
-    config = props.get("config.graphicsConfig")
-    return [
-        info.pciId
-        for info in props.get("config.graphicsInfo") or []
-        if _is_nvidia(info)
-        and _configured_type(config, info.pciId) == VGPU_GRAPHICS_TYPE
-        and info.graphicsType != VGPU_GRAPHICS_TYPE
-    ]
 
 
 def _not_offered(host: str, profile: str, offered: list[str]) -> client.VsphereError:
@@ -278,7 +210,7 @@ class _Host:
         and, where it still lags (hosts that activate only on reboot, ESXi 7.0 U1+, Broadcom
         KB 318047), reboot the host in maintenance mode when the pool allows it. One host of a
         pool at a time, within the change deadline."""
-        lagging = _lagging(self.props)
+        lagging = host_gpus.lagging(self.props)
         if not lagging:
             return
         with _pool_lock(self.spec.pool):
@@ -291,7 +223,7 @@ class _Host:
                 if running:
                     self._refuse_running(lagging, [name for name, _ in running])
                 self._restart_xorg()
-                lagging = _lagging(self.props)
+                lagging = host_gpus.lagging(self.props)
                 if lagging:
                     self._reboot(lagging)
             finally:
@@ -333,7 +265,7 @@ class _Host:
             self._enter_maintenance(self.running_vms())
         maintenance.reboot(self.si, self.ref, self.name, self.deadline)
         self.reread()
-        still = _lagging(self.props)
+        still = host_gpus.lagging(self.props)
         if still:
             raise client.VsphereError(
                 f"host {self.name}: GPU(s) {', '.join(still)} still do not run vGPU after a "
@@ -364,39 +296,6 @@ class _Host:
         self.entered_maintenance = True
         self.reread()
 
-    def require_gpu_modes(self) -> None:
-        """Every vGPU GPU of the host is in the MIG mode the pool's profile needs: MIG-backed
-        profiles run only on GPUs in MIG mode, time-sliced ones only outside it (NVIDIA vGPU
-        user guide, docs/vsphere-vgpu.md "MIG"). MIG mode is set on the host, not through
-        vSphere, so a wrong one is an error naming host, GPU and remedy. Checked where the host
-        reports the mode (API 8.0.3+)."""
-        mig = _wants_mig(self.spec.vgpuProfile)
-        devices = sorted(
-            (d for d in _gpu_devices(self.props) if "nvidia" in (d["vendorName"] or "").lower()),
-            key=lambda d: d["pciId"],
-        )
-        wrong = [
-            (index, d) for index, d in enumerate(devices)
-            if d["activeType"] == VGPU_GRAPHICS_TYPE and not _in_pool_mode(d, mig)
-        ]
-        if not wrong:
-            return
-        gpus = ", ".join(f"{d['pciId']} (nvidia-smi index {index})" for index, d in wrong)
-        commands = "; ".join(f"`nvidia-smi -i {index} -mig {int(bool(mig))}`" for index, _ in wrong)
-        profile, pool = self.spec.vgpuProfile, self.spec.pool
-        if mig:
-            problem = (f"are not in MIG mode, which the MIG-backed profile {profile} of pool "
-                       f"{pool!r} needs. MIG mode is set on the host: enable SR-IOV in the "
-                       f"server's BIOS, run {commands} in the ESXi shell")
-        else:
-            problem = (f"are in MIG mode, which runs only MIG-backed profiles, not the "
-                       f"time-sliced {profile} of pool {pool!r}. Disable MIG mode on the host "
-                       f"with {commands} in the ESXi shell (or use a MIG-backed profile)")
-        raise client.VsphereError(
-            f"host {self.name}: GPU(s) {gpus} {problem}, then reset the GPU or reboot the host, "
-            "and run `pulumi up` again"
-        )
-
     def wait_for_profile(self) -> str:
         """The host's spelling of the profile, once its driver lists it. An empty list may still
         be filling after the mode change, so that is waited for (deadline, no rollback: the
@@ -421,7 +320,7 @@ def _outputs(
     outs.update(host_facts(spec, props, driver).output())
     outs["hostId"] = ref._moId
     outs["currentAssignmentPolicy"] = config.sharedPassthruAssignmentPolicy if config else None
-    outs["gpuDevices"] = _gpu_devices(props)
+    outs["gpuDevices"] = host_gpus.gpu_devices(props)
     return outs
 
 
@@ -445,8 +344,9 @@ def converge(spec: HostGraphicsInputs) -> tuple[str, dict[str, Any]]:
             log.info("host %s is already configured for vGPU (%s)", host.name,
                      spec.assignmentPolicy)
         host.activate()
-        host.require_gpu_modes()
-        host.wait_for_profile()
+        host_gpus.require_gpu_modes(host.name, spec.pool, spec.vgpuProfile, host.props)
+        host_gpus.check_profile_facts(host.name, spec.vgpuProfile, host.wait_for_profile(),
+                                      host.props["configManager.graphicsManager"])
         return host.ref._moId, _outputs(host.ref, spec, host.props, driver)
 
     return client.run(op)

@@ -83,16 +83,18 @@ def reboot(si: vim.ServiceInstance, ref: Any, host: str, deadline: float) -> Non
     with client.explain(action):
         task = ref.RebootHost_Task(force=False)
     client.wait_for_task(si, task, action, timeout=max(deadline - time.monotonic(), 1.0))
-    while True:
-        state = (client.properties(si, ref, ["runtime.connectionState"]) or {}).get(
+
+    def state() -> Any:
+        return (client.properties(si, ref, ["runtime.connectionState"]) or {}).get(
             "runtime.connectionState"
         )
-        if state == "connected":
-            return
-        if time.monotonic() >= deadline:
-            raise client.VsphereError(
-                f"host {host} did not come back after its reboot before the deadline "
-                f"(connection state {state}); it stays in maintenance mode: check it, then "
-                "run `pulumi up` again"
-            )
-        time.sleep(POLL_S)
+
+    client.poll_until(
+        lambda: state() == "connected",
+        deadline,
+        lambda: (
+            f"host {host} did not come back after its reboot before the deadline (connection "
+            f"state {state()}); it stays in maintenance mode: check it, then run `pulumi up` again"
+        ),
+        POLL_S,
+    )

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,9 @@ MAX_BASE_NAME = 71
 HASH_LENGTH = 8
 ANNOTATION = "gpu-mlaas vGPU template"
 ACCEPTANCE_SUFFIX = "-accept"
+# How long the acceptance clone's guest may take to boot (VMware Tools running, heartbeat green).
+ACCEPTANCE_BOOT_TIMEOUT_S = 300.0
+GUEST_POLL_S = 0.5
 
 
 
@@ -306,6 +310,31 @@ def _upgrade_if_older(
     client.wait_for_task(si, task, action)
 
 
+def _wait_for_guest(si: vim.ServiceInstance, vm: Any) -> None:
+    """The guest booted: VMware Tools runs and the heartbeat is green, within
+    ACCEPTANCE_BOOT_TIMEOUT_S of the power-on (a powered-on VM whose guest never boots, for
+    example a BIOS guest under EFI firmware, fails here)."""
+    seen: dict[str, Any] = {}
+
+    def booted() -> bool:
+        seen.update(client.properties(si, vm, ["guest.toolsRunningStatus", "guestHeartbeatStatus"])
+                    or {})
+        return (seen.get("guest.toolsRunningStatus") == "guestToolsRunning"
+                and seen.get("guestHeartbeatStatus") == "green")
+
+    client.poll_until(
+        booted,
+        time.monotonic() + ACCEPTANCE_BOOT_TIMEOUT_S,
+        lambda: (
+            f"its guest did not boot within {ACCEPTANCE_BOOT_TIMEOUT_S:.0f} s of the power-on "
+            f"(VMware Tools {seen.get('guest.toolsRunningStatus')}, heartbeat "
+            f"{seen.get('guestHeartbeatStatus')}): check that the base image boots with the "
+            "template's firmware and has VMware Tools (open-vm-tools) installed"
+        ),
+        GUEST_POLL_S,
+    )
+
+
 def _acceptance_test(
     si: vim.ServiceInstance, place: _Placement, template: Any, name: str, spec: VgpuTemplateInputs
 ) -> None:
@@ -335,6 +364,7 @@ def _acceptance_test(
             raise client.VsphereError(f"the clone is {props.get('runtime.powerState')}")
         if attached != [spec.vgpuProfile]:
             raise client.VsphereError(f"the clone has vGPU(s) {attached or 'none'}")
+        _wait_for_guest(si, clone)
     except client.VsphereError as exc:
         raise client.VsphereError(
             f"acceptance test of template {name} failed: a clone did not power on with vGPU "
@@ -345,6 +375,22 @@ def _acceptance_test(
         if found is not None:
             destroy(si, found[0] if isinstance(found, tuple) else found, clone_name)
     log.info("acceptance test of template %s passed (vGPU %s)", name, spec.vgpuProfile)
+
+
+def require_bootable_firmware(spec: VgpuTemplateInputs, base_firmware: str | None) -> None:
+    """The template's firmware can boot the base image's guest: a guest installed for BIOS has
+    no EFI boot loader, so a template switched to EFI (what large-BAR vGPU profiles need,
+    docs/vsphere-vgpu.md "VM prerequisites") would never boot. Checked before the clone."""
+    if spec.firmware != "efi" or base_firmware != "bios":
+        return
+    raise client.VsphereError(
+        f"base image {spec.baseImage} boots with BIOS firmware, but the template for vGPU "
+        f"profile {spec.vgpuProfile} must boot with EFI (the profile needs EFI and 64-bit MMIO, "
+        "or gpu-mlaas:template.firmware is efi), and a guest installed for BIOS does not boot "
+        "with EFI firmware. Set gpu-mlaas:template.baseImage to an image installed with EFI "
+        "firmware (or switch this image to EFI in vCenter once its guest has an EFI boot "
+        "loader), then run `pulumi up` again"
+    )
 
 
 def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict[str, Any]]:
@@ -362,13 +408,7 @@ def _build(si: vim.ServiceInstance, spec: VgpuTemplateInputs) -> tuple[str, dict
         log.warning("VM %s differs from its inputs (%s); rebuilding it", name, ", ".join(wrong))
         destroy(si, vm, name)
 
-    if spec.firmware == "efi" and place.base_props.get("config.firmware") == "bios":
-        log.warning(
-            "base image %s boots with BIOS; template %s gets EFI firmware, which its vGPU "
-            "profile needs: the guest must have an EFI boot loader",
-            spec.baseImage,
-            name,
-        )
+    require_bootable_firmware(spec, place.base_props.get("config.firmware"))
     try:
         # The marker goes on with the clone, so a run interrupted right after it can prove the
         # half-made VM is its own.

@@ -25,7 +25,8 @@ NOT_MIG = "DC0_C0_H2"
 @pytest.fixture(scope="module")
 def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VcsimLab, VraLab]]:
     mig: dict[str, Any] = {"DC0_C0_H0": "all", "DC0_C0_H1": "all"}
-    with lab_pair(tmp_path_factory, "migpool", gpu="a100", mig_gpus=mig) as pair:
+    with lab_pair(tmp_path_factory, "migpool", gpu="a100", mig_gpus=mig,
+                  base_firmware="efi") as pair:
         yield pair
 
 

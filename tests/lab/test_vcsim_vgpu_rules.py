@@ -238,10 +238,15 @@ def test_slots_per_gpu_run_out_with_insufficient_graphics_resources(
     lab, si = a100
     _vgpu_mode(_host(si))
     first, second, third = (_vm(si, lab, f"slot-{i}", extra=LARGE_BAR) for i in range(3))
+    host = _host(si)
+    assert [list(g.vm) for g in host.config.graphicsInfo] == [[]]
     WaitForTask(first.PowerOnVM_Task())
     WaitForTask(second.PowerOnVM_Task())  # A100-20C: 2 per GPU, one GPU per host
+    # graphicsInfo[].vm: the VMs holding each GPU.
+    assert [{vm.name for vm in g.vm} for g in host.config.graphicsInfo] == [{"slot-0", "slot-1"}]
     msg = _refused(third.PowerOnVM_Task(), vim.fault.InsufficientGraphicsResourcesFault)
     assert "insufficient graphics resources" in msg
     WaitForTask(first.PowerOffVM_Task())
+    assert [{vm.name for vm in g.vm} for g in host.config.graphicsInfo] == [{"slot-1"}]
     WaitForTask(third.PowerOnVM_Task())  # a freed slot is free again
     assert third.runtime.powerState == "poweredOn"

@@ -21,7 +21,7 @@ const (
 
 // createBaseImage creates the powered-off VM that templates are cloned from, with one
 // paravirtual SCSI disk and one vmxnet3 NIC, in the cluster's root resource pool.
-func createBaseImage(ctx context.Context, c *vim25.Client, name, version string) error {
+func createBaseImage(ctx context.Context, c *vim25.Client, name, version, firmware string) error {
 	finder := find.NewFinder(c, false)
 	dc, err := finder.DefaultDatacenter(ctx)
 	if err != nil {
@@ -74,6 +74,7 @@ func createBaseImage(ctx context.Context, c *vim25.Client, name, version string)
 		NumCPUs:      baseCPUs,
 		MemoryMB:     baseMemoryMB,
 		Version:      version,
+		Firmware:     firmware,
 		Files:        &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s]", ds.Name())},
 		DeviceChange: changes,
 	}

@@ -51,7 +51,10 @@ func (g *guard) serveClone(ctx *simulator.Context, w http.ResponseWriter, r *htt
 	}
 	if fault := powerOn(ctx, clone); fault != nil {
 		setTaskError(ctx, task, fault.Fault, fault.LocalizedMessage)
+		return
 	}
+	g.gpus.republish(ctx)
+	go g.bootGuest(clone)
 }
 
 // powerOn runs vcsim's own power-on of vm to its end; the fault of a failed one, else nil.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -85,22 +86,26 @@ type gpuInventory struct {
 	fbKB     int64
 	profiles []profileSpec
 
-	reg      *simulator.Registry
-	release  apiRelease
-	mu       sync.Mutex
-	managers map[types.ManagedObjectReference]*GraphicsManager // by host
+	reg     *simulator.Registry
+	release apiRelease
+	// reportedFb: frame buffers (GB) the hosts report for some profiles instead of the
+	// catalog's, to make a host disagree with the catalog.
+	reportedFb map[string]int
+	mu         sync.Mutex
+	managers   map[types.ManagedObjectReference]*GraphicsManager // by host
 }
 
 func newGpuInventory(reg *simulator.Registry, o *options) *gpuInventory {
 	return &gpuInventory{
-		reg:      reg,
-		release:  o.api,
-		device:   o.gpuDevice,
-		deviceID: int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
-		perHost:  o.gpusPerHost,
-		fbKB:     int64(o.gpuFbMB) * 1024,
-		profiles: o.profiles,
-		managers: make(map[types.ManagedObjectReference]*GraphicsManager),
+		reg:        reg,
+		release:    o.api,
+		reportedFb: o.reportedFb,
+		device:     o.gpuDevice,
+		deviceID:   int16(uint16(o.gpuDeviceID)), // the API's PCI ids are signed 16-bit
+		perHost:    o.gpusPerHost,
+		fbKB:       int64(o.gpuFbMB) * 1024,
+		profiles:   o.profiles,
+		managers:   make(map[types.ManagedObjectReference]*GraphicsManager),
 	}
 }
 
@@ -186,6 +191,64 @@ func (inv *gpuInventory) spec(name string) (profileSpec, bool) {
 	return profileSpec{}, false
 }
 
+// republish derives every host's graphicsInfo again, after VMs powered on or off or moved.
+func (inv *gpuInventory) republish(ctx *simulator.Context) {
+	inv.mu.Lock()
+	managers := make([]*GraphicsManager, 0, len(inv.managers))
+	for _, gm := range inv.managers {
+		managers = append(managers, gm)
+	}
+	inv.mu.Unlock()
+	for _, gm := range managers {
+		ctx.WithLock(gm, func() { gm.publish(ctx) })
+	}
+}
+
+// holders assigns the powered-on vGPU VMs of the host to its GPUs, as equal-size placement does:
+// a vGPU goes to the first GPU of its mode (MIG or not) already running its type with room,
+// else to the first empty GPU of that mode. Callers hold gm's lock.
+func (gm *GraphicsManager) holders(ctx *simulator.Context) [][]types.ManagedObjectReference {
+	held := make([][]types.ManagedObjectReference, gm.inv.perHost)
+	kind := make([]string, gm.inv.perHost)
+	count := make([]int, gm.inv.perHost)
+	var vms []vmShape
+	refs := map[string]types.ManagedObjectReference{}
+	for _, e := range ctx.Map.All("VirtualMachine") {
+		vm := e.(*simulator.VirtualMachine)
+		s := shapeOf(ctx, vm)
+		if s.host != nil && *s.host == gm.host.Self && s.powerState == types.VirtualMachinePowerStatePoweredOn && len(s.profiles) > 0 {
+			vms = append(vms, s)
+			refs[s.name] = vm.Self
+		}
+	}
+	sort.Slice(vms, func(i, j int) bool { return vms[i].name < vms[j].name })
+	for _, vm := range vms {
+		for _, p := range vm.profiles {
+			spec, _ := gm.inv.spec(p)
+			slot := -1
+			for i := range held {
+				fits := gm.active[i] == graphicsSharedDirect && gm.mig[i] == spec.mig
+				if fits && kind[i] == p && (spec.maxPerGPU == 0 || count[i] < spec.maxPerGPU) {
+					slot = i
+					break
+				}
+				if fits && kind[i] == "" && slot < 0 {
+					slot = i
+				}
+			}
+			if slot < 0 {
+				continue // over-committed (cannot happen through the power-on rules)
+			}
+			kind[slot] = p
+			count[slot]++
+			if n := len(held[slot]); n == 0 || held[slot][n-1] != refs[vm.name] {
+				held[slot] = append(held[slot], refs[vm.name])
+			}
+		}
+	}
+	return held
+}
+
 // manager is host's graphics manager, if host is a GPU host of this lab.
 func (inv *gpuInventory) manager(host types.ManagedObjectReference) (*GraphicsManager, bool) {
 	inv.mu.Lock()
@@ -249,6 +312,7 @@ func (gm *GraphicsManager) effectiveType(pciId string) string {
 func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 	var info []types.HostGraphicsInfo
 	modes := map[bool]bool{} // MIG mode -> some GPU in that mode runs vGPU
+	held := gm.holders(ctx)
 	for i := 0; i < gm.inv.perHost; i++ {
 		t := gm.active[i]
 		g := types.HostGraphicsInfo{
@@ -257,6 +321,7 @@ func (gm *GraphicsManager) publish(ctx *simulator.Context) {
 			PciId:          pciID(i),
 			GraphicsType:   t,
 			MemorySizeInKB: gm.inv.fbKB,
+			Vm:             held[i], // the VMs holding this GPU (API 5.5)
 		}
 		if t == graphicsSharedDirect {
 			modes[gm.mig[i]] = true
@@ -349,6 +414,43 @@ func (gm *GraphicsManager) UpdateGraphicsConfig(ctx *simulator.Context, req *typ
 func (gm *GraphicsManager) RefreshGraphicsManager(ctx *simulator.Context, req *types.RefreshGraphicsManager) soap.HasFault {
 	gm.publish(ctx)
 	return &methods.RefreshGraphicsManagerBody{Res: new(types.RefreshGraphicsManagerResponse)}
+}
+
+// RetrieveVgpuProfileInfo (API 7.0.3) describes each vGPU type the host offers now: name,
+// frame buffer in GiB, sharing (timeSliced or mig) and class (compute for C-series, quadro for
+// the others), with the PCI vendor id in the low 16 bits of deviceVendorId and the device id
+// above it. Older hosts do not have the method.
+func (gm *GraphicsManager) RetrieveVgpuProfileInfo(ctx *simulator.Context, req *types.RetrieveVgpuProfileInfo) soap.HasFault {
+	body := new(methods.RetrieveVgpuProfileInfoBody)
+	if !gm.inv.release.atLeast("7.0.3.0") {
+		body.Fault_ = simulator.Fault("RetrieveVgpuProfileInfo needs API 7.0.3", &types.MethodNotFound{Receiver: gm.Self, Method: "RetrieveVgpuProfileInfo"})
+		return body
+	}
+	var infos []types.VirtualMachineVgpuProfileInfo
+	for _, name := range gm.SharedPassthruGpuTypes {
+		p, _ := gm.inv.spec(name)
+		sharing, class := "timeSliced", "quadro"
+		if p.mig {
+			sharing = "mig"
+		}
+		if strings.HasSuffix(strings.TrimSuffix(name, "me"), "c") {
+			class = "compute"
+		}
+		fb := int64(p.framebuffer)
+		if reported, ok := gm.inv.reportedFb[name]; ok {
+			fb = int64(reported)
+		}
+		infos = append(infos, types.VirtualMachineVgpuProfileInfo{
+			VirtualMachineTargetInfo: types.VirtualMachineTargetInfo{Name: name},
+			ProfileName:              name,
+			DeviceVendorId:           int64(uint16(gm.inv.deviceID))<<16 | nvidiaVendorID,
+			FbSizeInGib:              fb,
+			ProfileSharing:           sharing,
+			ProfileClass:             class,
+		})
+	}
+	body.Res = &types.RetrieveVgpuProfileInfoResponse{Returnval: infos}
+	return body
 }
 
 // IsSharedGraphicsActive is true when some GPU serves shared graphics (vSGA or vGPU), which on

@@ -33,6 +33,7 @@ type guard struct {
 	reg        *simulator.Registry // the vim25 registry of the model
 	gpus       *gpuInventory
 	rebootTime time.Duration // how long a host reboot keeps the host notResponding
+	toolsStart time.Duration // how long a guest takes from power-on to VMware Tools running; <0: never
 }
 
 // labSession is the session the lab's own calls into the simulator run under.
@@ -113,7 +114,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if strings.HasSuffix(method.Name, "_Task") {
-		g.serveTask(ctx, w, r, method.Name)
+		g.serveTask(ctx, w, r, method.Name, method.This)
 		return
 	}
 	g.next.ServeHTTP(w, r)
@@ -121,12 +122,23 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveTask runs a *_Task method and names its task by the method, as vCenter does
 // (TaskInfo.name is the WSDL method name, "PowerOnVM_Task"; vcsim puts "PowerOn" there, which
-// pyVmomi cannot resolve while the task runs).
-func (g *guard) serveTask(ctx *simulator.Context, w http.ResponseWriter, r *http.Request, method string) {
+// pyVmomi cannot resolve while the task runs). A VM powered on boots its guest (bootGuest).
+func (g *guard) serveTask(ctx *simulator.Context, w http.ResponseWriter, r *http.Request, method string, this types.ManagedObjectReference) {
 	rec := httptest.NewRecorder()
 	g.next.ServeHTTP(rec, r)
 	if task := g.answeredTask(rec.Body.Bytes()); task != nil {
 		ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{{Name: "info.name", Val: method}})
+		if vm, ok := g.reg.Get(this).(*simulator.VirtualMachine); ok {
+			// A VM task may change which GPUs hold which VMs: answered once that is published.
+			task.Wait()
+			g.gpus.republish(ctx)
+			if method == "PowerOnVM_Task" {
+				go g.bootGuest(vm)
+			}
+		} else if method == "PowerOnMultiVM_Task" || method == "EnterMaintenanceMode_Task" {
+			task.Wait()
+			g.gpus.republish(ctx)
+		}
 	}
 	copyResponse(w, rec)
 }
@@ -256,4 +268,28 @@ func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// bootGuest is the guest coming up after a power-on: after toolsStart VMware Tools runs and
+// the heartbeat is green (vcsim reports tools "not running" for every VM that is not a
+// container). Nothing happens when the lab's guests have no tools (toolsStart < 0) or the VM
+// is no longer powered on.
+func (g *guard) bootGuest(vm *simulator.VirtualMachine) {
+	if g.toolsStart < 0 {
+		return
+	}
+	time.Sleep(g.toolsStart)
+	ctx := newContext(g.reg)
+	ctx.WithLock(vm, func() {
+		if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+			return
+		}
+		ctx.Update(vm, []types.PropertyChange{
+			{Name: "guest.toolsRunningStatus", Val: string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)},
+			{Name: "guest.toolsStatus", Val: types.VirtualMachineToolsStatusToolsOk},
+			{Name: "guest.guestState", Val: "running"},
+			{Name: "guestHeartbeatStatus", Val: types.ManagedEntityStatusGreen},
+			{Name: "summary.quickStats.guestHeartbeatStatus", Val: types.ManagedEntityStatusGreen},
+		})
+	})
 }

@@ -43,6 +43,7 @@ type options struct {
 	tlsKey      string
 	baseImage   string
 	baseVersion string
+	baseFirmw   string
 	sessionIdle time.Duration
 	api         apiRelease
 	driver      string            // NVIDIA vGPU Manager version of every host; "" = none
@@ -51,6 +52,8 @@ type options struct {
 	rebootOnly  []string          // hosts that activate a graphics type only on reboot
 	rebootTime  time.Duration
 	hotMigrate  string // vCenter's vgpu.hotmigrate.enabled ("" = not set)
+	toolsStart  time.Duration
+	reportedFb  map[string]int // profile -> frame buffer (GB) RetrieveVgpuProfileInfo reports
 }
 
 // migOf is the MIG mode of each GPU slot of host h.
@@ -103,12 +106,15 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain to serve (default: Go's built-in test certificate)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.StringVar(&o.baseImage, "base-image", "ubuntu-base", "name of the powered-off Linux VM that templates are cloned from")
+	fs.StringVar(&o.baseFirmw, "base-firmware", "bios", "firmware the base image's guest was installed for: bios or efi")
 	fs.StringVar(&o.baseVersion, "base-version", "vmx-13", "virtual hardware version of the base image (vmx-13: ESXi 6.5)")
 	fs.DurationVar(&o.sessionIdle, "session-idle-timeout", 0, "expire sessions idle this long (0 = never)")
 	driver := fs.String("vgpu-manager", "none", "NVIDIA vGPU Manager driver version on every host (none = not installed)")
 	rebootOnly := fs.String("reboot-only-hosts", "", "comma-separated hosts (7.0 U1+ style) that activate a graphics type only on reboot")
 	fs.DurationVar(&o.rebootTime, "reboot-time", time.Second, "how long a host reboot keeps the host notResponding")
 	fs.StringVar(&o.hotMigrate, "vgpu-hotmigrate", "", "vCenter advanced setting vgpu.hotmigrate.enabled (true/false; empty = not set)")
+	fs.DurationVar(&o.toolsStart, "guest-tools-start", 500*time.Millisecond, "time from power-on to VMware Tools running in the guest (negative: guests have no tools)")
+	reportedFb := fs.String("reported-framebuffer", "", "profile=GB,...: frame buffer RetrieveVgpuProfileInfo reports instead of the profile's own")
 	migGPUs := fs.String("mig-gpus", "", "GPUs in MIG mode, host=slot+slot,... or host=all")
 	hostDrivers := fs.String("host-vgpu-manager", "", "per-host vGPU Manager version, host=version,... (none = not installed)")
 	api := fs.String("api-version", "8.0.3.0", "vSphere API the vCenter and hosts report: "+strings.Join(apiVersions(), " or "))
@@ -134,6 +140,18 @@ func parseFlags(args []string) (*options, error) {
 	o.hostDrivers = perHost
 	if o.migGPUs, err = parseHostValues("-mig-gpus", *migGPUs); err != nil {
 		return nil, err
+	}
+	fbs, err := parseHostValues("-reported-framebuffer", *reportedFb)
+	if err != nil {
+		return nil, err
+	}
+	o.reportedFb = map[string]int{}
+	for name, gb := range fbs {
+		var n int
+		if _, err := fmt.Sscan(gb, &n); err != nil || n < 0 {
+			return nil, fmt.Errorf("-reported-framebuffer: %s=%q is not a whole number of GB", name, gb)
+		}
+		o.reportedFb[name] = n
 	}
 	if o.driver == "none" || o.driver == "" {
 		o.driver = ""
@@ -179,6 +197,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-tls-cert and -tls-key go together")
 	case o.user == "" || o.password == "":
 		return nil, fmt.Errorf("-username and -password must not be empty")
+	case o.baseFirmw != "bios" && o.baseFirmw != "efi":
+		return nil, fmt.Errorf("-base-firmware must be bios or efi, got %q", o.baseFirmw)
 	case o.baseImage == "":
 		return nil, fmt.Errorf("-base-image must not be empty")
 	}
@@ -251,7 +271,7 @@ func run(o *options) error {
 	if err != nil {
 		return fmt.Errorf("in-process client: %w", err)
 	}
-	if err := createBaseImage(bg, client, o.baseImage, o.baseVersion); err != nil {
+	if err := createBaseImage(bg, client, o.baseImage, o.baseVersion, o.baseFirmw); err != nil {
 		return fmt.Errorf("base image %q: %w", o.baseImage, err)
 	}
 
@@ -269,7 +289,7 @@ func run(o *options) error {
 	server := m.Service.NewServer()
 	defer server.Close()
 	// Swapped in before the URL is printed, so no client can reach the server without it.
-	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus, rebootTime: o.rebootTime}
+	server.Config.Handler = &guard{next: server.Config.Handler, reg: reg, gpus: gpus, rebootTime: o.rebootTime, toolsStart: o.toolsStart}
 
 	fmt.Println(server.URL.String())
 	_ = os.Stdout.Sync()

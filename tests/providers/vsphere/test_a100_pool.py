@@ -27,7 +27,8 @@ CONFIG_PROFILE = "grid_a100-20c"  # how the stack config names it (catalog spell
 @pytest.fixture(scope="module")
 def a100_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VcsimLab]:
     with start_vcsim(
-        hosts=2, gpu="a100", profile_prefix="nvidia_", ca_dir=tmp_path_factory.mktemp("a100")
+        hosts=2, gpu="a100", profile_prefix="nvidia_", base_firmware="efi",
+        ca_dir=tmp_path_factory.mktemp("a100"),
     ) as lab:
         yield lab
 

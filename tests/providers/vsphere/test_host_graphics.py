@@ -217,3 +217,30 @@ def test_refresh_reads_the_driver_and_a_removed_one_is_drift(provider: HostGraph
     assert provider.drifted({**created, "driverVersion": None}) is True
     # State written before the driver was reported is no drift.
     assert provider.drifted({k: v for k, v in created.items() if k != "driverVersion"}) is False
+
+
+def test_the_hosts_profile_facts_must_agree_with_the_catalog(vcsim_factory: Any) -> None:
+    # grid_p100-4q is a 4 GB time-sliced profile in the catalog.
+    agreeing = vcsim_factory(hosts=1)
+    with Inspector(agreeing) as inspector:
+        provider = configure(HostGraphicsProvider(), agreeing)
+        provider.create(inputs(agreeing.host_names[0]))
+        infos = inspector.host(agreeing.host_names[0]).configManager.graphicsManager \
+            .RetrieveVgpuProfileInfo()
+        four = next(i for i in infos if i.profileName == "grid_p100-4q")
+        assert (four.fbSizeInGib, four.profileSharing, four.profileClass) == (
+            4, "timeSliced", "quadro")
+        assert four.deviceVendorId == 0x15F8 << 16 | 0x10DE
+
+    lab = vcsim_factory(hosts=1, reported_framebuffer={"grid_p100-4q": 8})
+    provider = configure(HostGraphicsProvider(), lab)
+    with pytest.raises(VsphereError) as failure:
+        provider.create(inputs(lab.host_names[0]))
+    assert str(failure.value).startswith(
+        f"host {lab.host_names[0]} reports vGPU profile grid_p100-4q with a frame buffer of 8 GiB, "
+        "the catalog 4 GB (HostGraphicsManager.RetrieveVgpuProfileInfo against ")
+
+    # A 6.5 host has no such call: nothing to compare, the pool converges.
+    old = vcsim_factory(hosts=1, api_version="6.5", reported_framebuffer={"grid_p100-4q": 8})
+    outs = outs_of(configure(HostGraphicsProvider(), old).create(inputs(old.host_names[0])))
+    assert outs["hostProfile"] == "grid_p100-4q"

@@ -282,3 +282,51 @@ def test_template_goes_into_the_named_folder(
         assert template.parent.parent.name == "gpu"
     finally:
         provider.delete(created.id, outs_of(created))
+
+
+def test_a_bios_base_image_for_an_efi_template_fails_before_the_clone(
+    provider: VgpuTemplateProvider, lab: Any, inspector: Inspector
+) -> None:
+    assert inspector.vm(lab.base_image).config.firmware == "bios"
+    before = inspector.vm_names()
+    with pytest.raises(VsphereError) as failure:
+        provider.create(checked(provider, inputs(lab, firmware="efi")))
+    message = str(failure.value)
+    assert message.startswith(
+        f"base image {lab.base_image} boots with BIOS firmware, but the template for vGPU "
+        "profile grid_p100-4q must boot with EFI")
+    assert "gpu-mlaas:template.baseImage" in message
+    assert inspector.vm_names() == before  # nothing cloned
+
+
+def test_acceptance_waits_for_the_guest_and_fails_when_it_never_boots(
+    vcsim_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from providers.vsphere import vgpu_template
+    from providers.vsphere.host_graphics import HostGraphicsProvider
+
+    def vgpu_lab(**options: Any) -> Any:
+        lab = vcsim_factory(hosts=1, **options)
+        hosts = configure(HostGraphicsProvider(), lab)
+        hosts.create({"hostName": lab.host_names[0], "pool": "p", "vgpuProfile": "grid_p100-4q"})
+        return lab
+
+    # Guests with VMware Tools: the clone's guest comes up and the test passes.
+    booting = vgpu_lab(guest_tools_start_s=0.3)
+    ok = configure(VgpuTemplateProvider(), booting)
+    created = ok.create(checked(ok, inputs(booting, acceptanceTest=True)))
+    assert outs_of(created)["vgpuProfile"] == "grid_p100-4q"
+
+    # Guests that never boot (no tools, no heartbeat): the power-on alone is not enough.
+    monkeypatch.setattr(vgpu_template, "ACCEPTANCE_BOOT_TIMEOUT_S", 1.5)
+    silent = vgpu_lab(guest_tools_start_s=None)
+    provider = configure(VgpuTemplateProvider(), silent)
+    news = checked(provider, inputs(silent, acceptanceTest=True))
+    with Inspector(silent) as inspector:
+        before = inspector.vm_names()
+        with pytest.raises(VsphereError) as failure:
+            provider.create(news)
+        assert inspector.vm_names() == before
+    message = str(failure.value)
+    assert message.startswith(f"acceptance test of template {versioned_name(news)} failed")
+    assert "its guest did not boot within 2 s of the power-on (VMware Tools " in message
