@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pyVmomi import vmodl
-
 from providers.vsphere import client
 
 log = logging.getLogger(__name__)
@@ -59,12 +57,8 @@ def installed(host: str, image_manager: Any) -> VgpuManager | None:
             f"host {host} does not list its software packages (no HostImageConfigManager), so "
             "its NVIDIA vGPU Manager cannot be checked"
         )
-    try:
+    with client.explain(f"reading the software packages of host {host}"):
         packages = image_manager.FetchSoftwarePackages() or []
-    except vmodl.MethodFault as exc:
-        raise client.VsphereError(
-            f"reading the software packages of host {host} failed: {client.describe_fault(exc)}"
-        ) from exc
     found = sorted(
         (VgpuManager(str(p.name), str(p.version)) for p in packages if _is_vgpu_manager(p)),
         key=lambda m: m.name,

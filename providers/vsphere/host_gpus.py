@@ -130,16 +130,12 @@ def check_profile_facts(host: str, profile: str, spelled: str, graphics_manager:
         catalog = lookup(profile)
     except ProfileError:
         return
-    try:
-        infos = graphics_manager.RetrieveVgpuProfileInfo() or []
-    except (vmodl.fault.MethodNotFound, vmodl.fault.NotSupported, AttributeError):
-        log.debug("host %s has no RetrieveVgpuProfileInfo (API before 7.0.3)", host)
-        return
-    except vmodl.MethodFault as exc:
-        raise client.VsphereError(
-            f"reading the vGPU profile facts of host {host} failed: "
-            f"{client.describe_fault(exc)}"
-        ) from exc
+    with client.explain(f"reading the vGPU profile facts of host {host}"):
+        try:
+            infos = graphics_manager.RetrieveVgpuProfileInfo() or []
+        except (vmodl.fault.MethodNotFound, vmodl.fault.NotSupported, AttributeError):
+            log.debug("host %s has no RetrieveVgpuProfileInfo (API before 7.0.3)", host)
+            return
     info = next((i for i in infos if i.profileName == spelled), None)
     if info is None:
         log.warning("host %s lists %s but has no profile facts for it", host, spelled)

@@ -194,14 +194,12 @@ class _Host:
         log.info("setting host %s graphics to %s / %s", self.name, VGPU_GRAPHICS_TYPE, policy)
         with client.explain(f"setting graphics type {VGPU_GRAPHICS_TYPE} on host {self.name}"):
             gm.UpdateGraphicsConfig(config)
-        try:
-            gm.RefreshGraphicsManager()
-        except vmodl.fault.MethodNotFound:
-            log.debug("host %s has no RefreshGraphicsManager; reading the config as is", self.name)
-        except vmodl.MethodFault as exc:
-            raise client.VsphereError(
-                f"refreshing graphics of host {self.name} failed: {client.describe_fault(exc)}"
-            ) from exc
+        with client.explain(f"refreshing graphics of host {self.name}"):
+            try:
+                gm.RefreshGraphicsManager()
+            except vmodl.fault.MethodNotFound:
+                log.debug("host %s has no RefreshGraphicsManager; reading the config as is",
+                          self.name)
         self.reread()
         return True
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from pyVmomi import vim, vmodl
+from pyVmomi import vim
 
 from providers.vsphere import client
 
@@ -30,14 +30,11 @@ def vgpu_hot_migrate(si: vim.ServiceInstance) -> str | None:
     manager = si.content.setting
     if manager is None:
         return None
-    try:
-        options = manager.QueryOptions(name=HOT_MIGRATE_SETTING) or []
-    except vim.fault.InvalidName:
-        return None
-    except vmodl.MethodFault as exc:
-        raise client.VsphereError(
-            f"reading vCenter setting {HOT_MIGRATE_SETTING} failed: {client.describe_fault(exc)}"
-        ) from exc
+    with client.explain(f"reading vCenter setting {HOT_MIGRATE_SETTING}"):
+        try:
+            options = manager.QueryOptions(name=HOT_MIGRATE_SETTING) or []
+        except vim.fault.InvalidName:
+            return None
     values = [o.value for o in options if o.key == HOT_MIGRATE_SETTING]
     return str(values[0]) if values else None
 

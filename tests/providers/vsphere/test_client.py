@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -146,3 +147,31 @@ def test_vsphere_faults_become_messages_naming_the_object(lab: Any, inspector: I
     message = str(failure.value)
     assert message.startswith(f"marking VM {lab.base_image} as a template failed: ")
     assert "InvalidPowerState" in message and "existingState=poweredOn" in message, message
+
+
+class _SessionGone:
+    """A manager whose session vCenter has dropped: every call is NotAuthenticated."""
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*_args: Any, **_kwargs: Any) -> Any:
+            raise vim.fault.NotAuthenticated(privilegeId="System.View")
+
+        return call
+
+
+def test_host_reads_leave_a_dropped_session_to_run() -> None:
+    """Each host read that explains its faults lets NotAuthenticated through, so `run` logs
+    in again instead of reporting a failure (a session ended between two resources)."""
+    from providers.vsphere import host_driver, host_gpus, host_maintenance
+
+    gone = _SessionGone()
+    reads = [
+        lambda: host_gpus.check_profile_facts("h1", "grid_a100-4c", "grid_a100-4c", gone),
+        lambda: host_driver.installed("h1", gone),
+        lambda: host_maintenance.vgpu_hot_migrate(
+            SimpleNamespace(content=SimpleNamespace(setting=gone))
+        ),
+    ]
+    for read in reads:
+        with pytest.raises(vim.fault.NotAuthenticated):
+            read()
