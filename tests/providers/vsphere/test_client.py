@@ -169,7 +169,7 @@ def test_host_reads_leave_a_dropped_session_to_run() -> None:
         lambda: host_gpus.check_profile_facts("h1", "grid_a100-4c", "grid_a100-4c", gone),
         lambda: host_driver.installed("h1", gone),
         lambda: host_maintenance.vgpu_hot_migrate(
-            SimpleNamespace(content=SimpleNamespace(setting=gone))
+            SimpleNamespace(content=SimpleNamespace(setting=gone))  # type: ignore[arg-type]
         ),
     ]
     for read in reads:
